@@ -1,0 +1,77 @@
+//! Python's `item in collection` for the two shapes Starlette's options take.
+
+use std::collections::HashSet;
+
+/// What `x in option` means for a configured option.
+#[derive(Debug, Clone)]
+pub enum Membership {
+    /// A list, tuple or set of strings: exact, case-sensitive equality.
+    Exact(HashSet<Box<[u8]>>),
+    /// A bare `str` where a list was expected: Python tests for a substring. The string is kept as
+    /// its runs of latin-1 characters, since a latin-1 item can only sit inside one of them.
+    Substring(Vec<Box<[u8]>>),
+}
+
+impl Membership {
+    /// An exact set of items.
+    pub fn exact<I, T>(items: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Box<[u8]>>,
+    {
+        Self::Exact(items.into_iter().map(Into::into).collect())
+    }
+
+    /// Substring membership in a string given as its latin-1 runs.
+    pub fn substring<I, T>(runs: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Box<[u8]>>,
+    {
+        Self::Substring(runs.into_iter().map(Into::into).collect())
+    }
+
+    /// `item in option`.
+    pub fn contains(&self, item: &[u8]) -> bool {
+        match self {
+            Self::Exact(items) => items.contains(item),
+            Self::Substring(runs) => runs.iter().any(|run| contains_slice(run, item)),
+        }
+    }
+}
+
+fn contains_slice(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_membership_is_case_sensitive_equality() {
+        let origins = Membership::exact([&b"https://a.com"[..], b"https://b.com"]);
+        assert!(origins.contains(b"https://a.com"));
+        assert!(!origins.contains(b"https://A.com"));
+        assert!(!origins.contains(b"https://a.co"));
+        assert!(!origins.contains(b""));
+    }
+
+    #[test]
+    fn substring_membership_matches_any_part_of_the_string() {
+        let methods = Membership::substring([&b"GET"[..]]);
+        assert!(methods.contains(b"GET"));
+        assert!(methods.contains(b"ET"));
+        assert!(methods.contains(b""));
+        assert!(!methods.contains(b"GETS"));
+    }
+
+    #[test]
+    fn substring_membership_never_spans_a_non_latin1_character() {
+        // "ab€cd" is kept as the runs "ab" and "cd".
+        let origins = Membership::substring([&b"ab"[..], b"cd"]);
+        assert!(origins.contains(b"b"));
+        assert!(origins.contains(b"cd"));
+        assert!(!origins.contains(b"bc"));
+    }
+}

@@ -1,0 +1,153 @@
+//! Which origins may read responses: Starlette's `is_allowed_origin`.
+
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::membership::Membership;
+
+/// The compiled size a translated `allow_origin_regex` may take; past it the pattern stays with
+/// Python's `re` rather than failing.
+const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
+
+/// How `allow_origin_regex` is evaluated.
+#[derive(Debug, Clone)]
+pub enum OriginRegex {
+    /// No `allow_origin_regex`.
+    Absent,
+    /// A Rust regex over latin-1 bytes, already anchored at both ends: linear time.
+    Native(Regex),
+    /// A pattern whose meaning only Python's `re` has; the caller evaluates it.
+    Foreign,
+}
+
+impl OriginRegex {
+    /// Compiles a translated pattern (see `fastcors._regex`), or keeps it with the caller when
+    /// the Rust engine cannot take it (too large once compiled, say).
+    pub fn compile(translated: Option<&str>) -> Self {
+        let Some(pattern) = translated else { return Self::Foreign };
+        RegexBuilder::new(pattern)
+            .unicode(false)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_or(Self::Foreign, Self::Native)
+    }
+
+    /// Which engine answers, for introspection: `"rust"`, `"python"` or `None`.
+    pub fn engine(&self) -> Option<&'static str> {
+        match self {
+            Self::Absent => None,
+            Self::Native(_) => Some("rust"),
+            Self::Foreign => Some("python"),
+        }
+    }
+}
+
+/// The origin half of a CORS policy.
+#[derive(Debug, Clone)]
+pub struct OriginPolicy {
+    /// `"*" in allow_origins`.
+    pub allow_all: bool,
+    /// `allow_origin_regex`, matched in full.
+    pub regex: OriginRegex,
+    /// `origin in allow_origins`.
+    pub listed: Membership,
+}
+
+impl OriginPolicy {
+    /// Starlette's `is_allowed_origin`: allow-all, then the regex, then the list.
+    ///
+    /// `foreign_regex` answers for an `OriginRegex::Foreign` pattern; its error propagates.
+    ///
+    /// # Errors
+    /// Only what `foreign_regex` returns.
+    pub fn is_allowed<E>(
+        &self,
+        origin: &[u8],
+        foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        if self.allow_all {
+            return Ok(true);
+        }
+        let regex_match = match &self.regex {
+            OriginRegex::Absent => false,
+            OriginRegex::Native(regex) => regex.is_match(origin),
+            OriginRegex::Foreign => foreign_regex(origin)?,
+        };
+        Ok(regex_match || self.listed.contains(origin))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use super::*;
+
+    fn no_foreign(_: &[u8]) -> Result<bool, Infallible> {
+        unreachable!("no foreign regex configured")
+    }
+
+    fn listed(origins: &[&[u8]]) -> OriginPolicy {
+        OriginPolicy {
+            allow_all: false,
+            regex: OriginRegex::Absent,
+            listed: Membership::exact(origins.iter().copied()),
+        }
+    }
+
+    #[test]
+    fn listed_origins_match_exactly() {
+        let policy = listed(&[b"https://example.org"]);
+        assert_eq!(policy.is_allowed(b"https://example.org", no_foreign), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://example.org/", no_foreign), Ok(false));
+        assert_eq!(policy.is_allowed(b"http://example.org", no_foreign), Ok(false));
+        assert_eq!(policy.is_allowed(b"https://EXAMPLE.org", no_foreign), Ok(false));
+    }
+
+    #[test]
+    fn two_listed_origins_do_not_allow_their_concatenation() {
+        let policy = listed(&[b"foo.com", b"bar.com"]);
+        assert_eq!(policy.is_allowed(b"barfoo.com", no_foreign), Ok(false));
+        assert_eq!(policy.is_allowed(b"foo.combar.com", no_foreign), Ok(false));
+    }
+
+    #[test]
+    fn allow_all_accepts_anything_including_null() {
+        let policy = OriginPolicy { allow_all: true, ..listed(&[]) };
+        assert_eq!(policy.is_allowed(b"null", no_foreign), Ok(true));
+        assert_eq!(policy.is_allowed(b"", no_foreign), Ok(true));
+    }
+
+    #[test]
+    fn native_regex_is_anchored_by_the_translation() {
+        let regex = OriginRegex::compile(Some(r"\A(?:https://[a-z]+\.example\.org)\z"));
+        assert_eq!(regex.engine(), Some("rust"));
+        let policy = OriginPolicy { regex, ..listed(&[b"https://listed.net"]) };
+        assert_eq!(policy.is_allowed(b"https://api.example.org", no_foreign), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://api.example.org.evil.com", no_foreign), Ok(false));
+        assert_eq!(policy.is_allowed(b"https://listed.net", no_foreign), Ok(true));
+    }
+
+    #[test]
+    fn native_regex_runs_in_linear_time_on_a_hostile_origin() {
+        let regex = OriginRegex::compile(Some(r"\A(?:https://(?:a+)+\.example\.org)\z"));
+        let policy = OriginPolicy { regex, ..listed(&[]) };
+        let mut hostile = b"https://".to_vec();
+        hostile.extend(std::iter::repeat_n(b'a', 5000));
+        hostile.push(b'!');
+        assert_eq!(policy.is_allowed(&hostile, no_foreign), Ok(false));
+    }
+
+    #[test]
+    fn foreign_regex_is_asked_before_the_list_and_its_error_propagates() {
+        let policy = OriginPolicy { regex: OriginRegex::Foreign, ..listed(&[b"https://a.com"]) };
+        assert_eq!(policy.is_allowed(b"https://b.com", |_| Ok::<_, ()>(true)), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://a.com", |_| Ok::<_, ()>(false)), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://a.com", |_| Err("boom")), Err("boom"));
+    }
+
+    #[test]
+    fn untranslatable_or_oversized_patterns_stay_foreign() {
+        assert_eq!(OriginRegex::compile(None).engine(), Some("python"));
+        assert_eq!(OriginRegex::compile(Some(r"(?:\w{1000}){1000}")).engine(), Some("python"));
+    }
+}

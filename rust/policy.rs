@@ -1,0 +1,453 @@
+//! A whole CORS policy: Starlette's options, the response headers precomputed from them, and the
+//! per-request decisions.
+
+use crate::membership::Membership;
+use crate::origin::{OriginPolicy, OriginRegex};
+use crate::request_headers::AllowedHeaders;
+use crate::response_headers::{
+    names, plan_response_headers, ExistingHeader, Header, OriginOutcome, Slot, VaryNotBytes,
+};
+
+/// What every preflight varies on, in Starlette's words.
+pub const PREFLIGHT_VARY: &[u8] = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
+Access-Control-Request-Private-Network";
+
+/// `PlainTextResponse`'s content type.
+pub const PLAIN_TEXT: &[u8] = b"text/plain; charset=utf-8";
+
+/// Preflight bodies, indexed by the failure bits (origin 1, method 2, headers 4, private network 8).
+const PREFLIGHT_BODIES: [&[u8]; 16] = [
+    b"OK",
+    b"Disallowed CORS origin",
+    b"Disallowed CORS method",
+    b"Disallowed CORS origin, method",
+    b"Disallowed CORS headers",
+    b"Disallowed CORS origin, headers",
+    b"Disallowed CORS method, headers",
+    b"Disallowed CORS origin, method, headers",
+    b"Disallowed CORS private-network",
+    b"Disallowed CORS origin, private-network",
+    b"Disallowed CORS method, private-network",
+    b"Disallowed CORS origin, method, private-network",
+    b"Disallowed CORS headers, private-network",
+    b"Disallowed CORS origin, headers, private-network",
+    b"Disallowed CORS method, headers, private-network",
+    b"Disallowed CORS origin, method, headers, private-network",
+];
+
+/// Starlette's options, already interpreted with Python's semantics (see `fastcors._config`):
+/// memberships, flags, and the exact header values Starlette would send.
+#[derive(Debug, Clone)]
+pub struct PolicyConfig {
+    pub allow_all_origins: bool,
+    pub allowed_origins: Membership,
+    pub origin_regex: OriginRegex,
+    pub allowed_methods: Membership,
+    pub allow_all_headers: bool,
+    pub allowed_headers: AllowedHeaders,
+    pub allow_credentials: bool,
+    pub allow_private_network: bool,
+    /// `Access-Control-Allow-Methods`.
+    pub allow_methods_value: Box<[u8]>,
+    /// `Access-Control-Allow-Headers`, used unless all headers are allowed.
+    pub allow_headers_value: Box<[u8]>,
+    /// `Access-Control-Expose-Headers`, when `expose_headers` is truthy.
+    pub expose_headers_value: Option<Box<[u8]>>,
+    /// `Access-Control-Max-Age`.
+    pub max_age_value: Box<[u8]>,
+}
+
+/// The CORS headers of a preflight, as read from the request (first of each name).
+#[derive(Debug, Clone, Copy)]
+pub struct PreflightRequest<'a> {
+    pub origin: &'a [u8],
+    pub method: &'a [u8],
+    pub headers: Option<&'a [u8]>,
+    pub private_network: bool,
+}
+
+/// Which checks of a preflight failed, as bits in Starlette's reporting order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures(u8);
+
+impl Failures {
+    pub const ORIGIN: Self = Self(1);
+    pub const METHOD: Self = Self(2);
+    pub const HEADERS: Self = Self(4);
+    pub const PRIVATE_NETWORK: Self = Self(8);
+
+    fn add_if(&mut self, failed: bool, failure: Self) {
+        if failed {
+            self.0 |= failure.0;
+        }
+    }
+
+    pub fn contains(self, failure: Self) -> bool {
+        self.0 & failure.0 == failure.0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// A number from 0 to 15, one per combination of failures.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// The answer to a preflight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PreflightDecision {
+    pub failures: Failures,
+    /// `Access-Control-Allow-Origin` echoes the request's `Origin`.
+    pub echo_origin: bool,
+    /// `Access-Control-Allow-Headers` echoes the request's list (all headers allowed).
+    pub echo_request_headers: bool,
+    /// `Access-Control-Allow-Private-Network: true` is sent.
+    pub grant_private_network: bool,
+}
+
+impl PreflightDecision {
+    pub fn status(self) -> u16 {
+        if self.failures.is_empty() {
+            200
+        } else {
+            400
+        }
+    }
+
+    pub fn body(self) -> &'static [u8] {
+        PREFLIGHT_BODIES[self.failures.index()]
+    }
+
+    /// Every possible body, indexed by `Failures::index`.
+    pub fn all_bodies() -> &'static [&'static [u8]; 16] {
+        &PREFLIGHT_BODIES
+    }
+}
+
+/// One header of a preflight response, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreflightPart {
+    /// `Policy::preflight_headers()[index]`.
+    Static(usize),
+    EchoedOrigin,
+    EchoedRequestHeaders,
+    AllowPrivateNetwork,
+    /// The length of `PreflightDecision::body`.
+    ContentLength,
+    /// `text/plain; charset=utf-8`.
+    ContentType,
+}
+
+/// An immutable CORS policy; shareable across threads.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    origins: OriginPolicy,
+    methods: Membership,
+    /// `None` when every requested header is allowed (and echoed).
+    headers: Option<AllowedHeaders>,
+    allow_credentials: bool,
+    allow_private_network: bool,
+    /// Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
+    echo_preflight_origin: bool,
+    preflight_headers: Vec<Header>,
+    simple_headers: Vec<Header>,
+}
+
+impl Policy {
+    pub fn new(config: PolicyConfig) -> Self {
+        let echo_preflight_origin = !config.allow_all_origins || config.allow_credentials;
+
+        let mut simple_headers = Vec::new();
+        if config.allow_all_origins {
+            simple_headers.push(Header::new(names::ALLOW_ORIGIN, *b"*"));
+        }
+        if config.allow_credentials {
+            simple_headers.push(Header::new(names::ALLOW_CREDENTIALS, *b"true"));
+        }
+        if let Some(exposed) = config.expose_headers_value {
+            simple_headers.push(Header::new(names::EXPOSE_HEADERS, exposed));
+        }
+
+        let mut preflight_headers = vec![Header::new(names::VARY, PREFLIGHT_VARY)];
+        if !echo_preflight_origin {
+            preflight_headers.push(Header::new(names::ALLOW_ORIGIN, *b"*"));
+        }
+        preflight_headers.push(Header::new(names::ALLOW_METHODS, config.allow_methods_value));
+        preflight_headers.push(Header::new(names::MAX_AGE, config.max_age_value));
+        if !config.allow_all_headers {
+            preflight_headers.push(Header::new(names::ALLOW_HEADERS, config.allow_headers_value));
+        }
+        if config.allow_credentials {
+            preflight_headers.push(Header::new(names::ALLOW_CREDENTIALS, *b"true"));
+        }
+
+        Self {
+            origins: OriginPolicy {
+                allow_all: config.allow_all_origins,
+                regex: config.origin_regex,
+                listed: config.allowed_origins,
+            },
+            methods: config.allowed_methods,
+            headers: (!config.allow_all_headers).then_some(config.allowed_headers),
+            allow_credentials: config.allow_credentials,
+            allow_private_network: config.allow_private_network,
+            echo_preflight_origin,
+            preflight_headers,
+            simple_headers,
+        }
+    }
+
+    /// The headers every preflight response starts with.
+    pub fn preflight_headers(&self) -> &[Header] {
+        &self.preflight_headers
+    }
+
+    /// The headers set on every response to a request with an `Origin`.
+    pub fn simple_headers(&self) -> &[Header] {
+        &self.simple_headers
+    }
+
+    /// Which engine evaluates `allow_origin_regex`.
+    pub fn origin_regex_engine(&self) -> Option<&'static str> {
+        self.origins.regex.engine()
+    }
+
+    /// Starlette's `is_allowed_origin`.
+    ///
+    /// # Errors
+    /// Only what `foreign_regex` returns.
+    pub fn is_allowed_origin<E>(
+        &self,
+        origin: &[u8],
+        foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        self.origins.is_allowed(origin, foreign_regex)
+    }
+
+    /// Decides a preflight: origin, method, headers and private network, each checked as
+    /// Starlette does, every failure reported.
+    ///
+    /// # Errors
+    /// Only what `foreign_regex` returns.
+    pub fn preflight<E>(
+        &self,
+        request: &PreflightRequest<'_>,
+        foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
+    ) -> Result<PreflightDecision, E> {
+        let origin_allowed = self.origins.is_allowed(request.origin, foreign_regex)?;
+        let mut failures = Failures::default();
+        failures.add_if(!origin_allowed, Failures::ORIGIN);
+        failures.add_if(!self.methods.contains(request.method), Failures::METHOD);
+        let headers_refused = match (&self.headers, request.headers) {
+            (Some(allowed), Some(requested)) => !allowed.allows(requested),
+            _ => false,
+        };
+        failures.add_if(headers_refused, Failures::HEADERS);
+        failures.add_if(request.private_network && !self.allow_private_network, Failures::PRIVATE_NETWORK);
+        Ok(PreflightDecision {
+            failures,
+            echo_origin: origin_allowed && self.echo_preflight_origin,
+            echo_request_headers: self.headers.is_none() && request.headers.is_some(),
+            grant_private_network: request.private_network && self.allow_private_network,
+        })
+    }
+
+    /// The headers of a preflight response, in Starlette's order.
+    pub fn preflight_parts(&self, decision: PreflightDecision) -> impl Iterator<Item = PreflightPart> {
+        let dynamic = [
+            decision.echo_origin.then_some(PreflightPart::EchoedOrigin),
+            decision.echo_request_headers.then_some(PreflightPart::EchoedRequestHeaders),
+            decision.grant_private_network.then_some(PreflightPart::AllowPrivateNetwork),
+        ];
+        (0..self.preflight_headers.len())
+            .map(PreflightPart::Static)
+            .chain(dynamic.into_iter().flatten())
+            .chain([PreflightPart::ContentLength, PreflightPart::ContentType])
+    }
+
+    /// What a request's `Origin` does to the response the app makes.
+    ///
+    /// # Errors
+    /// Only what `foreign_regex` returns.
+    pub fn origin_outcome<E>(
+        &self,
+        origin: Option<&[u8]>,
+        foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
+    ) -> Result<OriginOutcome, E> {
+        let Some(origin) = origin else { return Ok(OriginOutcome::Absent) };
+        let echoed = if self.origins.allow_all {
+            // Credentials forbid `*`, so the origin is echoed instead.
+            self.allow_credentials
+        } else {
+            self.origins.is_allowed(origin, foreign_regex)?
+        };
+        Ok(if echoed { OriginOutcome::Echoed } else { OriginOutcome::NotEchoed })
+    }
+
+    /// Plans the edits of the app's response headers.
+    ///
+    /// # Errors
+    /// `VaryNotBytes` when an app's `Vary` value is not bytes.
+    pub fn plan_response_headers(
+        &self,
+        existing: &[ExistingHeader<'_>],
+        outcome: OriginOutcome,
+    ) -> Result<Vec<Slot>, VaryNotBytes> {
+        plan_response_headers(existing, &self.simple_headers, outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use super::*;
+
+    fn no_foreign(_: &[u8]) -> Result<bool, Infallible> {
+        unreachable!("no foreign regex configured")
+    }
+
+    fn config() -> PolicyConfig {
+        PolicyConfig {
+            allow_all_origins: false,
+            allowed_origins: Membership::exact([&b"https://example.org"[..]]),
+            origin_regex: OriginRegex::Absent,
+            allowed_methods: Membership::exact([&b"GET"[..], b"POST"]),
+            allow_all_headers: false,
+            allowed_headers: AllowedHeaders::new([
+                &b"accept"[..],
+                b"accept-language",
+                b"content-language",
+                b"content-type",
+                b"x-token",
+            ]),
+            allow_credentials: false,
+            allow_private_network: false,
+            allow_methods_value: (*b"GET, POST").into(),
+            allow_headers_value: (*b"Accept, Accept-Language, Content-Language, Content-Type, X-Token").into(),
+            expose_headers_value: None,
+            max_age_value: (*b"600").into(),
+        }
+    }
+
+    fn request<'a>(origin: &'a [u8], method: &'a [u8]) -> PreflightRequest<'a> {
+        PreflightRequest { origin, method, headers: None, private_network: false }
+    }
+
+    /// Resolves a preflight to plain header pairs.
+    fn render<'a>(policy: &'a Policy, request: &PreflightRequest<'a>) -> (u16, Vec<(&'a [u8], Vec<u8>)>) {
+        let decision = policy.preflight(request, no_foreign).unwrap();
+        let headers = policy
+            .preflight_parts(decision)
+            .map(|part| match part {
+                PreflightPart::Static(index) => {
+                    let header = &policy.preflight_headers()[index];
+                    (header.name, header.value.to_vec())
+                }
+                PreflightPart::EchoedOrigin => (names::ALLOW_ORIGIN, request.origin.to_vec()),
+                PreflightPart::EchoedRequestHeaders => (names::ALLOW_HEADERS, request.headers.unwrap().to_vec()),
+                PreflightPart::AllowPrivateNetwork => (names::ALLOW_PRIVATE_NETWORK, b"true".to_vec()),
+                PreflightPart::ContentLength => (names::CONTENT_LENGTH, decision.body().len().to_string().into_bytes()),
+                PreflightPart::ContentType => (names::CONTENT_TYPE, PLAIN_TEXT.to_vec()),
+            })
+            .collect();
+        (decision.status(), headers)
+    }
+
+    #[test]
+    fn an_allowed_preflight_gets_the_static_headers_then_the_echoed_origin() {
+        let policy = Policy::new(config());
+        let (status, headers) = render(&policy, &request(b"https://example.org", b"GET"));
+        assert_eq!(status, 200);
+        let expected: Vec<(&[u8], Vec<u8>)> = vec![
+            (names::VARY, PREFLIGHT_VARY.to_vec()),
+            (names::ALLOW_METHODS, b"GET, POST".to_vec()),
+            (names::MAX_AGE, b"600".to_vec()),
+            (names::ALLOW_HEADERS, b"Accept, Accept-Language, Content-Language, Content-Type, X-Token".to_vec()),
+            (names::ALLOW_ORIGIN, b"https://example.org".to_vec()),
+            (names::CONTENT_LENGTH, b"2".to_vec()),
+            (names::CONTENT_TYPE, PLAIN_TEXT.to_vec()),
+        ];
+        assert_eq!(headers, expected);
+    }
+
+    #[test]
+    fn every_failure_is_reported_in_order() {
+        let policy = Policy::new(config());
+        let preflight = PreflightRequest {
+            origin: b"https://evil.com",
+            method: b"DELETE",
+            headers: Some(b"x-other"),
+            private_network: true,
+        };
+        let decision = policy.preflight(&preflight, no_foreign).unwrap();
+        assert_eq!(decision.status(), 400);
+        assert_eq!(decision.body(), b"Disallowed CORS origin, method, headers, private-network");
+        assert!(!decision.echo_origin);
+    }
+
+    #[test]
+    fn wildcard_origin_without_credentials_is_static_and_not_echoed() {
+        let policy = Policy::new(PolicyConfig { allow_all_origins: true, ..config() });
+        assert_eq!(policy.preflight_headers()[1], Header::new(names::ALLOW_ORIGIN, *b"*"));
+        let decision = policy.preflight(&request(b"https://any.net", b"GET"), no_foreign).unwrap();
+        assert!(!decision.echo_origin);
+        assert_eq!(policy.simple_headers(), [Header::new(names::ALLOW_ORIGIN, *b"*")]);
+    }
+
+    #[test]
+    fn wildcard_origin_with_credentials_echoes_the_origin() {
+        let policy = Policy::new(PolicyConfig { allow_all_origins: true, allow_credentials: true, ..config() });
+        let decision = policy.preflight(&request(b"https://any.net", b"GET"), no_foreign).unwrap();
+        assert!(decision.echo_origin);
+        assert_eq!(policy.origin_outcome(Some(b"https://any.net"), no_foreign), Ok(OriginOutcome::Echoed));
+        assert_eq!(policy.preflight_headers().last(), Some(&Header::new(names::ALLOW_CREDENTIALS, *b"true")));
+    }
+
+    #[test]
+    fn allow_all_headers_echoes_the_requested_list_verbatim() {
+        let policy = Policy::new(PolicyConfig { allow_all_headers: true, ..config() });
+        let preflight = PreflightRequest { headers: Some(b"X-Anything,  "), ..request(b"https://example.org", b"GET") };
+        let (status, headers) = render(&policy, &preflight);
+        assert_eq!(status, 200);
+        assert!(headers.contains(&(names::ALLOW_HEADERS, b"X-Anything,  ".to_vec())));
+        assert!(!policy.preflight_headers().iter().any(|h| h.name == names::ALLOW_HEADERS));
+    }
+
+    #[test]
+    fn private_network_is_granted_only_when_enabled() {
+        let preflight = PreflightRequest { private_network: true, ..request(b"https://example.org", b"GET") };
+        let open = Policy::new(PolicyConfig { allow_private_network: true, ..config() });
+        let decision = open.preflight(&preflight, no_foreign).unwrap();
+        assert!(decision.grant_private_network);
+        assert_eq!(decision.status(), 200);
+        let closed = Policy::new(config());
+        assert_eq!(closed.preflight(&preflight, no_foreign).unwrap().body(), b"Disallowed CORS private-network");
+    }
+
+    #[test]
+    fn origin_outcomes_for_simple_requests() {
+        let policy = Policy::new(config());
+        assert_eq!(policy.origin_outcome(None, no_foreign), Ok(OriginOutcome::Absent));
+        assert_eq!(policy.origin_outcome(Some(b"https://example.org"), no_foreign), Ok(OriginOutcome::Echoed));
+        assert_eq!(policy.origin_outcome(Some(b"https://evil.com"), no_foreign), Ok(OriginOutcome::NotEchoed));
+        let wildcard = Policy::new(PolicyConfig { allow_all_origins: true, ..config() });
+        assert_eq!(wildcard.origin_outcome(Some(b"https://any.net"), no_foreign), Ok(OriginOutcome::NotEchoed));
+    }
+
+    #[test]
+    fn expose_headers_join_the_simple_headers_after_credentials() {
+        let policy = Policy::new(PolicyConfig {
+            allow_credentials: true,
+            expose_headers_value: Some((*b"X-A, X-B").into()),
+            ..config()
+        });
+        assert_eq!(
+            policy.simple_headers(),
+            [Header::new(names::ALLOW_CREDENTIALS, *b"true"), Header::new(names::EXPOSE_HEADERS, *b"X-A, X-B")]
+        );
+    }
+}
