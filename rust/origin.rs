@@ -23,7 +23,9 @@ impl OriginRegex {
     /// Compiles a translated pattern (see `fastcors._regex`), or keeps it with the caller when
     /// the Rust engine cannot take it (too large once compiled, say).
     pub fn compile(translated: Option<&str>) -> Self {
-        let Some(pattern) = translated else { return Self::Foreign };
+        let Some(pattern) = translated else {
+            return Self::Foreign;
+        };
         RegexBuilder::new(pattern)
             .unicode(false)
             .size_limit(REGEX_SIZE_LIMIT)

@@ -5,7 +5,7 @@ use crate::membership::Membership;
 use crate::origin::{OriginPolicy, OriginRegex};
 use crate::request_headers::AllowedHeaders;
 use crate::response_headers::{
-    names, plan_response_headers, ExistingHeader, Header, OriginOutcome, Slot, VaryNotBytes,
+    names, plan_response_headers, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, VaryNotBytes,
 };
 
 /// What every preflight varies on, in Starlette's words.
@@ -38,6 +38,7 @@ const PREFLIGHT_BODIES: [&[u8]; 16] = [
 /// Starlette's options, already interpreted with Python's semantics (see `fastcors._config`):
 /// memberships, flags, and the exact header values Starlette would send.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools, reason = "one flag per boolean option of Starlette's")]
 pub struct PolicyConfig {
     pub allow_all_origins: bool,
     pub allowed_origins: Membership,
@@ -154,9 +155,16 @@ pub struct Policy {
     echo_preflight_origin: bool,
     preflight_headers: Vec<Header>,
     simple_headers: Vec<Header>,
+    /// The response-header edits for each `OriginOutcome` when the app set none of the headers
+    /// they touch: then they only append, always these.
+    appended_headers: [Vec<NewHeader>; 3],
 }
 
 impl Policy {
+    /// Precomputes every header the policy can send.
+    ///
+    /// # Panics
+    /// Never: planning the edits of an empty header list reads no app value.
     pub fn new(config: PolicyConfig) -> Self {
         let echo_preflight_origin = !config.allow_all_origins || config.allow_credentials;
 
@@ -184,6 +192,22 @@ impl Policy {
             preflight_headers.push(Header::new(names::ALLOW_CREDENTIALS, *b"true"));
         }
 
+        let appended = |outcome| {
+            plan_response_headers(&[], &simple_headers, outcome)
+                .expect("no app headers, so no app value to read")
+                .into_iter()
+                .map(|slot| match slot {
+                    Slot::New(header) => header,
+                    Slot::Existing(_) => unreachable!("no app headers to keep"),
+                })
+                .collect()
+        };
+        let appended_headers = [
+            appended(OriginOutcome::Absent),
+            appended(OriginOutcome::NotEchoed),
+            appended(OriginOutcome::Echoed),
+        ];
+
         Self {
             origins: OriginPolicy {
                 allow_all: config.allow_all_origins,
@@ -197,7 +221,23 @@ impl Policy {
             echo_preflight_origin,
             preflight_headers,
             simple_headers,
+            appended_headers,
         }
+    }
+
+    /// Whether the response-header edits read or replace a header of this name.
+    pub fn edits_response_header(name: &[u8]) -> bool {
+        matches!(name, names::VARY | names::ALLOW_ORIGIN | names::ALLOW_CREDENTIALS | names::EXPOSE_HEADERS)
+    }
+
+    /// The headers the edits append to a response whose app set none of the headers they touch.
+    pub fn appended_headers(&self, outcome: OriginOutcome) -> &[NewHeader] {
+        let index = match outcome {
+            OriginOutcome::Absent => 0,
+            OriginOutcome::NotEchoed => 1,
+            OriginOutcome::Echoed => 2,
+        };
+        &self.appended_headers[index]
     }
 
     /// The headers every preflight response starts with.
@@ -277,7 +317,9 @@ impl Policy {
         origin: Option<&[u8]>,
         foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
     ) -> Result<OriginOutcome, E> {
-        let Some(origin) = origin else { return Ok(OriginOutcome::Absent) };
+        let Some(origin) = origin else {
+            return Ok(OriginOutcome::Absent);
+        };
         let echoed = if self.origins.allow_all {
             // Credentials forbid `*`, so the origin is echoed instead.
             self.allow_credentials
@@ -327,7 +369,8 @@ mod tests {
             allow_credentials: false,
             allow_private_network: false,
             allow_methods_value: (*b"GET, POST").into(),
-            allow_headers_value: (*b"Accept, Accept-Language, Content-Language, Content-Type, X-Token").into(),
+            allow_headers_value: (*b"Accept, Accept-Language, Content-Language, Content-Type, X-Token")
+                .into(),
             expose_headers_value: None,
             max_age_value: (*b"600").into(),
         }
@@ -337,8 +380,10 @@ mod tests {
         PreflightRequest { origin, method, headers: None, private_network: false }
     }
 
+    type Rendered<'a> = (u16, Vec<(&'a [u8], Vec<u8>)>);
+
     /// Resolves a preflight to plain header pairs.
-    fn render<'a>(policy: &'a Policy, request: &PreflightRequest<'a>) -> (u16, Vec<(&'a [u8], Vec<u8>)>) {
+    fn render<'a>(policy: &'a Policy, request: &PreflightRequest<'a>) -> Rendered<'a> {
         let decision = policy.preflight(request, no_foreign).unwrap();
         let headers = policy
             .preflight_parts(decision)
@@ -348,9 +393,13 @@ mod tests {
                     (header.name, header.value.to_vec())
                 }
                 PreflightPart::EchoedOrigin => (names::ALLOW_ORIGIN, request.origin.to_vec()),
-                PreflightPart::EchoedRequestHeaders => (names::ALLOW_HEADERS, request.headers.unwrap().to_vec()),
+                PreflightPart::EchoedRequestHeaders => {
+                    (names::ALLOW_HEADERS, request.headers.unwrap().to_vec())
+                }
                 PreflightPart::AllowPrivateNetwork => (names::ALLOW_PRIVATE_NETWORK, b"true".to_vec()),
-                PreflightPart::ContentLength => (names::CONTENT_LENGTH, decision.body().len().to_string().into_bytes()),
+                PreflightPart::ContentLength => {
+                    (names::CONTENT_LENGTH, decision.body().len().to_string().into_bytes())
+                }
                 PreflightPart::ContentType => (names::CONTENT_TYPE, PLAIN_TEXT.to_vec()),
             })
             .collect();
@@ -366,7 +415,10 @@ mod tests {
             (names::VARY, PREFLIGHT_VARY.to_vec()),
             (names::ALLOW_METHODS, b"GET, POST".to_vec()),
             (names::MAX_AGE, b"600".to_vec()),
-            (names::ALLOW_HEADERS, b"Accept, Accept-Language, Content-Language, Content-Type, X-Token".to_vec()),
+            (
+                names::ALLOW_HEADERS,
+                b"Accept, Accept-Language, Content-Language, Content-Type, X-Token".to_vec(),
+            ),
             (names::ALLOW_ORIGIN, b"https://example.org".to_vec()),
             (names::CONTENT_LENGTH, b"2".to_vec()),
             (names::CONTENT_TYPE, PLAIN_TEXT.to_vec()),
@@ -400,7 +452,8 @@ mod tests {
 
     #[test]
     fn wildcard_origin_with_credentials_echoes_the_origin() {
-        let policy = Policy::new(PolicyConfig { allow_all_origins: true, allow_credentials: true, ..config() });
+        let policy =
+            Policy::new(PolicyConfig { allow_all_origins: true, allow_credentials: true, ..config() });
         let decision = policy.preflight(&request(b"https://any.net", b"GET"), no_foreign).unwrap();
         assert!(decision.echo_origin);
         assert_eq!(policy.origin_outcome(Some(b"https://any.net"), no_foreign), Ok(OriginOutcome::Echoed));
@@ -410,7 +463,8 @@ mod tests {
     #[test]
     fn allow_all_headers_echoes_the_requested_list_verbatim() {
         let policy = Policy::new(PolicyConfig { allow_all_headers: true, ..config() });
-        let preflight = PreflightRequest { headers: Some(b"X-Anything,  "), ..request(b"https://example.org", b"GET") };
+        let preflight =
+            PreflightRequest { headers: Some(b"X-Anything,  "), ..request(b"https://example.org", b"GET") };
         let (status, headers) = render(&policy, &preflight);
         assert_eq!(status, 200);
         assert!(headers.contains(&(names::ALLOW_HEADERS, b"X-Anything,  ".to_vec())));
@@ -425,17 +479,29 @@ mod tests {
         assert!(decision.grant_private_network);
         assert_eq!(decision.status(), 200);
         let closed = Policy::new(config());
-        assert_eq!(closed.preflight(&preflight, no_foreign).unwrap().body(), b"Disallowed CORS private-network");
+        assert_eq!(
+            closed.preflight(&preflight, no_foreign).unwrap().body(),
+            b"Disallowed CORS private-network"
+        );
     }
 
     #[test]
     fn origin_outcomes_for_simple_requests() {
         let policy = Policy::new(config());
         assert_eq!(policy.origin_outcome(None, no_foreign), Ok(OriginOutcome::Absent));
-        assert_eq!(policy.origin_outcome(Some(b"https://example.org"), no_foreign), Ok(OriginOutcome::Echoed));
-        assert_eq!(policy.origin_outcome(Some(b"https://evil.com"), no_foreign), Ok(OriginOutcome::NotEchoed));
+        assert_eq!(
+            policy.origin_outcome(Some(b"https://example.org"), no_foreign),
+            Ok(OriginOutcome::Echoed)
+        );
+        assert_eq!(
+            policy.origin_outcome(Some(b"https://evil.com"), no_foreign),
+            Ok(OriginOutcome::NotEchoed)
+        );
         let wildcard = Policy::new(PolicyConfig { allow_all_origins: true, ..config() });
-        assert_eq!(wildcard.origin_outcome(Some(b"https://any.net"), no_foreign), Ok(OriginOutcome::NotEchoed));
+        assert_eq!(
+            wildcard.origin_outcome(Some(b"https://any.net"), no_foreign),
+            Ok(OriginOutcome::NotEchoed)
+        );
     }
 
     #[test]
@@ -447,7 +513,10 @@ mod tests {
         });
         assert_eq!(
             policy.simple_headers(),
-            [Header::new(names::ALLOW_CREDENTIALS, *b"true"), Header::new(names::EXPOSE_HEADERS, *b"X-A, X-B")]
+            [
+                Header::new(names::ALLOW_CREDENTIALS, *b"true"),
+                Header::new(names::EXPOSE_HEADERS, *b"X-A, X-B")
+            ]
         );
     }
 }

@@ -136,7 +136,9 @@ fn merged_vary(existing: &[ExistingHeader<'_>], slots: &[Slot]) -> Result<NewHea
     let mut merged = Vec::new();
     // Only the app's headers can be named vary at this point: the simple headers never are.
     for slot in slots {
-        let Slot::Existing(index) = *slot else { continue };
+        let Slot::Existing(index) = *slot else {
+            continue;
+        };
         let header = existing[index];
         if header.name != Some(names::VARY) {
             continue;
@@ -161,10 +163,7 @@ mod tests {
     }
 
     fn simple() -> Vec<Header> {
-        vec![
-            Header::new(names::ALLOW_ORIGIN, *b"*"),
-            Header::new(names::ALLOW_CREDENTIALS, *b"true"),
-        ]
+        vec![Header::new(names::ALLOW_ORIGIN, *b"*"), Header::new(names::ALLOW_CREDENTIALS, *b"true")]
     }
 
     #[test]
@@ -229,9 +228,6 @@ mod tests {
     #[test]
     fn a_vary_value_that_is_not_bytes_is_an_error() {
         let app = [header(b"x", b"1"), ExistingHeader { name: Some(b"vary"), value: None }];
-        assert_eq!(
-            plan_response_headers(&app, &[], OriginOutcome::Absent),
-            Err(VaryNotBytes { index: 1 })
-        );
+        assert_eq!(plan_response_headers(&app, &[], OriginOutcome::Absent), Err(VaryNotBytes { index: 1 }));
     }
 }

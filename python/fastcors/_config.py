@@ -1,0 +1,191 @@
+"""Starlette's constructor options, read with Starlette's own Python semantics.
+
+Everything that depends on how Python treats the options (``"*" in option``, ``", ".join(option)``,
+``sorted``, ``str(max_age)``, a bare ``str`` where a list was expected) is settled here, once, in
+the order Starlette does it, so that both cores receive the same plain data and any error a bad
+option raises is the error Starlette raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from fastcors._regex import translate_pattern
+
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
+SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
+PREFLIGHT_VARY = (
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    "Access-Control-Request-Private-Network"
+)
+
+_NOT_LATIN1 = re.compile("[^\x00-\xff]+")
+
+
+@dataclass(frozen=True)
+class CorsConfig:
+    """The options as both cores take them: memberships, flags and exact header values."""
+
+    allow_all_origins: bool
+    #: Origins compared exactly, or, when ``allowed_origins_are_substrings``, the latin-1 runs of
+    #: a bare ``str`` that Python searches for a substring.
+    allowed_origins: tuple[bytes, ...]
+    allowed_origins_are_substrings: bool
+    #: ``allow_origin_regex`` compiled by Python, and its translation for the Rust engine
+    #: (``None`` when only Python's ``re`` has its meaning).
+    origin_pattern: re.Pattern[Any] | None
+    origin_regex_translation: str | None
+    allowed_methods: tuple[bytes, ...]
+    allowed_methods_are_substrings: bool
+    allow_all_headers: bool
+    #: Allowed request headers, lowercased as Python's ``str.lower`` does.
+    allowed_headers: tuple[bytes, ...]
+    allow_credentials: bool
+    allow_private_network: bool
+    allow_methods_value: bytes
+    allow_headers_value: bytes
+    expose_headers_value: bytes | None
+    max_age_value: bytes
+
+
+@dataclass(frozen=True)
+class StarletteView:
+    """The attributes Starlette's middleware exposes, for code that reads them."""
+
+    allow_origins: Collection[str]
+    allow_methods: Collection[str]
+    allow_headers: list[str]
+    allow_all_origins: bool
+    allow_all_headers: bool
+    allow_credentials: bool
+    preflight_explicit_allow_origin: bool
+    allow_origin_regex: re.Pattern[Any] | None
+    allow_private_network: bool
+    simple_headers: dict[str, str]
+    preflight_headers: dict[str, str]
+
+
+def interpret_options(
+    allow_origins: Collection[str],
+    allow_methods: Collection[str],
+    allow_headers: Collection[str],
+    allow_credentials: bool,
+    allow_origin_regex: str | None,
+    allow_private_network: bool,
+    expose_headers: Collection[str],
+    max_age: int,
+) -> tuple[CorsConfig, StarletteView]:
+    """Reads the options step by step as Starlette 1.10's ``CORSMiddleware.__init__`` does."""
+    if "*" in allow_methods:
+        allow_methods = ALL_METHODS
+
+    origin_pattern = None
+    if allow_origin_regex is not None:
+        origin_pattern = _compile_origin_regex(allow_origin_regex)
+
+    allow_all_origins = "*" in allow_origins
+    allow_all_headers = "*" in allow_headers
+    preflight_explicit_allow_origin = not allow_all_origins or allow_credentials
+
+    simple_headers: dict[str, str] = {}
+    if allow_all_origins:
+        simple_headers["Access-Control-Allow-Origin"] = "*"
+    if allow_credentials:
+        simple_headers["Access-Control-Allow-Credentials"] = "true"
+    if expose_headers:
+        simple_headers["Access-Control-Expose-Headers"] = ", ".join(expose_headers)
+
+    preflight_headers: dict[str, str] = {"Vary": PREFLIGHT_VARY}
+    if not preflight_explicit_allow_origin:
+        preflight_headers["Access-Control-Allow-Origin"] = "*"
+    preflight_headers.update(
+        {
+            "Access-Control-Allow-Methods": ", ".join(allow_methods),
+            "Access-Control-Max-Age": str(max_age),
+        }
+    )
+    sorted_headers = sorted(SAFELISTED_HEADERS | set(allow_headers))
+    if sorted_headers and not allow_all_headers:
+        preflight_headers["Access-Control-Allow-Headers"] = ", ".join(sorted_headers)
+    if allow_credentials:
+        preflight_headers["Access-Control-Allow-Credentials"] = "true"
+    lowered_headers = [h.lower() for h in sorted_headers]
+
+    view = StarletteView(
+        allow_origins=allow_origins,
+        allow_methods=allow_methods,
+        allow_headers=lowered_headers,
+        allow_all_origins=allow_all_origins,
+        allow_all_headers=allow_all_headers,
+        allow_credentials=allow_credentials,
+        preflight_explicit_allow_origin=preflight_explicit_allow_origin,
+        allow_origin_regex=origin_pattern,
+        allow_private_network=allow_private_network,
+        simple_headers=simple_headers,
+        preflight_headers=preflight_headers,
+    )
+    expose_value = simple_headers.get("Access-Control-Expose-Headers")
+    config = CorsConfig(
+        allow_all_origins=allow_all_origins,
+        allowed_origins=_members(allow_origins),
+        allowed_origins_are_substrings=isinstance(allow_origins, str),
+        origin_pattern=origin_pattern,
+        origin_regex_translation=None if origin_pattern is None else translate_pattern(origin_pattern),
+        allowed_methods=_members(allow_methods),
+        allowed_methods_are_substrings=isinstance(allow_methods, str),
+        allow_all_headers=allow_all_headers,
+        allowed_headers=tuple(h.encode("latin-1") for h in lowered_headers if _is_latin1(h)),
+        allow_credentials=bool(allow_credentials),
+        allow_private_network=bool(allow_private_network),
+        allow_methods_value=_header_value("allow_methods", preflight_headers["Access-Control-Allow-Methods"]),
+        allow_headers_value=(
+            b""
+            if allow_all_headers
+            else _header_value("allow_headers", preflight_headers["Access-Control-Allow-Headers"])
+        ),
+        expose_headers_value=None if expose_value is None else _header_value("expose_headers", expose_value),
+        max_age_value=_header_value("max_age", preflight_headers["Access-Control-Max-Age"]),
+    )
+    return config, view
+
+
+def _compile_origin_regex(pattern: str) -> re.Pattern[Any]:
+    """``re.compile`` as Starlette calls it, with errors that name the option."""
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        message = (
+            f"allow_origin_regex {pattern!r} is not a valid regular expression ({error.msg}); "
+            r"write a pattern Python's re module accepts, such as r'https://.*\.example\.org'"
+        )
+        raise re.error(message, error.pattern, error.pos) from error
+    except TypeError as error:
+        raise TypeError(
+            f"allow_origin_regex must be a str pattern, not {type(pattern).__name__}: {pattern!r}"
+        ) from error
+
+
+def _members(option: Collection[str]) -> tuple[bytes, ...]:
+    """What ``x in option`` can be true for, among the latin-1 strings a request carries."""
+    if isinstance(option, str):
+        return tuple(run.encode("latin-1") for run in _NOT_LATIN1.split(option))
+    return tuple(item.encode("latin-1") for item in option if isinstance(item, str) and _is_latin1(item))
+
+
+def _is_latin1(text: str) -> bool:
+    return _NOT_LATIN1.search(text) is None
+
+
+def _header_value(option: str, value: str) -> bytes:
+    """Encodes a header value; Starlette would fail on every response that carries it."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError as error:
+        bad = value[error.start : error.end]
+        raise ValueError(
+            f"{option}: {value!r} cannot be sent in an HTTP header, whose values are latin-1, "
+            f"and {bad!r} is not; use plain ASCII names"
+        ) from None

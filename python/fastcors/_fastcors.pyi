@@ -1,0 +1,25 @@
+"""The Rust core (``rust/bindings.rs``); ``fastcors._pure`` is its pure-Python twin."""
+
+from collections.abc import Awaitable
+from typing import final
+
+from fastcors._config import CorsConfig
+from fastcors._types import Message, Scope, Send
+
+__all__ = ["CorsSend", "Policy"]
+
+@final
+class Policy:
+    """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads."""
+
+    def __new__(cls, config: CorsConfig) -> Policy: ...
+    @property
+    def origin_regex_engine(self) -> str | None: ...
+    def is_allowed_origin(self, origin: bytes) -> bool: ...
+    def handle(self, scope: Scope, send: Send) -> tuple[Message, Message] | Send: ...
+
+@final
+class CorsSend:
+    """The ``send`` handed to the app: edits ``http.response.start``, then forwards."""
+
+    def __call__(self, message: Message) -> Awaitable[None]: ...

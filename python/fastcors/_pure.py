@@ -1,0 +1,288 @@
+"""The pure-Python core: the same decisions as the Rust core, for where it cannot be loaded.
+
+Its interface is the seam between the ASGI shim and either core (see ``_fastcors.pyi``):
+``Policy(config).handle(scope, send)`` answers a preflight with its two messages, or returns the
+``send`` to hand to the app, which edits the response headers as Starlette does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterable
+from typing import Any
+
+from fastcors._config import PREFLIGHT_VARY, CorsConfig
+from fastcors._types import Message, Scope, Send
+
+Header = tuple[bytes, bytes]
+
+_VARY = b"vary"
+_ALLOW_ORIGIN = b"access-control-allow-origin"
+_ALLOW_CREDENTIALS = b"access-control-allow-credentials"
+_EXPOSE_HEADERS = b"access-control-expose-headers"
+_ALLOW_HEADERS = b"access-control-allow-headers"
+_ORIGIN = b"origin"
+_REQUEST_METHOD = b"access-control-request-method"
+_REQUEST_HEADERS = b"access-control-request-headers"
+_REQUEST_PRIVATE_NETWORK = b"access-control-request-private-network"
+#: The response headers Starlette may set; any other header of the app's is left in place.
+_EDITED_NAMES = frozenset({_VARY, _ALLOW_ORIGIN, _ALLOW_CREDENTIALS, _EXPOSE_HEADERS})
+_VARY_ORIGIN: Header = (_VARY, b"Origin")
+_PLAIN_TEXT: Header = (b"content-type", b"text/plain; charset=utf-8")
+_PRIVATE_NETWORK_GRANTED: Header = (b"access-control-allow-private-network", b"true")
+_FAILURE_NAMES = ("origin", "method", "headers", "private-network")
+#: An absent request header, distinct from any value a malformed scope could hold.
+_MISSING: Any = object()
+
+
+class Policy:
+    """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads."""
+
+    __slots__ = (
+        "_allow_all_headers",
+        "_allow_all_origins",
+        "_allow_credentials",
+        "_allow_private_network",
+        "_allowed_headers",
+        "_echo_preflight_origin",
+        "_methods",
+        "_methods_are_substrings",
+        "_origin_pattern",
+        "_origins",
+        "_origins_are_substrings",
+        "_preflight_bodies",
+        "_preflight_headers",
+        "_simple_headers",
+    )
+
+    def __init__(self, config: CorsConfig) -> None:
+        self._allow_all_origins = config.allow_all_origins
+        self._origins = frozenset(config.allowed_origins)
+        self._origins_are_substrings = config.allowed_origins_are_substrings
+        self._origin_pattern = config.origin_pattern
+        self._methods = frozenset(config.allowed_methods)
+        self._methods_are_substrings = config.allowed_methods_are_substrings
+        self._allow_all_headers = config.allow_all_headers
+        self._allowed_headers = frozenset(config.allowed_headers)
+        self._allow_credentials = config.allow_credentials
+        self._allow_private_network = config.allow_private_network
+        # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
+        self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials
+
+        simple: list[Header] = []
+        if config.allow_all_origins:
+            simple.append((_ALLOW_ORIGIN, b"*"))
+        if config.allow_credentials:
+            simple.append((_ALLOW_CREDENTIALS, b"true"))
+        if config.expose_headers_value is not None:
+            simple.append((_EXPOSE_HEADERS, config.expose_headers_value))
+        self._simple_headers = tuple(simple)
+
+        preflight: list[Header] = [(_VARY, PREFLIGHT_VARY.encode("latin-1"))]
+        if not self._echo_preflight_origin:
+            preflight.append((_ALLOW_ORIGIN, b"*"))
+        preflight.append((b"access-control-allow-methods", config.allow_methods_value))
+        preflight.append((b"access-control-max-age", config.max_age_value))
+        if not config.allow_all_headers:
+            preflight.append((_ALLOW_HEADERS, config.allow_headers_value))
+        if config.allow_credentials:
+            preflight.append((_ALLOW_CREDENTIALS, b"true"))
+        self._preflight_headers = tuple(preflight)
+
+        bodies = []
+        for failures in range(16):
+            failed = [name for bit, name in enumerate(_FAILURE_NAMES) if failures >> bit & 1]
+            body = ("Disallowed CORS " + ", ".join(failed)).encode() if failed else b"OK"
+            bodies.append((body, (b"content-length", str(len(body)).encode())))
+        self._preflight_bodies = tuple(bodies)
+
+    @property
+    def origin_regex_engine(self) -> str | None:
+        """Which engine evaluates ``allow_origin_regex``: always Python's ``re`` here."""
+        return None if self._origin_pattern is None else "python"
+
+    def is_allowed_origin(self, origin: bytes) -> bool:
+        """Starlette's ``is_allowed_origin``, for an origin's raw (latin-1) bytes."""
+        if self._allow_all_origins:
+            return True
+        pattern = self._origin_pattern
+        if pattern is not None and pattern.fullmatch(origin.decode("latin-1")):
+            return True
+        if self._origins_are_substrings:
+            return any(origin in run for run in self._origins)
+        return origin in self._origins
+
+    def handle(self, scope: Scope, send: Send) -> tuple[Message, Message] | Send:
+        """Answers a preflight with its two messages, or returns the ``send`` for the app."""
+        method = scope["method"]
+        request_headers = scope["headers"]
+        if request_headers.__class__ is not list:
+            # Starlette's `Headers(scope=scope)` leaves a list in the scope.
+            request_headers = scope["headers"] = list(request_headers)
+        if method == "OPTIONS":
+            preflight = self._preflight(request_headers)
+            if preflight is not None:
+                return preflight
+
+        def send_with_cors(message: Message) -> Awaitable[None]:
+            if message["type"] == "http.response.start":
+                self._edit_response_start(message, request_headers)
+            return send(message)
+
+        return send_with_cors
+
+    def _preflight(self, request_headers: list[Any]) -> tuple[Message, Message] | None:
+        origin: Any = _MISSING
+        method: Any = _MISSING
+        requested_headers: Any = _MISSING
+        private_network: Any = _MISSING
+        try:
+            for name, value in request_headers:
+                if name == _ORIGIN:
+                    if origin is _MISSING and isinstance(name, bytes):
+                        origin = value
+                elif name == _REQUEST_METHOD:
+                    if method is _MISSING and isinstance(name, bytes):
+                        method = value
+                elif name == _REQUEST_HEADERS:
+                    if requested_headers is _MISSING and isinstance(name, bytes):
+                        requested_headers = value
+                elif (
+                    name == _REQUEST_PRIVATE_NETWORK
+                    and private_network is _MISSING
+                    and isinstance(name, bytes)
+                ):
+                    private_network = value
+        except (TypeError, ValueError):
+            _raise_for_malformed(request_headers)
+            raise
+        origin = _checked_value(origin)
+        method = _checked_value(method)
+        requested_headers = _checked_value(requested_headers)
+        private_network = _checked_value(private_network) is not None
+        if origin is None or method is None:
+            return None
+
+        failures = 0
+        origin_allowed = self.is_allowed_origin(origin)
+        if not origin_allowed:
+            failures |= 1
+        if not self._method_allowed(method):
+            failures |= 2
+        if (
+            requested_headers is not None
+            and not self._allow_all_headers
+            and not self._headers_allowed(requested_headers)
+        ):
+            failures |= 4
+        if private_network and not self._allow_private_network:
+            failures |= 8
+
+        headers = list(self._preflight_headers)
+        if origin_allowed and self._echo_preflight_origin:
+            headers.append((_ALLOW_ORIGIN, origin))
+        if self._allow_all_headers and requested_headers is not None:
+            headers.append((_ALLOW_HEADERS, requested_headers))
+        if private_network and self._allow_private_network:
+            headers.append(_PRIVATE_NETWORK_GRANTED)
+        body, content_length = self._preflight_bodies[failures]
+        headers.append(content_length)
+        headers.append(_PLAIN_TEXT)
+        return (
+            {"type": "http.response.start", "status": 400 if failures else 200, "headers": headers},
+            {"type": "http.response.body", "body": body},
+        )
+
+    def _method_allowed(self, method: bytes) -> bool:
+        if self._methods_are_substrings:
+            return any(method in run for run in self._methods)
+        return method in self._methods
+
+    def _headers_allowed(self, requested: bytes) -> bool:
+        # Starlette splits on commas, lowercases and strips each item, and refuses any item it
+        # does not list: so an empty value, an empty item and a trailing comma are refused.
+        allowed = self._allowed_headers
+        text = requested.decode("latin-1")
+        return all(item.lower().strip().encode("latin-1") in allowed for item in text.split(","))
+
+    def _origin_outcome_echoes(self, origin: bytes) -> bool:
+        if self._allow_all_origins:
+            # Credentials forbid `*`, so the origin is echoed instead.
+            return self._allow_credentials
+        return self.is_allowed_origin(origin)
+
+    def _edit_response_start(self, message: Message, request_headers: list[Any]) -> None:
+        message.setdefault("headers", [])
+        headers = list(message["headers"])
+        origin = _first_origin(request_headers)
+        if origin is None:
+            edits: Iterable[Header] = ()
+        elif self._origin_outcome_echoes(origin):
+            edits = (*self._simple_headers, (_ALLOW_ORIGIN, origin))
+        else:
+            edits = self._simple_headers
+        try:
+            for header in edits:
+                _set_header(headers, header)
+            vary_values = [value for name, value in headers if name == _VARY and isinstance(name, bytes)]
+        except (TypeError, ValueError):
+            _raise_for_malformed(headers)
+            raise
+        _set_header(headers, _merged_vary(vary_values))
+        message["headers"] = headers
+
+
+def _first_origin(request_headers: list[Any]) -> bytes | None:
+    origin: Any = _MISSING
+    try:
+        for name, value in request_headers:
+            if name == _ORIGIN and isinstance(name, bytes):
+                origin = value
+                break
+    except (TypeError, ValueError):
+        _raise_for_malformed(request_headers)
+        raise
+    checked: bytes | None = _checked_value(origin)
+    return checked
+
+
+def _set_header(headers: list[Any], header: Header) -> None:
+    """``MutableHeaders.__setitem__``: replace the first header of that name, drop the others."""
+    name = header[0]
+    found = False
+    index = 0
+    while index < len(headers):
+        item_name, _ = headers[index]
+        if item_name == name and isinstance(item_name, bytes):
+            if found:
+                del headers[index]
+                continue
+            found = True
+            headers[index] = header
+        index += 1
+    if not found:
+        headers.append(header)
+
+
+def _merged_vary(values: list[Any]) -> Header:
+    """``", ".join([*headers.getlist("Vary"), "Origin"])``."""
+    if not values:
+        return _VARY_ORIGIN
+    return (_VARY, b", ".join([*map(_checked_value, values), b"Origin"]))
+
+
+def _checked_value(value: Any) -> Any:
+    """A header value, which must be bytes; ``_MISSING`` stands for an absent header."""
+    if value is _MISSING:
+        return None
+    if not isinstance(value, bytes):
+        raise TypeError(f"ASGI header values must be bytes, got {value!r}")
+    return value
+
+
+def _raise_for_malformed(headers: Iterable[Any]) -> None:
+    """Raises the error for the first header that is not a (name, value) pair, if there is one."""
+    for item in headers:
+        try:
+            _, _ = item
+        except (TypeError, ValueError):
+            raise TypeError(f"ASGI headers must be (name, value) pairs, got {item!r}") from None

@@ -1,0 +1,466 @@
+//! The only module that knows about Python: the core's `Policy` and the `send` wrapper it hands to
+//! the app, exposed as `fastcors._fastcors`.
+//!
+//! Response headers are prebuilt tuples of `bytes`; the request's own `bytes` objects are reused
+//! for echoed values, so a request allocates only the lists and dicts ASGI requires.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::gc::PyVisit;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::{intern, PyTraverseError, PyTypeInfo};
+
+use crate::membership::Membership;
+use crate::origin::OriginRegex;
+use crate::policy::{Policy, PolicyConfig, PreflightDecision, PreflightPart, PreflightRequest, PLAIN_TEXT};
+use crate::request_headers::AllowedHeaders;
+use crate::response_headers::{names, ExistingHeader, Header, NewHeader, OriginOutcome, Slot};
+
+/// A CORS policy over a `fastcors._config.CorsConfig`; immutable and shareable across threads.
+#[pyclass(name = "Policy", module = "fastcors._fastcors", frozen)]
+struct PyPolicy {
+    core: Policy,
+    /// `allow_origin_regex` as Python compiled it, for patterns only `re` can evaluate.
+    origin_pattern: Option<Py<PyAny>>,
+    preflight_headers: Vec<Py<PyTuple>>,
+    simple_headers: Vec<Py<PyTuple>>,
+    /// `(body, content-length header)` for each combination of failures.
+    preflight_bodies: Vec<(Py<PyBytes>, Py<PyTuple>)>,
+    content_type: Py<PyTuple>,
+    private_network_granted: Py<PyTuple>,
+    vary_origin: Py<PyTuple>,
+    vary_name: Py<PyBytes>,
+    allow_origin_name: Py<PyBytes>,
+    allow_headers_name: Py<PyBytes>,
+}
+
+#[pymethods]
+impl PyPolicy {
+    #[new]
+    fn new(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let origin_pattern: Option<Bound<'_, PyAny>> = config.getattr("origin_pattern")?.extract()?;
+        let translation: Option<String> = config.getattr("origin_regex_translation")?.extract()?;
+        let origin_regex = match origin_pattern {
+            None => OriginRegex::Absent,
+            Some(_) => OriginRegex::compile(translation.as_deref()),
+        };
+        let core = Policy::new(PolicyConfig {
+            allow_all_origins: config.getattr("allow_all_origins")?.extract()?,
+            allowed_origins: membership(config, "allowed_origins", "allowed_origins_are_substrings")?,
+            origin_regex,
+            allowed_methods: membership(config, "allowed_methods", "allowed_methods_are_substrings")?,
+            allow_all_headers: config.getattr("allow_all_headers")?.extract()?,
+            allowed_headers: AllowedHeaders::new(byte_strings(config, "allowed_headers")?),
+            allow_credentials: config.getattr("allow_credentials")?.extract()?,
+            allow_private_network: config.getattr("allow_private_network")?.extract()?,
+            allow_methods_value: byte_string(&config.getattr("allow_methods_value")?)?,
+            allow_headers_value: byte_string(&config.getattr("allow_headers_value")?)?,
+            expose_headers_value: {
+                let value = config.getattr("expose_headers_value")?;
+                if value.is_none() {
+                    None
+                } else {
+                    Some(byte_string(&value)?)
+                }
+            },
+            max_age_value: byte_string(&config.getattr("max_age_value")?)?,
+        });
+
+        let tuples = |headers: &[Header]| -> PyResult<Vec<Py<PyTuple>>> {
+            headers.iter().map(|header| header_tuple(py, header.name, &header.value)).collect()
+        };
+        let preflight_bodies = PreflightDecision::all_bodies()
+            .iter()
+            .map(|body| {
+                let length = body.len().to_string();
+                Ok((
+                    PyBytes::new(py, body).unbind(),
+                    header_tuple(py, names::CONTENT_LENGTH, length.as_bytes())?,
+                ))
+            })
+            .collect::<PyResult<_>>()?;
+        Ok(Self {
+            preflight_headers: tuples(core.preflight_headers())?,
+            simple_headers: tuples(core.simple_headers())?,
+            preflight_bodies,
+            content_type: header_tuple(py, names::CONTENT_TYPE, PLAIN_TEXT)?,
+            private_network_granted: header_tuple(py, names::ALLOW_PRIVATE_NETWORK, b"true")?,
+            vary_origin: header_tuple(py, names::VARY, b"Origin")?,
+            vary_name: PyBytes::new(py, names::VARY).unbind(),
+            allow_origin_name: PyBytes::new(py, names::ALLOW_ORIGIN).unbind(),
+            allow_headers_name: PyBytes::new(py, names::ALLOW_HEADERS).unbind(),
+            origin_pattern: config.getattr("origin_pattern")?.extract()?,
+            core,
+        })
+    }
+
+    /// Which engine evaluates `allow_origin_regex`: `"rust"`, `"python"` or `None`.
+    #[getter]
+    fn origin_regex_engine(&self) -> Option<&'static str> {
+        self.core.origin_regex_engine()
+    }
+
+    /// Starlette's `is_allowed_origin`, for an origin's raw (latin-1) bytes.
+    fn is_allowed_origin(&self, py: Python<'_>, origin: &[u8]) -> PyResult<bool> {
+        self.core.is_allowed_origin(origin, |origin| self.foreign_match(py, origin))
+    }
+
+    /// Answers a preflight with its two messages, or returns the `send` for the app.
+    fn handle<'py>(
+        slf: &Bound<'py, Self>,
+        scope: &Bound<'py, PyAny>,
+        send: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let method = scope.get_item(intern!(py, "method"))?;
+        let mut request_headers = scope.get_item(intern!(py, "headers"))?;
+        if !request_headers.is_exact_instance_of::<PyList>() {
+            // Starlette's `Headers(scope=scope)` leaves a list in the scope.
+            request_headers = PyList::type_object(py).call1((request_headers,))?;
+            scope.set_item(intern!(py, "headers"), &request_headers)?;
+        }
+        let request_headers = request_headers.cast_into::<PyList>()?;
+        if method.eq(intern!(py, "OPTIONS"))? {
+            if let Some(reply) = this.preflight(py, &request_headers)? {
+                return Ok(reply.into_any());
+            }
+        }
+        let cors_send = CorsSend {
+            policy: slf.clone().unbind(),
+            send: send.unbind(),
+            request_headers: request_headers.unbind(),
+        };
+        Ok(Bound::new(py, cors_send)?.into_any())
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some(pattern) = &self.origin_pattern {
+            visit.call(pattern)?;
+        }
+        Ok(())
+    }
+}
+
+impl PyPolicy {
+    /// `pattern.fullmatch(origin.decode("latin-1"))` for a pattern only Python's `re` can evaluate.
+    fn foreign_match(&self, py: Python<'_>, origin: &[u8]) -> PyResult<bool> {
+        let Some(pattern) = &self.origin_pattern else {
+            return Ok(false);
+        };
+        let text = PyBytes::new(py, origin).call_method1(intern!(py, "decode"), (intern!(py, "latin-1"),))?;
+        let found = pattern.bind(py).call_method1(intern!(py, "fullmatch"), (text,))?;
+        found.is_truthy()
+    }
+
+    fn preflight<'py>(
+        &self,
+        py: Python<'py>,
+        request_headers: &Bound<'py, PyList>,
+    ) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let found = PreflightHeaders::scan(request_headers)?;
+        let (Some(origin), Some(method)) = (found.origin, found.method) else {
+            return Ok(None);
+        };
+        let requested_headers = found.headers;
+        let request = PreflightRequest {
+            origin: origin.as_bytes(),
+            method: method.as_bytes(),
+            headers: requested_headers.as_ref().map(PyBytesMethods::as_bytes),
+            private_network: found.private_network,
+        };
+        let decision = self.core.preflight(&request, |origin| self.foreign_match(py, origin))?;
+        let (body, content_length) = &self.preflight_bodies[decision.failures.index()];
+        let headers = PyList::empty(py);
+        for part in self.core.preflight_parts(decision) {
+            match part {
+                PreflightPart::Static(index) => headers.append(&self.preflight_headers[index])?,
+                PreflightPart::EchoedOrigin => headers.append((&self.allow_origin_name, &origin))?,
+                PreflightPart::EchoedRequestHeaders => {
+                    headers.append((&self.allow_headers_name, &requested_headers))?;
+                }
+                PreflightPart::AllowPrivateNetwork => headers.append(&self.private_network_granted)?,
+                PreflightPart::ContentLength => headers.append(content_length)?,
+                PreflightPart::ContentType => headers.append(&self.content_type)?,
+            }
+        }
+        let start = PyDict::new(py);
+        start.set_item(intern!(py, "type"), intern!(py, "http.response.start"))?;
+        start.set_item(intern!(py, "status"), decision.status())?;
+        start.set_item(intern!(py, "headers"), headers)?;
+        let end = PyDict::new(py);
+        end.set_item(intern!(py, "type"), intern!(py, "http.response.body"))?;
+        end.set_item(intern!(py, "body"), body)?;
+        Ok(Some(PyTuple::new(py, [start, end])?))
+    }
+
+    /// Starlette's edits of the app's `http.response.start`, in place in `message`.
+    fn edit_response_start(
+        &self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+        request_headers: &Bound<'_, PyList>,
+    ) -> PyResult<()> {
+        let headers_key = intern!(py, "headers");
+        let app_headers = if let Ok(dict) = message.cast::<PyDict>() {
+            if let Some(headers) = dict.get_item(headers_key)? {
+                headers
+            } else {
+                let headers = PyList::empty(py).into_any();
+                dict.set_item(headers_key, &headers)?;
+                headers
+            }
+        } else {
+            message.call_method1(intern!(py, "setdefault"), (headers_key, PyList::empty(py)))?
+        };
+        // `MutableHeaders(scope=message)` works on a copy: `list(message["headers"])`.
+        let edited = match app_headers.cast::<PyList>() {
+            Ok(list) => list.get_slice(0, list.len()),
+            Err(_) => PyList::type_object(py).call1((app_headers,))?.cast_into::<PyList>()?,
+        };
+        let origin = first_origin(request_headers)?;
+        let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
+        let outcome = self.core.origin_outcome(origin_bytes, |origin| self.foreign_match(py, origin))?;
+
+        let mut edits_existing = false;
+        for item in edited.iter() {
+            let pair = HeaderPair::of(&item)?;
+            edits_existing |= pair.with_name(|name| name.is_some_and(Policy::edits_response_header));
+        }
+        if edits_existing {
+            let merged = self.merged(py, &edited, outcome, origin.as_ref())?;
+            return message.set_item(headers_key, merged);
+        }
+        // Nothing of the app's to merge or replace: the edits only append.
+        for header in self.core.appended_headers(outcome) {
+            edited.append(self.new_header(py, header, origin.as_ref()))?;
+        }
+        message.set_item(headers_key, edited)
+    }
+
+    /// The general case: the app set `Vary` or a CORS header itself.
+    fn merged<'py>(
+        &self,
+        py: Python<'py>,
+        edited: &Bound<'py, PyList>,
+        outcome: OriginOutcome,
+        origin: Option<&Bound<'py, PyBytes>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let items: Vec<Bound<'py, PyAny>> = edited.iter().collect();
+        let pairs = items.iter().map(|item| HeaderPair::of(item)?.owned()).collect::<PyResult<Vec<_>>>()?;
+        let existing: Vec<ExistingHeader<'_>> = pairs
+            .iter()
+            .map(|(name, value)| ExistingHeader {
+                name: name.cast::<PyBytes>().ok().map(PyBytesMethods::as_bytes),
+                value: value.cast::<PyBytes>().ok().map(PyBytesMethods::as_bytes),
+            })
+            .collect();
+        let plan = self
+            .core
+            .plan_response_headers(&existing, outcome)
+            .map_err(|error| value_not_bytes(&pairs[error.index].1))?;
+        let rebuilt = plan.iter().map(|slot| match slot {
+            Slot::Existing(index) => items[*index].clone(),
+            Slot::New(header) => self.new_header(py, header, origin),
+        });
+        PyList::new(py, rebuilt)
+    }
+
+    fn new_header<'py>(
+        &self,
+        py: Python<'py>,
+        header: &NewHeader,
+        origin: Option<&Bound<'py, PyBytes>>,
+    ) -> Bound<'py, PyAny> {
+        match header {
+            NewHeader::Simple(index) => self.simple_headers[*index].bind(py).clone().into_any(),
+            NewHeader::VaryOrigin => self.vary_origin.bind(py).clone().into_any(),
+            NewHeader::EchoedOrigin => {
+                let origin = origin.expect("an echoed origin comes from a request with an Origin");
+                PyTuple::new(py, [self.allow_origin_name.bind(py).as_any(), origin.as_any()])
+                    .expect("a pair always builds")
+                    .into_any()
+            }
+            NewHeader::MergedVary(value) => {
+                PyTuple::new(py, [self.vary_name.bind(py).clone(), PyBytes::new(py, value)])
+                    .expect("a pair always builds")
+                    .into_any()
+            }
+        }
+    }
+}
+
+/// The `send` handed to the app: edits `http.response.start`, then forwards every message.
+///
+/// A plain callable returning the downstream awaitable: `await send(message)` works as with
+/// Starlette's coroutine, without a Python frame per message.
+#[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
+struct CorsSend {
+    policy: Py<PyPolicy>,
+    send: Py<PyAny>,
+    /// The scope's header list, read when the response starts, as Starlette does.
+    request_headers: Py<PyList>,
+}
+
+#[pymethods]
+impl CorsSend {
+    fn __call__<'py>(&self, py: Python<'py>, message: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        if message.get_item(intern!(py, "type"))?.eq(intern!(py, "http.response.start"))? {
+            self.policy.get().edit_response_start(py, message, self.request_headers.bind(py))?;
+        }
+        self.send.bind(py).call1((message,))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.policy)?;
+        visit.call(&self.send)?;
+        visit.call(&self.request_headers)
+    }
+}
+
+/// The first of each CORS request header, as Starlette's `Headers.get` finds them.
+#[derive(Default)]
+struct PreflightHeaders<'py> {
+    origin: Option<Bound<'py, PyBytes>>,
+    method: Option<Bound<'py, PyBytes>>,
+    headers: Option<Bound<'py, PyBytes>>,
+    private_network: bool,
+}
+
+impl<'py> PreflightHeaders<'py> {
+    fn scan(request_headers: &Bound<'py, PyList>) -> PyResult<Self> {
+        let mut origin = None;
+        let mut method = None;
+        let mut headers = None;
+        let mut private_network = None;
+        for item in request_headers.iter() {
+            let pair = HeaderPair::of(&item)?;
+            let slot = pair.with_name(|name| match name {
+                Some(b"origin") => Some(&mut origin),
+                Some(b"access-control-request-method") => Some(&mut method),
+                Some(b"access-control-request-headers") => Some(&mut headers),
+                Some(b"access-control-request-private-network") => Some(&mut private_network),
+                _ => None,
+            });
+            let Some(slot) = slot else { continue };
+            if slot.is_none() {
+                *slot = Some(pair.value()?);
+            }
+        }
+        // Values are checked after the scan, in this order, as the pure-Python core does.
+        Ok(Self {
+            origin: origin.map(checked_value).transpose()?,
+            method: method.map(checked_value).transpose()?,
+            headers: headers.map(checked_value).transpose()?,
+            private_network: private_network.map(checked_value).transpose()?.is_some(),
+        })
+    }
+}
+
+/// The request's first `origin` header, if any.
+fn first_origin<'py>(request_headers: &Bound<'py, PyList>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    for item in request_headers.iter() {
+        let pair = HeaderPair::of(&item)?;
+        if pair.with_name(|name| name == Some(b"origin")) {
+            return checked_value(pair.value()?).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// An ASGI header item checked to unpack as `name, value = item` does.
+enum HeaderPair<'a, 'py> {
+    /// The usual shape, read without taking references.
+    Tuple(&'a Bound<'py, PyTuple>),
+    Other(Bound<'py, PyAny>, Bound<'py, PyAny>),
+}
+
+impl<'a, 'py> HeaderPair<'a, 'py> {
+    fn of(item: &'a Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(pair) = item.cast::<PyTuple>() {
+            return if pair.len() == 2 { Ok(Self::Tuple(pair)) } else { Err(malformed(item)) };
+        }
+        if let Ok(pair) = item.cast::<PyList>() {
+            if pair.len() == 2 {
+                return Ok(Self::Other(pair.get_item(0)?, pair.get_item(1)?));
+            }
+            return Err(malformed(item));
+        }
+        let mut parts = item.try_iter().map_err(|_| malformed(item))?;
+        let mut next = || parts.next().transpose().map_err(|_| malformed(item));
+        match (next()?, next()?, next()?) {
+            (Some(name), Some(value), None) => Ok(Self::Other(name, value)),
+            _ => Err(malformed(item)),
+        }
+    }
+
+    /// Applies `read` to the name when it is bytes, `None` otherwise: such names never match, as
+    /// in Starlette.
+    fn with_name<R>(&self, read: impl FnOnce(Option<&[u8]>) -> R) -> R {
+        match self {
+            Self::Tuple(pair) => match pair.get_borrowed_item(0) {
+                Ok(name) => read(name.cast::<PyBytes>().ok().as_deref().map(PyBytesMethods::as_bytes)),
+                Err(_) => read(None),
+            },
+            Self::Other(name, _) => read(name.cast::<PyBytes>().ok().map(PyBytesMethods::as_bytes)),
+        }
+    }
+
+    fn value(&self) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Self::Tuple(pair) => pair.get_item(1),
+            Self::Other(_, value) => Ok(value.clone()),
+        }
+    }
+
+    fn owned(self) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        match self {
+            Self::Tuple(pair) => Ok((pair.get_item(0)?, pair.get_item(1)?)),
+            Self::Other(name, value) => Ok((name, value)),
+        }
+    }
+}
+
+fn checked_value(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyBytes>> {
+    value.cast_into::<PyBytes>().map_err(|error| value_not_bytes(error.into_inner().as_any()))
+}
+
+fn malformed(item: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!("ASGI headers must be (name, value) pairs, got {}", repr(item)))
+}
+
+fn value_not_bytes(value: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!("ASGI header values must be bytes, got {}", repr(value)))
+}
+
+fn repr(object: &Bound<'_, PyAny>) -> String {
+    object.repr().map_or_else(|_| "<unrepresentable object>".to_owned(), |text| text.to_string())
+}
+
+fn header_tuple(py: Python<'_>, name: &[u8], value: &[u8]) -> PyResult<Py<PyTuple>> {
+    Ok(PyTuple::new(py, [PyBytes::new(py, name), PyBytes::new(py, value)])?.unbind())
+}
+
+fn byte_string(value: &Bound<'_, PyAny>) -> PyResult<Box<[u8]>> {
+    Ok(value.cast::<PyBytes>()?.as_bytes().into())
+}
+
+fn byte_strings(config: &Bound<'_, PyAny>, attribute: &str) -> PyResult<Vec<Box<[u8]>>> {
+    config.getattr(attribute)?.try_iter()?.map(|item| byte_string(&item?)).collect()
+}
+
+fn membership(config: &Bound<'_, PyAny>, items: &str, substrings: &str) -> PyResult<Membership> {
+    let items = byte_strings(config, items)?;
+    Ok(if config.getattr(substrings)?.extract()? {
+        Membership::substring(items)
+    } else {
+        Membership::exact(items)
+    })
+}
+
+#[pymodule(gil_used = false)]
+fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyPolicy>()?;
+    module.add_class::<CorsSend>()?;
+    Ok(())
+}

@@ -1,0 +1,53 @@
+"""Helpers to drive an ASGI app directly and record what it sends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from fastcors._types import ASGIApp, Message, Receive, Scope, Send
+
+Headers = list[tuple[bytes, bytes]]
+
+
+def http_scope(method: str = "GET", headers: Sequence[tuple[bytes, bytes]] = ()) -> Scope:
+    return {"type": "http", "method": method, "path": "/", "headers": list(headers)}
+
+
+def app_sending(*messages: Message) -> ASGIApp:
+    """An app that sends copies of ``messages``."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        for message in messages:
+            await send(dict(message))
+
+    return app
+
+
+def ok_app(headers: Headers | None = None) -> ASGIApp:
+    start: dict[str, Any] = {"type": "http.response.start", "status": 200}
+    if headers is not None:
+        start["headers"] = headers
+    return app_sending(start, {"type": "http.response.body", "body": b"app"})
+
+
+def run(app: ASGIApp, scope: Scope) -> list[Message]:
+    """Runs one request through ``app`` and returns the messages it sent."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    return sent
+
+
+def response_headers(messages: list[Message]) -> Headers:
+    start = messages[0]
+    assert start["type"] == "http.response.start"
+    headers: Headers = start["headers"]
+    return headers

@@ -1,0 +1,75 @@
+"""Scopes and messages no ASGI server sends: Starlette's answer, or a clear error, never a crash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fastcors import CORSMiddleware
+
+from .asgi import http_scope, ok_app, response_headers, run
+
+
+def cors() -> CORSMiddleware:
+    return CORSMiddleware(ok_app(), allow_origins=["https://a.org"])
+
+
+@pytest.mark.parametrize("missing", ["type", "method", "headers"])
+def test_a_scope_missing_a_required_key_raises_key_error_for_it(missing: str) -> None:
+    scope = http_scope()
+    del scope[missing]
+    with pytest.raises(KeyError, match=missing):
+        run(cors(), scope)
+
+
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+@pytest.mark.parametrize(
+    "item", [(b"origin",), (b"origin", b"x", b"y"), 42, None], ids=["one", "three", "int", "none"]
+)
+def test_a_header_that_is_not_a_pair_is_a_clear_type_error(method: str, item: Any) -> None:
+    scope = http_scope(
+        method, [(b"access-control-request-method", b"GET"), item, (b"origin", b"https://a.org")]
+    )
+    with pytest.raises(TypeError, match=r"^ASGI headers must be \(name, value\) pairs, got "):
+        run(cors(), scope)
+
+
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+def test_an_origin_value_that_is_not_bytes_is_a_clear_type_error(method: str) -> None:
+    scope = http_scope(method, [(b"origin", "https://a.org"), (b"access-control-request-method", b"GET")])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"^ASGI header values must be bytes, got 'https://a.org'$"):
+        run(cors(), scope)
+
+
+def test_header_names_that_are_not_bytes_are_not_seen_as_in_starlette() -> None:
+    scope = http_scope("GET", [("origin", b"https://a.org")])  # type: ignore[list-item]
+    assert response_headers(run(cors(), scope)) == [(b"vary", b"Origin")]
+
+
+def test_a_list_pair_is_read_like_a_tuple_pair() -> None:
+    scope = http_scope("GET", [[b"origin", b"https://a.org"]])  # type: ignore[list-item]
+    assert (b"access-control-allow-origin", b"https://a.org") in response_headers(run(cors(), scope))
+
+
+def test_an_apps_malformed_response_header_is_a_clear_type_error() -> None:
+    app = CORSMiddleware(ok_app([(b"vary",)]), allow_origins=["*"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"^ASGI headers must be \(name, value\) pairs, got \(b'vary',\)$"):
+        run(app, http_scope())
+
+
+def test_an_apps_vary_value_that_is_not_bytes_is_a_clear_type_error() -> None:
+    app = CORSMiddleware(ok_app([(b"vary", "Accept")]), allow_origins=["*"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"^ASGI header values must be bytes, got 'Accept'$"):
+        run(app, http_scope())
+
+
+def test_a_message_without_a_type_raises_key_error_as_in_starlette() -> None:
+    app = CORSMiddleware(ok_app(), allow_origins=["*"])
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        await send({"status": 200})
+
+    app.app = inner
+    with pytest.raises(KeyError, match="type"):
+        run(app, http_scope())
