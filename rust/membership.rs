@@ -2,11 +2,15 @@
 
 use std::collections::HashSet;
 
+// The sets are built once from the options and then only looked up, so flooding attacks on the
+// hash (which need inserts) do not apply; foldhash, seeded per process, costs a tenth of SipHash.
+use foldhash::fast::RandomState;
+
 /// What `x in option` means for a configured option.
 #[derive(Debug, Clone)]
 pub enum Membership {
     /// A list, tuple or set of strings: exact, case-sensitive equality.
-    Exact(HashSet<Box<[u8]>>),
+    Exact(HashSet<Box<[u8]>, RandomState>),
     /// A bare `str` where a list was expected: Python tests for a substring. The string is kept as
     /// its runs of latin-1 characters, since a latin-1 item can only sit inside one of them.
     Substring(Vec<Box<[u8]>>),

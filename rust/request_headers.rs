@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use foldhash::fast::RandomState;
+
 use crate::latin1::{strip_python_space, to_python_lower};
 
 /// Header names longer than this are lowercased on the heap; all real ones fit on the stack.
@@ -10,7 +12,7 @@ const STACK_NAME_LEN: usize = 128;
 /// The header names a preflight may ask for, lowercased.
 #[derive(Debug, Clone, Default)]
 pub struct AllowedHeaders {
-    names: HashSet<Box<[u8]>>,
+    names: HashSet<Box<[u8]>, RandomState>,
     longest: usize,
 }
 
@@ -21,7 +23,7 @@ impl AllowedHeaders {
         I: IntoIterator<Item = T>,
         T: Into<Box<[u8]>>,
     {
-        let names: HashSet<Box<[u8]>> = lowercase_names.into_iter().map(Into::into).collect();
+        let names: HashSet<Box<[u8]>, RandomState> = lowercase_names.into_iter().map(Into::into).collect();
         let longest = names.iter().map(|name| name.len()).max().unwrap_or(0);
         Self { names, longest }
     }
