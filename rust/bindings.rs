@@ -4,7 +4,7 @@
 //! Response headers are prebuilt tuples of `bytes`; the request's own `bytes` objects are reused
 //! for echoed values, so a request allocates only the lists and dicts ASGI requires.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
@@ -20,6 +20,8 @@ use crate::response_headers::{names, ExistingHeader, Header, NewHeader, OriginOu
 #[pyclass(name = "Policy", module = "fastcors._fastcors", frozen)]
 struct PyPolicy {
     core: Policy,
+    /// A test hook: where to panic deliberately, to prove panics surface as Python exceptions.
+    panic_at: Option<PanicPoint>,
     /// `allow_origin_regex` as Python compiled it, for patterns only `re` can evaluate.
     origin_pattern: Option<Py<PyAny>>,
     preflight_headers: Vec<Py<PyTuple>>,
@@ -36,8 +38,12 @@ struct PyPolicy {
 
 #[pymethods]
 impl PyPolicy {
+    /// `_panic_at` is a test hook: `"handle"` or `"response-start"` makes that step panic.
     #[new]
-    fn new(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (config, *, _panic_at = None))]
+    #[allow(clippy::used_underscore_binding, reason = "the underscore keeps the hook private in Python")]
+    fn new(py: Python<'_>, config: &Bound<'_, PyAny>, _panic_at: Option<&str>) -> PyResult<Self> {
+        let panic_at = _panic_at.map(PanicPoint::parse).transpose()?;
         let origin_pattern: Option<Bound<'_, PyAny>> = config.getattr("origin_pattern")?.extract()?;
         let translation: Option<String> = config.getattr("origin_regex_translation")?.extract()?;
         let origin_regex = match origin_pattern {
@@ -91,6 +97,7 @@ impl PyPolicy {
             allow_headers_name: PyBytes::new(py, names::ALLOW_HEADERS).unbind(),
             origin_pattern: config.getattr("origin_pattern")?.extract()?,
             core,
+            panic_at,
         })
     }
 
@@ -113,6 +120,7 @@ impl PyPolicy {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
+        this.maybe_panic(PanicPoint::Handle);
         let method = scope.get_item(intern!(py, "method"))?;
         let mut request_headers = scope.get_item(intern!(py, "headers"))?;
         if !request_headers.is_exact_instance_of::<PyList>() {
@@ -143,6 +151,10 @@ impl PyPolicy {
 }
 
 impl PyPolicy {
+    fn maybe_panic(&self, point: PanicPoint) {
+        assert!(self.panic_at != Some(point), "deliberate panic at {point:?}, requested by a test");
+    }
+
     /// `pattern.fullmatch(origin.decode("latin-1"))` for a pattern only Python's `re` can evaluate.
     fn foreign_match(&self, py: Python<'_>, origin: &[u8]) -> PyResult<bool> {
         let Some(pattern) = &self.origin_pattern else {
@@ -201,6 +213,7 @@ impl PyPolicy {
         message: &Bound<'_, PyAny>,
         request_headers: &Bound<'_, PyList>,
     ) -> PyResult<()> {
+        self.maybe_panic(PanicPoint::ResponseStart);
         let headers_key = intern!(py, "headers");
         let app_headers = if let Ok(dict) = message.cast::<PyDict>() {
             if let Some(headers) = dict.get_item(headers_key)? {
@@ -286,6 +299,25 @@ impl PyPolicy {
                     .expect("a pair always builds")
                     .into_any()
             }
+        }
+    }
+}
+
+/// Where the test hook makes the core panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PanicPoint {
+    Handle,
+    ResponseStart,
+}
+
+impl PanicPoint {
+    fn parse(name: &str) -> PyResult<Self> {
+        match name {
+            "handle" => Ok(Self::Handle),
+            "response-start" => Ok(Self::ResponseStart),
+            _ => Err(PyValueError::new_err(format!(
+                "_panic_at must be 'handle' or 'response-start', not {name:?}"
+            ))),
         }
     }
 }
