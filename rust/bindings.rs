@@ -7,9 +7,10 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
+use crate::delegate::Delegate;
 use crate::membership::Membership;
 use crate::origin::OriginRegex;
 use crate::policy::{Policy, PolicyConfig, PreflightDecision, PreflightPart, PreflightRequest, PLAIN_TEXT};
@@ -20,10 +21,15 @@ use crate::response_headers::{names, ExistingHeader, Header, NewHeader, OriginOu
 #[pyclass(name = "Policy", module = "fastcors._fastcors", frozen)]
 struct PyPolicy {
     core: Policy,
+    /// `fastcors._preflight.send_preflight`: the coroutine that sends a preflight's two messages.
+    send_preflight: Py<PyAny>,
     /// A test hook: where to panic deliberately, to prove panics surface as Python exceptions.
     panic_at: Option<PanicPoint>,
     /// `allow_origin_regex` as Python compiled it, for patterns only `re` can evaluate.
     origin_pattern: Option<Py<PyAny>>,
+    /// `allow_origins` and `allow_methods` when they test membership their own way.
+    origins_collection: Option<Py<PyAny>>,
+    methods_collection: Option<Py<PyAny>>,
     preflight_headers: Vec<Py<PyTuple>>,
     simple_headers: Vec<Py<PyTuple>>,
     /// `(body, content-length header)` for each combination of failures.
@@ -52,9 +58,9 @@ impl PyPolicy {
         };
         let core = Policy::new(PolicyConfig {
             allow_all_origins: config.getattr("allow_all_origins")?.extract()?,
-            allowed_origins: membership(config, "allowed_origins", "allowed_origins_are_substrings")?,
+            allowed_origins: membership(config, "origins")?,
             origin_regex,
-            allowed_methods: membership(config, "allowed_methods", "allowed_methods_are_substrings")?,
+            allowed_methods: membership(config, "methods")?,
             allow_all_headers: config.getattr("allow_all_headers")?.extract()?,
             allowed_headers: AllowedHeaders::new(byte_strings(config, "allowed_headers")?),
             allow_credentials: config.getattr("allow_credentials")?.extract()?,
@@ -96,7 +102,13 @@ impl PyPolicy {
             allow_origin_name: PyBytes::new(py, names::ALLOW_ORIGIN).unbind(),
             allow_headers_name: PyBytes::new(py, names::ALLOW_HEADERS).unbind(),
             origin_pattern: config.getattr("origin_pattern")?.extract()?,
+            origins_collection: config.getattr("origins_collection")?.extract()?,
+            methods_collection: config.getattr("methods_collection")?.extract()?,
             core,
+            send_preflight: py
+                .import(intern!(py, "fastcors._preflight"))?
+                .getattr(intern!(py, "send_preflight"))?
+                .unbind(),
             panic_at,
         })
     }
@@ -109,15 +121,103 @@ impl PyPolicy {
 
     /// Starlette's `is_allowed_origin`, for an origin's raw (latin-1) bytes.
     fn is_allowed_origin(&self, py: Python<'_>, origin: &[u8]) -> PyResult<bool> {
-        self.core.is_allowed_origin(origin, |origin| self.foreign_match(py, origin))
+        self.core.is_allowed_origin(origin, &self.delegate(py))
+    }
+
+    /// The whole middleware for one ASGI call: returns the awaitable that serves the request.
+    ///
+    /// Non-http scopes go straight to `app`; a preflight is answered here (`app` never runs);
+    /// any other request runs `app` with a `send` that adds the CORS headers.
+    fn dispatch<'py>(
+        slf: &Bound<'py, Self>,
+        app: &Bound<'py, PyAny>,
+        scope: &Bound<'py, PyAny>,
+        receive: &Bound<'py, PyAny>,
+        send: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if !str_equals(&scope.get_item(intern!(py, "type"))?, intern!(py, "http"))? {
+            return app.call1((scope, receive, send));
+        }
+        match Self::handle(slf, scope, send.clone())? {
+            Answer::Preflight(start, end) => slf.get().send_preflight.bind(py).call1((send, start, end)),
+            Answer::Send(cors_send) => app.call1((scope, receive, cors_send)),
+        }
     }
 
     /// Answers a preflight with its two messages, or returns the `send` for the app.
-    fn handle<'py>(
+    #[pyo3(name = "handle")]
+    fn py_handle<'py>(
         slf: &Bound<'py, Self>,
         scope: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match Self::handle(slf, scope, send)? {
+            Answer::Preflight(start, end) => PyTuple::new(slf.py(), [start, end])?.into_any(),
+            Answer::Send(cors_send) => cors_send.into_any(),
+        })
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.send_preflight)?;
+        for object in
+            [&self.origin_pattern, &self.origins_collection, &self.methods_collection].into_iter().flatten()
+        {
+            visit.call(object)?;
+        }
+        Ok(())
+    }
+}
+
+/// Python's answers to the questions the core cannot answer itself.
+struct PythonDelegate<'a, 'py> {
+    py: Python<'py>,
+    policy: &'a PyPolicy,
+}
+
+impl PythonDelegate<'_, '_> {
+    /// `item.decode("latin-1") in collection`: the str Starlette would test.
+    fn ask_collection(&self, collection: Option<&Py<PyAny>>, item: &[u8]) -> PyResult<bool> {
+        let Some(collection) = collection else { return Ok(false) };
+        collection.bind(self.py).contains(latin1_str(self.py, item)?)
+    }
+}
+
+impl Delegate for PythonDelegate<'_, '_> {
+    type Error = PyErr;
+
+    /// `pattern.fullmatch(origin.decode("latin-1"))`, for a pattern only Python's `re` can evaluate.
+    fn origin_regex_matches(&self, origin: &[u8]) -> PyResult<bool> {
+        let Some(pattern) = &self.policy.origin_pattern else { return Ok(false) };
+        let text = latin1_str(self.py, origin)?;
+        pattern.bind(self.py).call_method1(intern!(self.py, "fullmatch"), (text,))?.is_truthy()
+    }
+
+    fn origin_listed(&self, origin: &[u8]) -> PyResult<bool> {
+        self.ask_collection(self.policy.origins_collection.as_ref(), origin)
+    }
+
+    fn method_listed(&self, method: &[u8]) -> PyResult<bool> {
+        self.ask_collection(self.policy.methods_collection.as_ref(), method)
+    }
+}
+
+fn latin1_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    PyBytes::new(py, bytes).call_method1(intern!(py, "decode"), (intern!(py, "latin-1"),))
+}
+
+/// What a request gets: a preflight response, or a `send` for the app.
+enum Answer<'py> {
+    Preflight(Bound<'py, PyDict>, Bound<'py, PyDict>),
+    Send(Bound<'py, CorsSend>),
+}
+
+impl PyPolicy {
+    fn handle<'py>(
+        slf: &Bound<'py, Self>,
+        scope: &Bound<'py, PyAny>,
+        send: Bound<'py, PyAny>,
+    ) -> PyResult<Answer<'py>> {
         let py = slf.py();
         let this = slf.get();
         this.maybe_panic(PanicPoint::Handle);
@@ -129,9 +229,9 @@ impl PyPolicy {
             scope.set_item(intern!(py, "headers"), &request_headers)?;
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
-        if method.eq(intern!(py, "OPTIONS"))? {
-            if let Some(reply) = this.preflight(py, &request_headers)? {
-                return Ok(reply.into_any());
+        if str_equals(&method, intern!(py, "OPTIONS"))? {
+            if let Some((start, end)) = this.preflight(py, &request_headers)? {
+                return Ok(Answer::Preflight(start, end));
             }
         }
         let cors_send = CorsSend {
@@ -139,37 +239,22 @@ impl PyPolicy {
             send: send.unbind(),
             request_headers: request_headers.unbind(),
         };
-        Ok(Bound::new(py, cors_send)?.into_any())
+        Ok(Answer::Send(Bound::new(py, cors_send)?))
     }
 
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        if let Some(pattern) = &self.origin_pattern {
-            visit.call(pattern)?;
-        }
-        Ok(())
-    }
-}
-
-impl PyPolicy {
     fn maybe_panic(&self, point: PanicPoint) {
         assert!(self.panic_at != Some(point), "deliberate panic at {point:?}, requested by a test");
     }
 
-    /// `pattern.fullmatch(origin.decode("latin-1"))` for a pattern only Python's `re` can evaluate.
-    fn foreign_match(&self, py: Python<'_>, origin: &[u8]) -> PyResult<bool> {
-        let Some(pattern) = &self.origin_pattern else {
-            return Ok(false);
-        };
-        let text = PyBytes::new(py, origin).call_method1(intern!(py, "decode"), (intern!(py, "latin-1"),))?;
-        let found = pattern.bind(py).call_method1(intern!(py, "fullmatch"), (text,))?;
-        found.is_truthy()
+    fn delegate<'a, 'py>(&'a self, py: Python<'py>) -> PythonDelegate<'a, 'py> {
+        PythonDelegate { py, policy: self }
     }
 
     fn preflight<'py>(
         &self,
         py: Python<'py>,
         request_headers: &Bound<'py, PyList>,
-    ) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    ) -> PyResult<Option<(Bound<'py, PyDict>, Bound<'py, PyDict>)>> {
         let found = PreflightHeaders::scan(request_headers)?;
         let (Some(origin), Some(method)) = (found.origin, found.method) else {
             return Ok(None);
@@ -181,7 +266,7 @@ impl PyPolicy {
             headers: requested_headers.as_ref().map(PyBytesMethods::as_bytes),
             private_network: found.private_network,
         };
-        let decision = self.core.preflight(&request, |origin| self.foreign_match(py, origin))?;
+        let decision = self.core.preflight(&request, &self.delegate(py))?;
         let (body, content_length) = &self.preflight_bodies[decision.failures.index()];
         let headers = PyList::empty(py);
         for part in self.core.preflight_parts(decision) {
@@ -203,7 +288,7 @@ impl PyPolicy {
         let end = PyDict::new(py);
         end.set_item(intern!(py, "type"), intern!(py, "http.response.body"))?;
         end.set_item(intern!(py, "body"), body)?;
-        Ok(Some(PyTuple::new(py, [start, end])?))
+        Ok(Some((start, end)))
     }
 
     /// Starlette's edits of the app's `http.response.start`, in place in `message`.
@@ -233,7 +318,7 @@ impl PyPolicy {
         };
         let origin = first_origin(request_headers)?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
-        let outcome = self.core.origin_outcome(origin_bytes, |origin| self.foreign_match(py, origin))?;
+        let outcome = self.core.origin_outcome(origin_bytes, &self.delegate(py))?;
 
         let mut edits_existing = false;
         for item in edited.iter() {
@@ -337,7 +422,7 @@ struct CorsSend {
 #[pymethods]
 impl CorsSend {
     fn __call__<'py>(&self, py: Python<'py>, message: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        if message.get_item(intern!(py, "type"))?.eq(intern!(py, "http.response.start"))? {
+        if str_equals(&message.get_item(intern!(py, "type"))?, intern!(py, "http.response.start"))? {
             self.policy.get().edit_response_start(py, message, self.request_headers.bind(py))?;
         }
         self.send.bind(py).call1((message,))
@@ -453,6 +538,18 @@ impl<'a, 'py> HeaderPair<'a, 'py> {
     }
 }
 
+/// `value == expected`, as Python compares, without a full comparison where the identity or the
+/// length of a str already answers.
+fn str_equals(value: &Bound<'_, PyAny>, expected: &Bound<'_, PyString>) -> PyResult<bool> {
+    if value.is(expected) {
+        return Ok(true);
+    }
+    if value.is_exact_instance_of::<PyString>() && value.len()? != expected.len()? {
+        return Ok(false);
+    }
+    value.eq(expected)
+}
+
 fn checked_value(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyBytes>> {
     value.cast_into::<PyBytes>().map_err(|error| value_not_bytes(error.into_inner().as_any()))
 }
@@ -481,9 +578,13 @@ fn byte_strings(config: &Bound<'_, PyAny>, attribute: &str) -> PyResult<Vec<Box<
     config.getattr(attribute)?.try_iter()?.map(|item| byte_string(&item?)).collect()
 }
 
-fn membership(config: &Bound<'_, PyAny>, items: &str, substrings: &str) -> PyResult<Membership> {
-    let items = byte_strings(config, items)?;
-    Ok(if config.getattr(substrings)?.extract()? {
+/// The membership of `allow_origins` (`"origins"`) or `allow_methods` (`"methods"`).
+fn membership(config: &Bound<'_, PyAny>, option: &str) -> PyResult<Membership> {
+    if !config.getattr(format!("{option}_collection"))?.is_none() {
+        return Ok(Membership::Delegated);
+    }
+    let items = byte_strings(config, &format!("allowed_{option}"))?;
+    Ok(if config.getattr(format!("allowed_{option}_are_substrings"))?.extract()? {
         Membership::substring(items)
     } else {
         Membership::exact(items)

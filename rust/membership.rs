@@ -14,6 +14,8 @@ pub enum Membership {
     /// A bare `str` where a list was expected: Python tests for a substring. The string is kept as
     /// its runs of latin-1 characters, since a latin-1 item can only sit inside one of them.
     Substring(Vec<Box<[u8]>>),
+    /// A collection with its own membership test: only its host can answer, on every request.
+    Delegated,
 }
 
 impl Membership {
@@ -35,11 +37,12 @@ impl Membership {
         Self::Substring(runs.into_iter().map(Into::into).collect())
     }
 
-    /// `item in option`.
-    pub fn contains(&self, item: &[u8]) -> bool {
+    /// `item in option`, or `None` when only the host can tell.
+    pub fn contains(&self, item: &[u8]) -> Option<bool> {
         match self {
-            Self::Exact(items) => items.contains(item),
-            Self::Substring(runs) => runs.iter().any(|run| contains_slice(run, item)),
+            Self::Exact(items) => Some(items.contains(item)),
+            Self::Substring(runs) => Some(runs.iter().any(|run| contains_slice(run, item))),
+            Self::Delegated => None,
         }
     }
 }
@@ -55,27 +58,32 @@ mod tests {
     #[test]
     fn exact_membership_is_case_sensitive_equality() {
         let origins = Membership::exact([&b"https://a.com"[..], b"https://b.com"]);
-        assert!(origins.contains(b"https://a.com"));
-        assert!(!origins.contains(b"https://A.com"));
-        assert!(!origins.contains(b"https://a.co"));
-        assert!(!origins.contains(b""));
+        assert_eq!(origins.contains(b"https://a.com"), Some(true));
+        assert_eq!(origins.contains(b"https://A.com"), Some(false));
+        assert_eq!(origins.contains(b"https://a.co"), Some(false));
+        assert_eq!(origins.contains(b""), Some(false));
     }
 
     #[test]
     fn substring_membership_matches_any_part_of_the_string() {
         let methods = Membership::substring([&b"GET"[..]]);
-        assert!(methods.contains(b"GET"));
-        assert!(methods.contains(b"ET"));
-        assert!(methods.contains(b""));
-        assert!(!methods.contains(b"GETS"));
+        assert_eq!(methods.contains(b"GET"), Some(true));
+        assert_eq!(methods.contains(b"ET"), Some(true));
+        assert_eq!(methods.contains(b""), Some(true));
+        assert_eq!(methods.contains(b"GETS"), Some(false));
     }
 
     #[test]
     fn substring_membership_never_spans_a_non_latin1_character() {
         // "ab€cd" is kept as the runs "ab" and "cd".
         let origins = Membership::substring([&b"ab"[..], b"cd"]);
-        assert!(origins.contains(b"b"));
-        assert!(origins.contains(b"cd"));
-        assert!(!origins.contains(b"bc"));
+        assert_eq!(origins.contains(b"b"), Some(true));
+        assert_eq!(origins.contains(b"cd"), Some(true));
+        assert_eq!(origins.contains(b"bc"), Some(false));
+    }
+
+    #[test]
+    fn delegated_membership_is_left_to_the_host() {
+        assert_eq!(Membership::Delegated.contains(b"anything"), None);
     }
 }

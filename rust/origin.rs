@@ -2,6 +2,7 @@
 
 use regex::bytes::{Regex, RegexBuilder};
 
+use crate::delegate::Delegate;
 use crate::membership::Membership;
 
 /// The compiled size a translated `allow_origin_regex` may take; past it the pattern stays with
@@ -57,35 +58,52 @@ pub struct OriginPolicy {
 impl OriginPolicy {
     /// Starlette's `is_allowed_origin`: allow-all, then the regex, then the list.
     ///
-    /// `foreign_regex` answers for an `OriginRegex::Foreign` pattern; its error propagates.
-    ///
     /// # Errors
-    /// Only what `foreign_regex` returns.
-    pub fn is_allowed<E>(
-        &self,
-        origin: &[u8],
-        foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
-    ) -> Result<bool, E> {
+    /// Only what the delegate returns, for a foreign regex or a delegated list.
+    pub fn is_allowed<D: Delegate>(&self, origin: &[u8], delegate: &D) -> Result<bool, D::Error> {
         if self.allow_all {
             return Ok(true);
         }
         let regex_match = match &self.regex {
             OriginRegex::Absent => false,
             OriginRegex::Native(regex) => regex.is_match(origin),
-            OriginRegex::Foreign => foreign_regex(origin)?,
+            OriginRegex::Foreign => delegate.origin_regex_matches(origin)?,
         };
-        Ok(regex_match || self.listed.contains(origin))
+        if regex_match {
+            return Ok(true);
+        }
+        match self.listed.contains(origin) {
+            Some(listed) => Ok(listed),
+            None => delegate.origin_listed(origin),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::convert::Infallible;
-
     use super::*;
+    use crate::delegate::NoDelegate;
 
-    fn no_foreign(_: &[u8]) -> Result<bool, Infallible> {
-        unreachable!("no foreign regex configured")
+    /// Answers every question with the given result, and counts the questions.
+    struct Answering(Result<bool, &'static str>, std::cell::Cell<usize>);
+
+    impl Delegate for Answering {
+        type Error = &'static str;
+        fn origin_regex_matches(&self, _: &[u8]) -> Result<bool, &'static str> {
+            self.1.set(self.1.get() + 1);
+            self.0
+        }
+        fn origin_listed(&self, _: &[u8]) -> Result<bool, &'static str> {
+            self.1.set(self.1.get() + 1);
+            self.0
+        }
+        fn method_listed(&self, _: &[u8]) -> Result<bool, &'static str> {
+            self.0
+        }
+    }
+
+    fn answering(answer: Result<bool, &'static str>) -> Answering {
+        Answering(answer, std::cell::Cell::new(0))
     }
 
     fn listed(origins: &[&[u8]]) -> OriginPolicy {
@@ -99,24 +117,24 @@ mod tests {
     #[test]
     fn listed_origins_match_exactly() {
         let policy = listed(&[b"https://example.org"]);
-        assert_eq!(policy.is_allowed(b"https://example.org", no_foreign), Ok(true));
-        assert_eq!(policy.is_allowed(b"https://example.org/", no_foreign), Ok(false));
-        assert_eq!(policy.is_allowed(b"http://example.org", no_foreign), Ok(false));
-        assert_eq!(policy.is_allowed(b"https://EXAMPLE.org", no_foreign), Ok(false));
+        assert_eq!(policy.is_allowed(b"https://example.org", &NoDelegate), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://example.org/", &NoDelegate), Ok(false));
+        assert_eq!(policy.is_allowed(b"http://example.org", &NoDelegate), Ok(false));
+        assert_eq!(policy.is_allowed(b"https://EXAMPLE.org", &NoDelegate), Ok(false));
     }
 
     #[test]
     fn two_listed_origins_do_not_allow_their_concatenation() {
         let policy = listed(&[b"foo.com", b"bar.com"]);
-        assert_eq!(policy.is_allowed(b"barfoo.com", no_foreign), Ok(false));
-        assert_eq!(policy.is_allowed(b"foo.combar.com", no_foreign), Ok(false));
+        assert_eq!(policy.is_allowed(b"barfoo.com", &NoDelegate), Ok(false));
+        assert_eq!(policy.is_allowed(b"foo.combar.com", &NoDelegate), Ok(false));
     }
 
     #[test]
     fn allow_all_accepts_anything_including_null() {
         let policy = OriginPolicy { allow_all: true, ..listed(&[]) };
-        assert_eq!(policy.is_allowed(b"null", no_foreign), Ok(true));
-        assert_eq!(policy.is_allowed(b"", no_foreign), Ok(true));
+        assert_eq!(policy.is_allowed(b"null", &NoDelegate), Ok(true));
+        assert_eq!(policy.is_allowed(b"", &NoDelegate), Ok(true));
     }
 
     #[test]
@@ -124,9 +142,9 @@ mod tests {
         let regex = OriginRegex::compile(Some(r"\A(?:https://[a-z]+\.example\.org)\z"));
         assert_eq!(regex.engine(), Some("rust"));
         let policy = OriginPolicy { regex, ..listed(&[b"https://listed.net"]) };
-        assert_eq!(policy.is_allowed(b"https://api.example.org", no_foreign), Ok(true));
-        assert_eq!(policy.is_allowed(b"https://api.example.org.evil.com", no_foreign), Ok(false));
-        assert_eq!(policy.is_allowed(b"https://listed.net", no_foreign), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://api.example.org", &NoDelegate), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://api.example.org.evil.com", &NoDelegate), Ok(false));
+        assert_eq!(policy.is_allowed(b"https://listed.net", &NoDelegate), Ok(true));
     }
 
     #[test]
@@ -136,15 +154,30 @@ mod tests {
         let mut hostile = b"https://".to_vec();
         hostile.extend(std::iter::repeat_n(b'a', 5000));
         hostile.push(b'!');
-        assert_eq!(policy.is_allowed(&hostile, no_foreign), Ok(false));
+        assert_eq!(policy.is_allowed(&hostile, &NoDelegate), Ok(false));
     }
 
     #[test]
     fn foreign_regex_is_asked_before_the_list_and_its_error_propagates() {
         let policy = OriginPolicy { regex: OriginRegex::Foreign, ..listed(&[b"https://a.com"]) };
-        assert_eq!(policy.is_allowed(b"https://b.com", |_| Ok::<_, ()>(true)), Ok(true));
-        assert_eq!(policy.is_allowed(b"https://a.com", |_| Ok::<_, ()>(false)), Ok(true));
-        assert_eq!(policy.is_allowed(b"https://a.com", |_| Err("boom")), Err("boom"));
+        assert_eq!(policy.is_allowed(b"https://b.com", &answering(Ok(true))), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://a.com", &answering(Ok(false))), Ok(true));
+        assert_eq!(policy.is_allowed(b"https://a.com", &answering(Err("boom"))), Err("boom"));
+    }
+
+    #[test]
+    fn a_delegated_list_is_asked_after_the_regex_fails() {
+        let policy = OriginPolicy {
+            allow_all: false,
+            regex: OriginRegex::compile(Some(r"\A(?:https://r\.org)\z")),
+            listed: Membership::Delegated,
+        };
+        let delegate = answering(Ok(true));
+        assert_eq!(policy.is_allowed(b"https://r.org", &delegate), Ok(true));
+        assert_eq!(delegate.1.get(), 0);
+        assert_eq!(policy.is_allowed(b"https://other.org", &delegate), Ok(true));
+        assert_eq!(delegate.1.get(), 1);
+        assert_eq!(policy.is_allowed(b"https://other.org", &answering(Err("boom"))), Err("boom"));
     }
 
     #[test]

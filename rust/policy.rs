@@ -1,6 +1,7 @@
 //! A whole CORS policy: Starlette's options, the response headers precomputed from them, and the
 //! per-request decisions.
 
+use crate::delegate::Delegate;
 use crate::membership::Membership;
 use crate::origin::{OriginPolicy, OriginRegex};
 use crate::request_headers::AllowedHeaders;
@@ -258,29 +259,29 @@ impl Policy {
     /// Starlette's `is_allowed_origin`.
     ///
     /// # Errors
-    /// Only what `foreign_regex` returns.
-    pub fn is_allowed_origin<E>(
-        &self,
-        origin: &[u8],
-        foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
-    ) -> Result<bool, E> {
-        self.origins.is_allowed(origin, foreign_regex)
+    /// Only what the delegate returns.
+    pub fn is_allowed_origin<D: Delegate>(&self, origin: &[u8], delegate: &D) -> Result<bool, D::Error> {
+        self.origins.is_allowed(origin, delegate)
     }
 
     /// Decides a preflight: origin, method, headers and private network, each checked as
     /// Starlette does, every failure reported.
     ///
     /// # Errors
-    /// Only what `foreign_regex` returns.
-    pub fn preflight<E>(
+    /// Only what the delegate returns.
+    pub fn preflight<D: Delegate>(
         &self,
         request: &PreflightRequest<'_>,
-        foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
-    ) -> Result<PreflightDecision, E> {
-        let origin_allowed = self.origins.is_allowed(request.origin, foreign_regex)?;
+        delegate: &D,
+    ) -> Result<PreflightDecision, D::Error> {
+        let origin_allowed = self.origins.is_allowed(request.origin, delegate)?;
+        let method_allowed = match self.methods.contains(request.method) {
+            Some(listed) => listed,
+            None => delegate.method_listed(request.method)?,
+        };
         let mut failures = Failures::default();
         failures.add_if(!origin_allowed, Failures::ORIGIN);
-        failures.add_if(!self.methods.contains(request.method), Failures::METHOD);
+        failures.add_if(!method_allowed, Failures::METHOD);
         let headers_refused = match (&self.headers, request.headers) {
             (Some(allowed), Some(requested)) => !allowed.allows(requested),
             _ => false,
@@ -311,12 +312,12 @@ impl Policy {
     /// What a request's `Origin` does to the response the app makes.
     ///
     /// # Errors
-    /// Only what `foreign_regex` returns.
-    pub fn origin_outcome<E>(
+    /// Only what the delegate returns.
+    pub fn origin_outcome<D: Delegate>(
         &self,
         origin: Option<&[u8]>,
-        foreign_regex: impl FnOnce(&[u8]) -> Result<bool, E>,
-    ) -> Result<OriginOutcome, E> {
+        delegate: &D,
+    ) -> Result<OriginOutcome, D::Error> {
         let Some(origin) = origin else {
             return Ok(OriginOutcome::Absent);
         };
@@ -324,7 +325,7 @@ impl Policy {
             // Credentials forbid `*`, so the origin is echoed instead.
             self.allow_credentials
         } else {
-            self.origins.is_allowed(origin, foreign_regex)?
+            self.origins.is_allowed(origin, delegate)?
         };
         Ok(if echoed { OriginOutcome::Echoed } else { OriginOutcome::NotEchoed })
     }
@@ -344,13 +345,8 @@ impl Policy {
 
 #[cfg(test)]
 mod tests {
-    use std::convert::Infallible;
-
     use super::*;
-
-    fn no_foreign(_: &[u8]) -> Result<bool, Infallible> {
-        unreachable!("no foreign regex configured")
-    }
+    use crate::delegate::NoDelegate;
 
     fn config() -> PolicyConfig {
         PolicyConfig {
@@ -384,7 +380,7 @@ mod tests {
 
     /// Resolves a preflight to plain header pairs.
     fn render<'a>(policy: &'a Policy, request: &PreflightRequest<'a>) -> Rendered<'a> {
-        let decision = policy.preflight(request, no_foreign).unwrap();
+        let decision = policy.preflight(request, &NoDelegate).unwrap();
         let headers = policy
             .preflight_parts(decision)
             .map(|part| match part {
@@ -435,7 +431,7 @@ mod tests {
             headers: Some(b"x-other"),
             private_network: true,
         };
-        let decision = policy.preflight(&preflight, no_foreign).unwrap();
+        let decision = policy.preflight(&preflight, &NoDelegate).unwrap();
         assert_eq!(decision.status(), 400);
         assert_eq!(decision.body(), b"Disallowed CORS origin, method, headers, private-network");
         assert!(!decision.echo_origin);
@@ -445,7 +441,7 @@ mod tests {
     fn wildcard_origin_without_credentials_is_static_and_not_echoed() {
         let policy = Policy::new(PolicyConfig { allow_all_origins: true, ..config() });
         assert_eq!(policy.preflight_headers()[1], Header::new(names::ALLOW_ORIGIN, *b"*"));
-        let decision = policy.preflight(&request(b"https://any.net", b"GET"), no_foreign).unwrap();
+        let decision = policy.preflight(&request(b"https://any.net", b"GET"), &NoDelegate).unwrap();
         assert!(!decision.echo_origin);
         assert_eq!(policy.simple_headers(), [Header::new(names::ALLOW_ORIGIN, *b"*")]);
     }
@@ -454,9 +450,9 @@ mod tests {
     fn wildcard_origin_with_credentials_echoes_the_origin() {
         let policy =
             Policy::new(PolicyConfig { allow_all_origins: true, allow_credentials: true, ..config() });
-        let decision = policy.preflight(&request(b"https://any.net", b"GET"), no_foreign).unwrap();
+        let decision = policy.preflight(&request(b"https://any.net", b"GET"), &NoDelegate).unwrap();
         assert!(decision.echo_origin);
-        assert_eq!(policy.origin_outcome(Some(b"https://any.net"), no_foreign), Ok(OriginOutcome::Echoed));
+        assert_eq!(policy.origin_outcome(Some(b"https://any.net"), &NoDelegate), Ok(OriginOutcome::Echoed));
         assert_eq!(policy.preflight_headers().last(), Some(&Header::new(names::ALLOW_CREDENTIALS, *b"true")));
     }
 
@@ -475,12 +471,12 @@ mod tests {
     fn private_network_is_granted_only_when_enabled() {
         let preflight = PreflightRequest { private_network: true, ..request(b"https://example.org", b"GET") };
         let open = Policy::new(PolicyConfig { allow_private_network: true, ..config() });
-        let decision = open.preflight(&preflight, no_foreign).unwrap();
+        let decision = open.preflight(&preflight, &NoDelegate).unwrap();
         assert!(decision.grant_private_network);
         assert_eq!(decision.status(), 200);
         let closed = Policy::new(config());
         assert_eq!(
-            closed.preflight(&preflight, no_foreign).unwrap().body(),
+            closed.preflight(&preflight, &NoDelegate).unwrap().body(),
             b"Disallowed CORS private-network"
         );
     }
@@ -488,18 +484,18 @@ mod tests {
     #[test]
     fn origin_outcomes_for_simple_requests() {
         let policy = Policy::new(config());
-        assert_eq!(policy.origin_outcome(None, no_foreign), Ok(OriginOutcome::Absent));
+        assert_eq!(policy.origin_outcome(None, &NoDelegate), Ok(OriginOutcome::Absent));
         assert_eq!(
-            policy.origin_outcome(Some(b"https://example.org"), no_foreign),
+            policy.origin_outcome(Some(b"https://example.org"), &NoDelegate),
             Ok(OriginOutcome::Echoed)
         );
         assert_eq!(
-            policy.origin_outcome(Some(b"https://evil.com"), no_foreign),
+            policy.origin_outcome(Some(b"https://evil.com"), &NoDelegate),
             Ok(OriginOutcome::NotEchoed)
         );
         let wildcard = Policy::new(PolicyConfig { allow_all_origins: true, ..config() });
         assert_eq!(
-            wildcard.origin_outcome(Some(b"https://any.net"), no_foreign),
+            wildcard.origin_outcome(Some(b"https://any.net"), &NoDelegate),
             Ok(OriginOutcome::NotEchoed)
         );
     }

@@ -23,6 +23,8 @@ PREFLIGHT_VARY = (
 )
 
 _NOT_LATIN1 = re.compile("[^\x00-\xff]+")
+_BUILTIN_CONTAINERS: tuple[type[Any], ...] = (str, list, tuple, set, frozenset, dict, type({}.keys()))
+_BUILTIN_MEMBERSHIP = {container.__contains__ for container in _BUILTIN_CONTAINERS}
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,16 @@ class CorsConfig:
     #: a bare ``str`` that Python searches for a substring.
     allowed_origins: tuple[bytes, ...]
     allowed_origins_are_substrings: bool
+    #: ``allow_origins`` itself when it tests membership its own way: asked on every request, as
+    #: Starlette does, instead of ``allowed_origins``.
+    origins_collection: Collection[str] | None
     #: ``allow_origin_regex`` compiled by Python, and its translation for the Rust engine
     #: (``None`` when only Python's ``re`` has its meaning).
     origin_pattern: re.Pattern[Any] | None
     origin_regex_translation: str | None
     allowed_methods: tuple[bytes, ...]
     allowed_methods_are_substrings: bool
+    methods_collection: Collection[str] | None
     allow_all_headers: bool
     #: Allowed request headers, lowercased as Python's ``str.lower`` does.
     allowed_headers: tuple[bytes, ...]
@@ -132,10 +138,12 @@ def interpret_options(
         allow_all_origins=allow_all_origins,
         allowed_origins=_members(allow_origins),
         allowed_origins_are_substrings=isinstance(allow_origins, str),
+        origins_collection=None if _has_builtin_membership(allow_origins) else allow_origins,
         origin_pattern=origin_pattern,
         origin_regex_translation=None if origin_pattern is None else translate_pattern(origin_pattern),
         allowed_methods=_members(allow_methods),
         allowed_methods_are_substrings=isinstance(allow_methods, str),
+        methods_collection=None if _has_builtin_membership(allow_methods) else allow_methods,
         allow_all_headers=allow_all_headers,
         allowed_headers=tuple(h.encode("latin-1") for h in lowered_headers if _is_latin1(h)),
         allow_credentials=bool(allow_credentials),
@@ -168,8 +176,19 @@ def _compile_origin_regex(pattern: str) -> re.Pattern[Any]:
         ) from error
 
 
+def _has_builtin_membership(option: Collection[str]) -> bool:
+    """Whether ``x in option`` is a built-in container's test, which a snapshot can answer.
+
+    Anything else (a class with its own ``__contains__``, a bare iterable) is asked on every
+    request, as Starlette asks it.
+    """
+    return getattr(type(option), "__contains__", None) in _BUILTIN_MEMBERSHIP
+
+
 def _members(option: Collection[str]) -> tuple[bytes, ...]:
     """What ``x in option`` can be true for, among the latin-1 strings a request carries."""
+    if not _has_builtin_membership(option):
+        return ()
     if isinstance(option, str):
         return tuple(run.encode("latin-1") for run in _NOT_LATIN1.split(option))
     return tuple(item.encode("latin-1") for item in option if isinstance(item, str) and _is_latin1(item))

@@ -4,7 +4,7 @@ from collections.abc import Awaitable
 from typing import final
 
 from fastcors._config import CorsConfig
-from fastcors._types import Message, Scope, Send
+from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["CorsSend", "Policy"]
 
@@ -16,6 +16,7 @@ class Policy:
     @property
     def origin_regex_engine(self) -> str | None: ...
     def is_allowed_origin(self, origin: bytes) -> bool: ...
+    def dispatch(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]: ...
     def handle(self, scope: Scope, send: Send) -> tuple[Message, Message] | Send: ...
 
 @final

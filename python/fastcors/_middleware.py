@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
 
 from fastcors._config import interpret_options
 from fastcors._implementation import Policy
@@ -57,20 +57,18 @@ class CORSMiddleware:
         self.simple_headers = view.simple_headers
         self.preflight_headers = view.preflight_headers
         self._policy = Policy(config)
-        self._handle = self._policy.handle
+        self._dispatch = self._policy.dispatch
+        # Servers that tell ASGI 3 from ASGI 2 or WSGI by inspecting `app.__call__` (uvicorn,
+        # hypercorn, asgiref) find this coroutine function; calls go through the class's
+        # `__call__`, which is the same thing without a coroutine frame of its own.
+        self.__call__ = self._asgi_call  # type: ignore[method-assign]  # on purpose, see above
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        answer = self._handle(scope, send)
-        if isinstance(answer, tuple):
-            # A preflight: answered here, never seen by the app.
-            start, body = answer
-            await send(start)
-            await send(body)
-            return
-        await self.app(scope, receive, answer)
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # One call into the core, which returns the app's own awaitable (or the preflight's).
+        return self._dispatch(self.app, scope, receive, send)
+
+    async def _asgi_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._dispatch(self.app, scope, receive, send)
 
     @property
     def origin_regex_engine(self) -> str | None:

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Iterable
 from typing import Any
 
 from fastcors._config import PREFLIGHT_VARY, CorsConfig
-from fastcors._types import Message, Scope, Send
+from fastcors._preflight import send_preflight
+from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 Header = tuple[bytes, bytes]
 
@@ -46,9 +47,11 @@ class Policy:
         "_echo_preflight_origin",
         "_methods",
         "_methods_are_substrings",
+        "_methods_collection",
         "_origin_pattern",
         "_origins",
         "_origins_are_substrings",
+        "_origins_collection",
         "_preflight_bodies",
         "_preflight_headers",
         "_simple_headers",
@@ -58,9 +61,11 @@ class Policy:
         self._allow_all_origins = config.allow_all_origins
         self._origins = frozenset(config.allowed_origins)
         self._origins_are_substrings = config.allowed_origins_are_substrings
+        self._origins_collection = config.origins_collection
         self._origin_pattern = config.origin_pattern
         self._methods = frozenset(config.allowed_methods)
         self._methods_are_substrings = config.allowed_methods_are_substrings
+        self._methods_collection = config.methods_collection
         self._allow_all_headers = config.allow_all_headers
         self._allowed_headers = frozenset(config.allowed_headers)
         self._allow_credentials = config.allow_credentials
@@ -107,9 +112,24 @@ class Policy:
         pattern = self._origin_pattern
         if pattern is not None and pattern.fullmatch(origin.decode("latin-1")):
             return True
+        if self._origins_collection is not None:
+            return origin.decode("latin-1") in self._origins_collection
         if self._origins_are_substrings:
             return any(origin in run for run in self._origins)
         return origin in self._origins
+
+    def dispatch(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """The whole middleware for one ASGI call: returns the awaitable that serves the request.
+
+        Non-http scopes go straight to ``app``; a preflight is answered here (``app`` never runs);
+        any other request runs ``app`` with a ``send`` that adds the CORS headers.
+        """
+        if scope["type"] != "http":
+            return app(scope, receive, send)
+        answer = self.handle(scope, send)
+        if isinstance(answer, tuple):
+            return send_preflight(send, *answer)
+        return app(scope, receive, answer)
 
     def handle(self, scope: Scope, send: Send) -> tuple[Message, Message] | Send:
         """Answers a preflight with its two messages, or returns the ``send`` for the app."""
@@ -193,6 +213,8 @@ class Policy:
         )
 
     def _method_allowed(self, method: bytes) -> bool:
+        if self._methods_collection is not None:
+            return method.decode("latin-1") in self._methods_collection
         if self._methods_are_substrings:
             return any(method in run for run in self._methods)
         return method in self._methods
