@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Collection
 
 from fastcors._config import interpret_options
-from fastcors._implementation import Policy
+from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
 
