@@ -4,7 +4,7 @@
 //! Response headers are prebuilt tuples of `bytes`; the request's own `bytes` objects are reused
 //! for echoed values, so a request allocates only the lists and dicts ASGI requires.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
@@ -30,6 +30,8 @@ struct PyPolicy {
     /// `allow_origins` and `allow_methods` when they test membership their own way.
     origins_collection: Option<Py<PyAny>>,
     methods_collection: Option<Py<PyAny>>,
+    /// The application's override of `is_allowed_origin`, if it has one.
+    origin_judge: Option<Py<PyAny>>,
     preflight_headers: Vec<Py<PyTuple>>,
     simple_headers: Vec<Py<PyTuple>>,
     /// `(body, content-length header)` for each combination of failures.
@@ -60,6 +62,7 @@ impl PyPolicy {
             allow_all_origins: config.getattr("allow_all_origins")?.extract()?,
             allowed_origins: membership(config, "origins")?,
             origin_regex,
+            origin_judged_by_host: !config.getattr("origin_judge")?.is_none(),
             allowed_methods: membership(config, "methods")?,
             allow_all_headers: config.getattr("allow_all_headers")?.extract()?,
             allowed_headers: AllowedHeaders::new(byte_strings(config, "allowed_headers")?),
@@ -104,6 +107,7 @@ impl PyPolicy {
             origin_pattern: config.getattr("origin_pattern")?.extract()?,
             origins_collection: config.getattr("origins_collection")?.extract()?,
             methods_collection: config.getattr("methods_collection")?.extract()?,
+            origin_judge: config.getattr("origin_judge")?.extract()?,
             core,
             send_preflight: py
                 .import(intern!(py, "fastcors._preflight"))?
@@ -124,21 +128,33 @@ impl PyPolicy {
         self.core.is_allowed_origin(origin, &self.delegate(py))
     }
 
-    /// The whole middleware for one ASGI call: returns the awaitable that serves the request.
+    /// `dispatch(app, scope, receive, send)`: the whole middleware for one ASGI call, returning
+    /// the awaitable that serves the request.
     ///
     /// Non-http scopes go straight to `app`; a preflight is answered here (`app` never runs);
-    /// any other request runs `app` with a `send` that adds the CORS headers.
-    fn dispatch<'py>(
-        slf: &Bound<'py, Self>,
-        app: &Bound<'py, PyAny>,
-        scope: &Bound<'py, PyAny>,
-        receive: &Bound<'py, PyAny>,
-        send: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    /// any other request runs `app` with a `send` that adds the CORS headers. The arguments are
+    /// taken as one tuple: this is the hot path, and the tuple is all the unpacking it needs.
+    #[pyo3(signature = (*args))]
+    fn dispatch<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        if !str_equals(&scope.get_item(intern!(py, "type"))?, intern!(py, "http"))? {
+        if args.len() != 4 {
+            return Err(PyTypeError::new_err(format!(
+                "dispatch() takes 4 arguments (app, scope, receive, send), got {}",
+                args.len()
+            )));
+        }
+        let app = args.get_borrowed_item(0)?;
+        let scope = args.get_borrowed_item(1)?;
+        let receive = args.get_borrowed_item(2)?;
+        let send = args.get_item(3)?;
+        let kind = match scope.cast::<PyDict>() {
+            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
+            Err(_) => scope.get_item(intern!(py, "type"))?,
+        };
+        if !str_equals(&kind, intern!(py, "http"))? {
             return app.call1((scope, receive, send));
         }
+        let (app, scope, receive) = (&*app, &*scope, &*receive);
         match Self::handle(slf, scope, send.clone())? {
             Answer::Preflight(start, end) => slf.get().send_preflight.bind(py).call1((send, start, end)),
             Answer::Send(cors_send) => app.call1((scope, receive, cors_send)),
@@ -195,6 +211,14 @@ impl Delegate for PythonDelegate<'_, '_> {
 
     fn origin_listed(&self, origin: &[u8]) -> PyResult<bool> {
         self.ask_collection(self.policy.origins_collection.as_ref(), origin)
+    }
+
+    /// `self.is_allowed_origin(origin=...)`, called as Starlette calls it.
+    fn origin_judged(&self, origin: &[u8]) -> PyResult<bool> {
+        let Some(judge) = &self.policy.origin_judge else { return Ok(false) };
+        let keywords = PyDict::new(self.py);
+        keywords.set_item(intern!(self.py, "origin"), latin1_str(self.py, origin)?)?;
+        judge.bind(self.py).call((), Some(&keywords))?.is_truthy()
     }
 
     fn method_listed(&self, method: &[u8]) -> PyResult<bool> {
@@ -325,15 +349,19 @@ impl PyPolicy {
             let pair = HeaderPair::of(&item)?;
             edits_existing |= pair.with_name(|name| name.is_some_and(Policy::edits_response_header));
         }
-        if edits_existing {
-            let merged = self.merged(py, &edited, outcome, origin.as_ref())?;
-            return message.set_item(headers_key, merged);
+        let edited = if edits_existing {
+            self.merged(py, &edited, outcome, origin.as_ref())?
+        } else {
+            // Nothing of the app's to merge or replace: the edits only append.
+            for header in self.core.appended_headers(outcome) {
+                edited.append(self.new_header(py, header, origin.as_ref()))?;
+            }
+            edited
+        };
+        match message.cast::<PyDict>() {
+            Ok(dict) => dict.set_item(headers_key, edited),
+            Err(_) => message.set_item(headers_key, edited),
         }
-        // Nothing of the app's to merge or replace: the edits only append.
-        for header in self.core.appended_headers(outcome) {
-            edited.append(self.new_header(py, header, origin.as_ref()))?;
-        }
-        message.set_item(headers_key, edited)
     }
 
     /// The general case: the app set `Vary` or a CORS header itself.
@@ -388,6 +416,43 @@ impl PyPolicy {
     }
 }
 
+impl CorsSend {
+    /// Edits the message if it starts the response, then forwards it with `forward`.
+    fn call_with<'py>(
+        &self,
+        py: Python<'py>,
+        message: &Bound<'py, PyAny>,
+        forward: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kind = match message.cast::<PyDict>() {
+            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
+            Err(_) => message.get_item(intern!(py, "type"))?,
+        };
+        if str_equals(&kind, intern!(py, "http.response.start"))? {
+            self.policy.get().edit_response_start(py, message, self.request_headers.bind(py))?;
+        }
+        forward()
+    }
+}
+
+/// The one message of `send(message)` or `send(message=...)`.
+fn single_message<'py>(
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keywords = kwargs.map_or(0, PyDictMethods::len);
+    match (args.len(), keywords, kwargs) {
+        (1, 0, _) => args.get_item(0),
+        (0, 1, Some(kwargs)) => kwargs
+            .get_item(intern!(args.py(), "message"))?
+            .ok_or_else(|| PyTypeError::new_err("send() got an unexpected keyword argument")),
+        (given, keywords, _) => Err(PyTypeError::new_err(format!(
+            "send() takes exactly one argument, the message ({} given)",
+            given + keywords
+        ))),
+    }
+}
+
 /// Where the test hook makes the core panic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PanicPoint {
@@ -421,11 +486,20 @@ struct CorsSend {
 
 #[pymethods]
 impl CorsSend {
-    fn __call__<'py>(&self, py: Python<'py>, message: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        if str_equals(&message.get_item(intern!(py, "type"))?, intern!(py, "http.response.start"))? {
-            self.policy.get().edit_response_start(py, message, self.request_headers.bind(py))?;
+    /// `send(message)`: a positional message goes on to the server's `send` in the same tuple.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = args.py();
+        if kwargs.is_some_and(|kwargs| !kwargs.is_empty()) || args.len() != 1 {
+            let message = single_message(args, kwargs)?;
+            return self.call_with(py, &message, || self.send.bind(py).call1((&message,)));
         }
-        self.send.bind(py).call1((message,))
+        let message = args.get_borrowed_item(0)?;
+        self.call_with(py, &message, || self.send.bind(py).call(args, None))
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {

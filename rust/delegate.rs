@@ -20,6 +20,13 @@ pub trait Delegate {
     /// Whatever the membership test raised.
     fn origin_listed(&self, origin: &[u8]) -> Result<bool, Self::Error>;
 
+    /// The verdict of an `is_allowed_origin` the application overrode, which replaces every
+    /// origin check but the allow-all shortcut of simple responses, as in Starlette.
+    ///
+    /// # Errors
+    /// Whatever the override raised.
+    fn origin_judged(&self, origin: &[u8]) -> Result<bool, Self::Error>;
+
     /// `method in allow_methods`.
     ///
     /// # Errors
@@ -39,6 +46,10 @@ impl Delegate for NoDelegate {
     }
 
     fn origin_listed(&self, _: &[u8]) -> Result<bool, Infallible> {
+        Ok(false)
+    }
+
+    fn origin_judged(&self, _: &[u8]) -> Result<bool, Infallible> {
         Ok(false)
     }
 

@@ -97,6 +97,9 @@ mod tests {
             self.1.set(self.1.get() + 1);
             self.0
         }
+        fn origin_judged(&self, _: &[u8]) -> Result<bool, &'static str> {
+            self.0
+        }
         fn method_listed(&self, _: &[u8]) -> Result<bool, &'static str> {
             self.0
         }

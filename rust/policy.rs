@@ -44,6 +44,8 @@ pub struct PolicyConfig {
     pub allow_all_origins: bool,
     pub allowed_origins: Membership,
     pub origin_regex: OriginRegex,
+    /// The host overrode `is_allowed_origin`: its verdict replaces the origin checks.
+    pub origin_judged_by_host: bool,
     pub allowed_methods: Membership,
     pub allow_all_headers: bool,
     pub allowed_headers: AllowedHeaders,
@@ -145,8 +147,10 @@ pub enum PreflightPart {
 
 /// An immutable CORS policy; shareable across threads.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools, reason = "independent switches, each from its own option")]
 pub struct Policy {
     origins: OriginPolicy,
+    origin_judged_by_host: bool,
     methods: Membership,
     /// `None` when every requested header is allowed (and echoed).
     headers: Option<AllowedHeaders>,
@@ -210,6 +214,7 @@ impl Policy {
         ];
 
         Self {
+            origin_judged_by_host: config.origin_judged_by_host,
             origins: OriginPolicy {
                 allow_all: config.allow_all_origins,
                 regex: config.origin_regex,
@@ -256,11 +261,19 @@ impl Policy {
         self.origins.regex.engine()
     }
 
-    /// Starlette's `is_allowed_origin`.
+    /// Starlette's own `is_allowed_origin`, whether or not the host overrode it.
     ///
     /// # Errors
     /// Only what the delegate returns.
     pub fn is_allowed_origin<D: Delegate>(&self, origin: &[u8], delegate: &D) -> Result<bool, D::Error> {
+        self.origins.is_allowed(origin, delegate)
+    }
+
+    /// The origin check requests get: the host's override of `is_allowed_origin` where there is one.
+    fn judge_origin<D: Delegate>(&self, origin: &[u8], delegate: &D) -> Result<bool, D::Error> {
+        if self.origin_judged_by_host {
+            return delegate.origin_judged(origin);
+        }
         self.origins.is_allowed(origin, delegate)
     }
 
@@ -274,7 +287,7 @@ impl Policy {
         request: &PreflightRequest<'_>,
         delegate: &D,
     ) -> Result<PreflightDecision, D::Error> {
-        let origin_allowed = self.origins.is_allowed(request.origin, delegate)?;
+        let origin_allowed = self.judge_origin(request.origin, delegate)?;
         let method_allowed = match self.methods.contains(request.method) {
             Some(listed) => listed,
             None => delegate.method_listed(request.method)?,
@@ -325,7 +338,7 @@ impl Policy {
             // Credentials forbid `*`, so the origin is echoed instead.
             self.allow_credentials
         } else {
-            self.origins.is_allowed(origin, delegate)?
+            self.judge_origin(origin, delegate)?
         };
         Ok(if echoed { OriginOutcome::Echoed } else { OriginOutcome::NotEchoed })
     }
@@ -353,6 +366,7 @@ mod tests {
             allow_all_origins: false,
             allowed_origins: Membership::exact([&b"https://example.org"[..]]),
             origin_regex: OriginRegex::Absent,
+            origin_judged_by_host: false,
             allowed_methods: Membership::exact([&b"GET"[..], b"POST"]),
             allow_all_headers: false,
             allowed_headers: AllowedHeaders::new([

@@ -9,7 +9,7 @@ option raises is the error Starlette raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,8 @@ class CorsConfig:
     allow_headers_value: bytes
     expose_headers_value: bytes | None
     max_age_value: bytes
+    #: A subclass's override of ``is_allowed_origin``: its verdict replaces the origin checks.
+    origin_judge: Callable[..., object] | None = None
 
 
 @dataclass(frozen=True)

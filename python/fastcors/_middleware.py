@@ -2,11 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import replace
+from typing import Any, Generic, NoReturn, TypeVar, overload
 
-from fastcors._config import interpret_options
+from fastcors._config import StarletteView, interpret_options
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
 from fastcors._types import ASGIApp, Receive, Scope, Send
+
+_T = TypeVar("_T")
+
+#: Methods Starlette's middleware calls on itself, which a subclass may override there; fastcors'
+#: core does their work, so an override would silently do nothing.
+_STARLETTE_INTERNALS = ("preflight_response", "simple_response", "send", "allow_explicit_origin")
+
+
+class _ReadAtConstruction(Generic[_T]):
+    """One of Starlette's option attributes: readable, but the options are read at construction,
+    so assigning one is an error rather than a silent no-op."""
+
+    def __init__(self, read: Callable[[StarletteView], _T]) -> None:
+        self._read = read
+        self._name = ""
+
+    def __set_name__(self, owner: type[object], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type[object]) -> _ReadAtConstruction[_T]: ...
+    @overload
+    def __get__(self, instance: CORSMiddleware, owner: type[object]) -> _T: ...
+    def __get__(self, instance: CORSMiddleware | None, owner: type[object]) -> _ReadAtConstruction[_T] | _T:
+        if instance is None:
+            return self
+        return self._read(instance._options)
+
+    def __set__(self, instance: CORSMiddleware, value: object) -> NoReturn:
+        raise AttributeError(
+            f"CORSMiddleware.{self._name} is read once, at construction: build a new middleware to "
+            "change it, or pass a collection with its own __contains__ to decide per request"
+        )
 
 
 class CORSMiddleware:
@@ -14,12 +49,37 @@ class CORSMiddleware:
 
     Same arguments, same defaults, same positional order, and byte for byte the same messages for
     every request. All the work is done here, once; each request costs one call into the core.
+    A subclass may override ``is_allowed_origin``: it is called wherever Starlette calls it.
 
     >>> async def app(scope, receive, send): ...
     >>> cors = CORSMiddleware(app, allow_origins=["https://example.org"])
     >>> cors.is_allowed_origin("https://example.org"), cors.is_allowed_origin("https://evil.com")
     (True, False)
     """
+
+    allow_origins = _ReadAtConstruction(lambda options: options.allow_origins)
+    allow_methods = _ReadAtConstruction(lambda options: options.allow_methods)
+    allow_headers = _ReadAtConstruction(lambda options: options.allow_headers)
+    allow_all_origins = _ReadAtConstruction(lambda options: options.allow_all_origins)
+    allow_all_headers = _ReadAtConstruction(lambda options: options.allow_all_headers)
+    allow_credentials = _ReadAtConstruction(lambda options: options.allow_credentials)
+    preflight_explicit_allow_origin = _ReadAtConstruction(
+        lambda options: options.preflight_explicit_allow_origin
+    )
+    allow_origin_regex = _ReadAtConstruction(lambda options: options.allow_origin_regex)
+    allow_private_network = _ReadAtConstruction(lambda options: options.allow_private_network)
+    simple_headers = _ReadAtConstruction(lambda options: options.simple_headers)
+    preflight_headers = _ReadAtConstruction(lambda options: options.preflight_headers)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        overridden = [name for name in _STARLETTE_INTERNALS if name in vars(cls)]
+        if overridden:
+            raise TypeError(
+                f"{cls.__qualname__} overrides {', '.join(overridden)}, which Starlette's CORSMiddleware "
+                "calls but fastcors does not (its core builds the responses): override is_allowed_origin, "
+                "which fastcors calls as Starlette does, or wrap the middleware instead"
+            )
 
     def __init__(
         self,
@@ -33,7 +93,7 @@ class CORSMiddleware:
         expose_headers: Collection[str] = (),
         max_age: int = 600,
     ) -> None:
-        config, view = interpret_options(
+        config, self._options = interpret_options(
             allow_origins,
             allow_methods,
             allow_headers,
@@ -43,19 +103,9 @@ class CORSMiddleware:
             expose_headers,
             max_age,
         )
+        if type(self).is_allowed_origin is not CORSMiddleware.is_allowed_origin:
+            config = replace(config, origin_judge=self.is_allowed_origin)
         self.app = app
-        # Starlette's attributes, for code that reads them; changing them changes nothing.
-        self.allow_origins = view.allow_origins
-        self.allow_methods = view.allow_methods
-        self.allow_headers = view.allow_headers
-        self.allow_all_origins = view.allow_all_origins
-        self.allow_all_headers = view.allow_all_headers
-        self.allow_credentials = view.allow_credentials
-        self.preflight_explicit_allow_origin = view.preflight_explicit_allow_origin
-        self.allow_origin_regex = view.allow_origin_regex
-        self.allow_private_network = view.allow_private_network
-        self.simple_headers = view.simple_headers
-        self.preflight_headers = view.preflight_headers
         self._policy = Policy(config)
         self._dispatch = self._policy.dispatch
         # Servers that tell ASGI 3 from ASGI 2 or WSGI by inspecting `app.__call__` (uvicorn,

@@ -48,6 +48,7 @@ class Policy:
         "_methods",
         "_methods_are_substrings",
         "_methods_collection",
+        "_origin_judge",
         "_origin_pattern",
         "_origins",
         "_origins_are_substrings",
@@ -63,6 +64,7 @@ class Policy:
         self._origins_are_substrings = config.allowed_origins_are_substrings
         self._origins_collection = config.origins_collection
         self._origin_pattern = config.origin_pattern
+        self._origin_judge = config.origin_judge
         self._methods = frozenset(config.allowed_methods)
         self._methods_are_substrings = config.allowed_methods_are_substrings
         self._methods_collection = config.methods_collection
@@ -106,7 +108,7 @@ class Policy:
         return None if self._origin_pattern is None else "python"
 
     def is_allowed_origin(self, origin: bytes) -> bool:
-        """Starlette's ``is_allowed_origin``, for an origin's raw (latin-1) bytes."""
+        """Starlette's own ``is_allowed_origin``, for an origin's raw (latin-1) bytes."""
         if self._allow_all_origins:
             return True
         pattern = self._origin_pattern
@@ -183,7 +185,7 @@ class Policy:
             return None
 
         failures = 0
-        origin_allowed = self.is_allowed_origin(origin)
+        origin_allowed = self._judge_origin(origin)
         if not origin_allowed:
             failures |= 1
         if not self._method_allowed(method):
@@ -226,11 +228,17 @@ class Policy:
         text = requested.decode("latin-1")
         return all(item.lower().strip().encode("latin-1") in allowed for item in text.split(","))
 
+    def _judge_origin(self, origin: bytes) -> bool:
+        """The origin check requests get: the application's override where there is one."""
+        if self._origin_judge is not None:
+            return bool(self._origin_judge(origin=origin.decode("latin-1")))
+        return self.is_allowed_origin(origin)
+
     def _origin_outcome_echoes(self, origin: bytes) -> bool:
         if self._allow_all_origins:
             # Credentials forbid `*`, so the origin is echoed instead.
             return self._allow_credentials
-        return self.is_allowed_origin(origin)
+        return self._judge_origin(origin)
 
     def _edit_response_start(self, message: Message, request_headers: list[Any]) -> None:
         message.setdefault("headers", [])
