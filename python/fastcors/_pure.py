@@ -44,6 +44,8 @@ class Policy:
         "_allow_credentials",
         "_allow_private_network",
         "_allowed_headers",
+        "_appended_when_echoed",
+        "_appended_when_not_echoed",
         "_echo_preflight_origin",
         "_methods",
         "_methods_are_substrings",
@@ -102,6 +104,16 @@ class Policy:
             bodies.append((body, (b"content-length", str(len(body)).encode())))
         self._preflight_bodies = tuple(bodies)
 
+        # What the edits append to a response whose app set none of the headers they touch,
+        # worked out once by the general edits on an empty list.
+        not_echoed: list[Any] = []
+        _apply_edits(not_echoed, self._simple_headers)
+        self._appended_when_not_echoed = tuple(not_echoed)
+        echoed: list[Any] = []
+        _apply_edits(echoed, (*self._simple_headers, (_ALLOW_ORIGIN, _MISSING)))
+        at = echoed.index((_ALLOW_ORIGIN, _MISSING))
+        self._appended_when_echoed = (tuple(echoed[:at]), tuple(echoed[at + 1 :]))
+
     @property
     def origin_regex_engine(self) -> str | None:
         """Which engine evaluates ``allow_origin_regex``: always Python's ``re`` here."""
@@ -128,10 +140,16 @@ class Policy:
         """
         if scope["type"] != "http":
             return app(scope, receive, send)
-        answer = self.handle(scope, send)
-        if isinstance(answer, tuple):
-            return send_preflight(send, *answer)
-        return app(scope, receive, answer)
+        # `handle`, inlined: this is the hot path.
+        method = scope["method"]
+        request_headers = scope["headers"]
+        if request_headers.__class__ is not list:
+            request_headers = scope["headers"] = list(request_headers)
+        if method == "OPTIONS":
+            preflight = self._preflight(request_headers)
+            if preflight is not None:
+                return send_preflight(send, *preflight)
+        return app(scope, receive, self._send_with_cors(send, request_headers))
 
     def handle(self, scope: Scope, send: Send) -> tuple[Message, Message] | Send:
         """Answers a preflight with its two messages, or returns the ``send`` for the app."""
@@ -144,10 +162,16 @@ class Policy:
             preflight = self._preflight(request_headers)
             if preflight is not None:
                 return preflight
+        return self._send_with_cors(send, request_headers)
+
+    def _send_with_cors(self, send: Send, request_headers: list[Any]) -> Send:
+        """The ``send`` for the app: edits ``http.response.start``, reading the request's headers
+        then, as Starlette does, and forwards every message."""
+        edit = self._edit_response_start
 
         def send_with_cors(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
-                self._edit_response_start(message, request_headers)
+                edit(message, request_headers)
             return send(message)
 
         return send_with_cors
@@ -234,31 +258,56 @@ class Policy:
             return bool(self._origin_judge(origin=origin.decode("latin-1")))
         return self.is_allowed_origin(origin)
 
-    def _origin_outcome_echoes(self, origin: bytes) -> bool:
-        if self._allow_all_origins:
-            # Credentials forbid `*`, so the origin is echoed instead.
-            return self._allow_credentials
-        return self._judge_origin(origin)
-
     def _edit_response_start(self, message: Message, request_headers: list[Any]) -> None:
         message.setdefault("headers", [])
         headers = list(message["headers"])
         origin = _first_origin(request_headers)
         if origin is None:
-            edits: Iterable[Header] = ()
-        elif self._origin_outcome_echoes(origin):
-            edits = (*self._simple_headers, (_ALLOW_ORIGIN, origin))
+            echoes = False
+        elif self._allow_all_origins:
+            # Credentials forbid `*`, so the origin is echoed instead.
+            echoes = self._allow_credentials
         else:
-            edits = self._simple_headers
+            echoes = self._judge_origin(origin)
         try:
-            for header in edits:
-                _set_header(headers, header)
-            vary_values = [value for name, value in headers if name == _VARY and isinstance(name, bytes)]
+            for name, _ in headers:
+                if isinstance(name, bytes) and name in _EDITED_NAMES:
+                    break
+            else:
+                # Nothing of the app's to merge or replace: the edits only append.
+                if origin is None:
+                    headers.append(_VARY_ORIGIN)
+                elif echoes:
+                    before, after = self._appended_when_echoed
+                    headers += before
+                    headers.append((_ALLOW_ORIGIN, origin))
+                    headers += after
+                else:
+                    headers += self._appended_when_not_echoed
+                message["headers"] = headers
+                return
         except (TypeError, ValueError):
             _raise_for_malformed(headers)
             raise
-        _set_header(headers, _merged_vary(vary_values))
+        if origin is None:
+            _apply_edits(headers, ())
+        elif echoes:
+            _apply_edits(headers, (*self._simple_headers, (_ALLOW_ORIGIN, origin)))
+        else:
+            _apply_edits(headers, self._simple_headers)
         message["headers"] = headers
+
+
+def _apply_edits(headers: list[Any], edits: Iterable[Header]) -> None:
+    """Starlette's edits, in place: each header set as ``MutableHeaders`` sets it, then ``Vary``."""
+    try:
+        for header in edits:
+            _set_header(headers, header)
+        vary_values = [value for name, value in headers if name == _VARY and isinstance(name, bytes)]
+    except (TypeError, ValueError):
+        _raise_for_malformed(headers)
+        raise
+    _set_header(headers, _merged_vary(vary_values))
 
 
 def _first_origin(request_headers: list[Any]) -> bytes | None:
