@@ -132,33 +132,15 @@ impl PyPolicy {
     /// the awaitable that serves the request.
     ///
     /// Non-http scopes go straight to `app`; a preflight is answered here (`app` never runs);
-    /// any other request runs `app` with a `send` that adds the CORS headers. The arguments are
-    /// taken as one tuple: this is the hot path, and the tuple is all the unpacking it needs.
-    #[pyo3(signature = (*args))]
-    fn dispatch<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        if args.len() != 4 {
-            return Err(PyTypeError::new_err(format!(
-                "dispatch() takes 4 arguments (app, scope, receive, send), got {}",
-                args.len()
-            )));
-        }
-        let app = args.get_borrowed_item(0)?;
-        let scope = args.get_borrowed_item(1)?;
-        let receive = args.get_borrowed_item(2)?;
-        let send = args.get_item(3)?;
-        let kind = match scope.cast::<PyDict>() {
-            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
-            Err(_) => scope.get_item(intern!(py, "type"))?,
-        };
-        if !str_equals(&kind, intern!(py, "http"))? {
-            return app.call1((scope, receive, send));
-        }
-        let (app, scope, receive) = (&*app, &*scope, &*receive);
-        match Self::handle(slf, scope, send.clone())? {
-            Answer::Preflight(start, end) => slf.get().send_preflight.bind(py).call1((send, start, end)),
-            Answer::Send(cors_send) => app.call1((scope, receive, cors_send)),
-        }
+    /// any other request runs `app` with a `send` that adds the CORS headers.
+    fn dispatch<'py>(
+        slf: &Bound<'py, Self>,
+        app: &Bound<'py, PyAny>,
+        scope: &Bound<'py, PyAny>,
+        receive: &Bound<'py, PyAny>,
+        send: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::serve(slf, app, scope, receive, send)
     }
 
     /// Answers a preflight with its two messages, or returns the `send` for the app.
@@ -228,6 +210,99 @@ impl Delegate for PythonDelegate<'_, '_> {
 
 fn latin1_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     PyBytes::new(py, bytes).call_method1(intern!(py, "decode"), (intern!(py, "latin-1"),))
+}
+
+impl PyPolicy {
+    fn serve<'py>(
+        slf: &Bound<'py, Self>,
+        app: &Bound<'py, PyAny>,
+        scope: &Bound<'py, PyAny>,
+        receive: &Bound<'py, PyAny>,
+        send: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let kind = match scope.cast::<PyDict>() {
+            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
+            Err(_) => scope.get_item(intern!(py, "type"))?,
+        };
+        if !str_equals(&kind, intern!(py, "http"))? {
+            return app.call1((scope, receive, send));
+        }
+        match Self::handle(slf, scope, send.clone())? {
+            Answer::Preflight(start, end) => slf.get().send_preflight.bind(py).call1((send, start, end)),
+            Answer::Send(cors_send) => app.call1((scope, receive, cors_send)),
+        }
+    }
+}
+
+/// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
+/// enters the core with no Python frame on the way.
+#[pyclass(name = "Middleware", module = "fastcors._fastcors", subclass, frozen)]
+struct MiddlewareBase;
+
+#[pymethods]
+impl MiddlewareBase {
+    /// The subclass's `__init__` takes the arguments.
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Self
+    }
+
+    /// `middleware(scope, receive, send)`: `self._policy` serves the request for `self.app`, and
+    /// the awaitable it returns is the app's own (or the preflight's).
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let (scope, receive, send) = asgi_arguments(args, kwargs)?;
+        let app = slf.getattr(intern!(py, "app"))?;
+        let policy = slf.getattr(intern!(py, "_policy"))?;
+        match policy.cast::<PyPolicy>() {
+            Ok(policy) => PyPolicy::serve(policy, &app, &scope, &receive, send),
+            // The pure-Python core, swapped in.
+            Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send)),
+        }
+    }
+}
+
+type AsgiArguments<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>);
+
+/// `scope, receive, send`, given by position (the way servers call) or by name.
+fn asgi_arguments<'py>(
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<AsgiArguments<'py>> {
+    let py = args.py();
+    let keywords = kwargs.map_or(0, PyDictMethods::len);
+    if keywords == 0 && args.len() == 3 {
+        return Ok((args.get_item(0)?, args.get_item(1)?, args.get_item(2)?));
+    }
+    if args.len() + keywords != 3 {
+        return Err(PyTypeError::new_err(format!(
+            "__call__() takes 3 arguments (scope, receive, send), {} given",
+            args.len() + keywords
+        )));
+    }
+    let argument = |position: usize, name: &str| -> PyResult<Bound<'py, PyAny>> {
+        let by_name = match kwargs {
+            Some(kwargs) => kwargs.get_item(PyString::intern(py, name))?,
+            None => None,
+        };
+        match (args.get_item(position).ok(), by_name) {
+            (Some(value), None) | (None, Some(value)) => Ok(value),
+            (Some(_), Some(_)) => {
+                Err(PyTypeError::new_err(format!("__call__() got multiple values for argument '{name}'")))
+            }
+            (None, None) => {
+                Err(PyTypeError::new_err(format!("__call__() missing required argument: '{name}'")))
+            }
+        }
+    };
+    Ok((argument(0, "scope")?, argument(1, "receive")?, argument(2, "send")?))
 }
 
 /// What a request gets: a preflight response, or a `send` for the app.
@@ -668,6 +743,7 @@ fn membership(config: &Bound<'_, PyAny>, option: &str) -> PyResult<Membership> {
 #[pymodule(gil_used = false)]
 fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyPolicy>()?;
+    module.add_class::<MiddlewareBase>()?;
     module.add_class::<CorsSend>()?;
     Ok(())
 }

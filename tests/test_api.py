@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 import subprocess
@@ -14,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 import fastcors
 from fastcors import CORSMiddleware
+from fastcors._types import Message
 
 from .asgi import http_scope, ok_app, run
 
@@ -74,6 +76,48 @@ def test_no_extensions_environment_variable_selects_the_pure_python_core() -> No
     env = {**os.environ, "FASTCORS_NO_EXTENSIONS": "1"}
     output = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert output.stdout.split() == ["python", "fastcors._pure"]
+
+
+def test_without_extensions_a_request_is_served_by_the_pure_python_classes_alone() -> None:
+    code = """
+import asyncio, fastcors, fastcors._fastcors as native
+from fastcors._pure import Middleware
+assert fastcors.CORSMiddleware.__mro__[1] is Middleware, fastcors.CORSMiddleware.__mro__
+sent = []
+async def app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+async def send(message):
+    sent.append(message)
+cors = fastcors.CORSMiddleware(app, allow_origins=["https://a.org"])
+scope = {"type": "http", "method": "GET", "headers": [(b"origin", b"https://a.org")]}
+asyncio.run(cors(scope, None, send))
+print(sent[0]["headers"])
+"""
+    env = {**os.environ, "FASTCORS_NO_EXTENSIONS": "1"}
+    output = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert output.stdout.strip() == str(
+        [(b"access-control-allow-origin", b"https://a.org"), (b"vary", b"Origin")]
+    )
+
+
+def test_servers_call_the_middleware_by_position_or_by_name() -> None:
+    cors = CORSMiddleware(ok_app(), allow_origins=["*"])
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def by_name() -> None:
+        await cors(scope=http_scope(), receive=receive, send=send)
+        await cors(http_scope(), receive=receive, send=send)
+
+    asyncio.run(by_name())
+    assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"] * 2
+    with pytest.raises(TypeError):
+        cors(http_scope(), receive)  # type: ignore[call-arg]
 
 
 def test_version_comes_from_the_package_metadata() -> None:

@@ -3,10 +3,21 @@
 from collections.abc import Awaitable
 from typing import final
 
+from typing_extensions import Self
+
+from fastcors import _pure
 from fastcors._config import CorsConfig
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CorsSend", "Policy"]
+__all__ = ["CorsSend", "Middleware", "Policy"]
+
+class Middleware:
+    """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``."""
+
+    app: ASGIApp
+    _policy: Policy | _pure.Policy
+    def __new__(cls, *_args: object, **_kwargs: object) -> Self: ...
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]: ...
 
 @final
 class Policy:

@@ -11,21 +11,24 @@ from typing import TYPE_CHECKING, Literal
 from fastcors import _pure
 
 if TYPE_CHECKING:
+    from fastcors._fastcors import Middleware as Middleware
     from fastcors._fastcors import Policy as Policy
 
 NO_EXTENSIONS = os.environ.get("FASTCORS_NO_EXTENSIONS", "") not in ("", "0")
 
 IMPLEMENTATION: Literal["rust", "python"]
 if NO_EXTENSIONS:
-    Policy = _pure.Policy  # type: ignore[assignment,misc]  # same interface, see _fastcors.pyi
+    Middleware = _pure.Middleware  # type: ignore[assignment,misc]  # same interface, see _fastcors.pyi
+    Policy = _pure.Policy  # type: ignore[assignment,misc]
     IMPLEMENTATION = "python"
 else:
     try:
-        from fastcors._fastcors import Policy
+        from fastcors._fastcors import Middleware, Policy
     except ImportError:
-        Policy = _pure.Policy  # type: ignore[assignment,misc]  # same interface, see _fastcors.pyi
+        Middleware = _pure.Middleware  # type: ignore[assignment,misc]  # same interface, see _fastcors.pyi
+        Policy = _pure.Policy  # type: ignore[assignment,misc]
         IMPLEMENTATION = "python"
     else:
         IMPLEMENTATION = "rust"
 
-__all__ = ["IMPLEMENTATION", "NO_EXTENSIONS", "Policy"]
+__all__ = ["IMPLEMENTATION", "NO_EXTENSIONS", "Middleware", "Policy"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any, Generic, NoReturn, TypeVar, overload
 
 from fastcors._config import StarletteView, interpret_options
+from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
@@ -44,7 +45,7 @@ class _ReadAtConstruction(Generic[_T]):
         )
 
 
-class CORSMiddleware:
+class CORSMiddleware(Middleware):
     """A drop-in replacement for ``starlette.middleware.cors.CORSMiddleware``.
 
     Same arguments, same defaults, same positional order, and byte for byte the same messages for
@@ -107,18 +108,14 @@ class CORSMiddleware:
             config = replace(config, origin_judge=self.is_allowed_origin)
         self.app = app
         self._policy = Policy(config)
-        self._dispatch = self._policy.dispatch
+        # Calls go through the base class's `__call__` (in Rust, where the extension is built),
+        # which returns the app's own awaitable: no coroutine frame of the middleware's own.
         # Servers that tell ASGI 3 from ASGI 2 or WSGI by inspecting `app.__call__` (uvicorn,
-        # hypercorn, asgiref) find this coroutine function; calls go through the class's
-        # `__call__`, which is the same thing without a coroutine frame of its own.
+        # hypercorn, asgiref) find this coroutine function instead, which does the same.
         self.__call__ = self._asgi_call  # type: ignore[method-assign]  # on purpose, see above
 
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        # One call into the core, which returns the app's own awaitable (or the preflight's).
-        return self._dispatch(self.app, scope, receive, send)
-
     async def _asgi_call(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._dispatch(self.app, scope, receive, send)
+        await self._policy.dispatch(self.app, scope, receive, send)
 
     @property
     def origin_regex_engine(self) -> str | None:

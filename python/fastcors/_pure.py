@@ -35,6 +35,16 @@ _FAILURE_NAMES = ("origin", "method", "headers", "private-network")
 _MISSING: Any = object()
 
 
+class Middleware:
+    """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``."""
+
+    app: ASGIApp
+    _policy: Policy
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self._policy.dispatch(self.app, scope, receive, send)
+
+
 class Policy:
     """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads."""
 
