@@ -10,11 +10,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 from unittest import mock
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
+from benchmarks.load_app import ALLOWED_ORIGIN as ALLOWED_ORIGIN
+from benchmarks.load_app import StaticHeadersMiddleware as StaticHeadersMiddleware
 from fastcors import _middleware, _pure
 from fastcors._middleware import CORSMiddleware
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
@@ -40,7 +42,6 @@ BROWSER_HEADERS: list[tuple[bytes, bytes]] = [
     (b"accept-language", b"en-GB,en;q=0.9"),
 ]
 
-ALLOWED_ORIGIN = b"https://app.example.com"
 DISALLOWED_ORIGIN = b"https://evil.example.net"
 
 
@@ -121,27 +122,6 @@ class NoopSendMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def wrapped(message: Message) -> None:
-            await send(message)
-
-        await self.app(scope, receive, wrapped)
-
-
-class StaticHeadersMiddleware:
-    """Appends the headers of an allowed CORS response, with no CORS logic at all."""
-
-    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
-        (b"access-control-allow-origin", ALLOWED_ORIGIN),
-        (b"access-control-allow-credentials", b"true"),
-        (b"vary", b"Origin"),
-    ]
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *self.HEADERS]
             await send(message)
 
         await self.app(scope, receive, wrapped)
