@@ -34,8 +34,11 @@ struct PyPolicy {
     origin_judge: Option<Py<PyAny>>,
     preflight_headers: Vec<Py<PyTuple>>,
     simple_headers: Vec<Py<PyTuple>>,
-    /// `(body, content-length header)` for each combination of failures.
-    preflight_bodies: Vec<(Py<PyBytes>, Py<PyTuple>)>,
+    /// `{"type": "http.response.start", "status": ...}` for 200 and 400, to copy.
+    preflight_starts: [Py<PyDict>; 2],
+    /// `({"type": "http.response.body", "body": ...}, content-length header)` for each combination
+    /// of failures.
+    preflight_ends: Vec<(Py<PyDict>, Py<PyTuple>)>,
     content_type: Py<PyTuple>,
     private_network_granted: Py<PyTuple>,
     vary_origin: Py<PyTuple>,
@@ -84,20 +87,27 @@ impl PyPolicy {
         let tuples = |headers: &[Header]| -> PyResult<Vec<Py<PyTuple>>> {
             headers.iter().map(|header| header_tuple(py, header.name, &header.value)).collect()
         };
-        let preflight_bodies = PreflightDecision::all_bodies()
+        let preflight_ends = PreflightDecision::all_bodies()
             .iter()
             .map(|body| {
+                let end = PyDict::new(py);
+                end.set_item(intern!(py, "type"), intern!(py, "http.response.body"))?;
+                end.set_item(intern!(py, "body"), PyBytes::new(py, body))?;
                 let length = body.len().to_string();
-                Ok((
-                    PyBytes::new(py, body).unbind(),
-                    header_tuple(py, names::CONTENT_LENGTH, length.as_bytes())?,
-                ))
+                Ok((end.unbind(), header_tuple(py, names::CONTENT_LENGTH, length.as_bytes())?))
             })
             .collect::<PyResult<_>>()?;
+        let start = |status: u16| -> PyResult<Py<PyDict>> {
+            let start = PyDict::new(py);
+            start.set_item(intern!(py, "type"), intern!(py, "http.response.start"))?;
+            start.set_item(intern!(py, "status"), status)?;
+            Ok(start.unbind())
+        };
         Ok(Self {
             preflight_headers: tuples(core.preflight_headers())?,
             simple_headers: tuples(core.simple_headers())?,
-            preflight_bodies,
+            preflight_starts: [start(200)?, start(400)?],
+            preflight_ends,
             content_type: header_tuple(py, names::CONTENT_TYPE, PLAIN_TEXT)?,
             private_network_granted: header_tuple(py, names::ALLOW_PRIVATE_NETWORK, b"true")?,
             vary_origin: header_tuple(py, names::VARY, b"Origin")?,
@@ -366,7 +376,7 @@ impl PyPolicy {
             private_network: found.private_network,
         };
         let decision = self.core.preflight(&request, &self.delegate(py))?;
-        let (body, content_length) = &self.preflight_bodies[decision.failures.index()];
+        let (body, content_length) = &self.preflight_ends[decision.failures.index()];
         let headers = PyList::empty(py);
         for part in self.core.preflight_parts(decision) {
             match part {
@@ -380,14 +390,10 @@ impl PyPolicy {
                 PreflightPart::ContentType => headers.append(&self.content_type)?,
             }
         }
-        let start = PyDict::new(py);
-        start.set_item(intern!(py, "type"), intern!(py, "http.response.start"))?;
-        start.set_item(intern!(py, "status"), decision.status())?;
+        // Fresh dicts (the server may change them), copied from prebuilt ones in Starlette's key order.
+        let start = self.preflight_starts[usize::from(!decision.failures.is_empty())].bind(py).copy()?;
         start.set_item(intern!(py, "headers"), headers)?;
-        let end = PyDict::new(py);
-        end.set_item(intern!(py, "type"), intern!(py, "http.response.body"))?;
-        end.set_item(intern!(py, "body"), body)?;
-        Ok(Some((start, end)))
+        Ok(Some((start, body.bind(py).copy()?)))
     }
 
     /// Starlette's edits of the app's `http.response.start`, in place in `message`.
