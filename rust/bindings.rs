@@ -150,7 +150,18 @@ impl PyPolicy {
         receive: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Self::serve(slf, app, scope, receive, send)
+        let py = slf.py();
+        let kind = match scope.cast::<PyDict>() {
+            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
+            Err(_) => scope.get_item(intern!(py, "type"))?,
+        };
+        if !str_equals(&kind, intern!(py, "http"))? {
+            return app.call1((scope, receive, send));
+        }
+        match Self::handle(slf, scope, send.clone())? {
+            Answer::Preflight(start, end) => slf.get().send_preflight.bind(py).call1((send, start, end)),
+            Answer::Send(cors_send) => app.call1((scope, receive, cors_send)),
+        }
     }
 
     /// Answers a preflight with its two messages, or returns the `send` for the app.
@@ -222,29 +233,6 @@ fn latin1_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>>
     PyBytes::new(py, bytes).call_method1(intern!(py, "decode"), (intern!(py, "latin-1"),))
 }
 
-impl PyPolicy {
-    fn serve<'py>(
-        slf: &Bound<'py, Self>,
-        app: &Bound<'py, PyAny>,
-        scope: &Bound<'py, PyAny>,
-        receive: &Bound<'py, PyAny>,
-        send: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let kind = match scope.cast::<PyDict>() {
-            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
-            Err(_) => scope.get_item(intern!(py, "type"))?,
-        };
-        if !str_equals(&kind, intern!(py, "http"))? {
-            return app.call1((scope, receive, send));
-        }
-        match Self::handle(slf, scope, send.clone())? {
-            Answer::Preflight(start, end) => slf.get().send_preflight.bind(py).call1((send, start, end)),
-            Answer::Send(cors_send) => app.call1((scope, receive, cors_send)),
-        }
-    }
-}
-
 /// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
 /// enters the core with no Python frame on the way.
 #[pyclass(name = "Middleware", module = "fastcors._fastcors", subclass, frozen)]
@@ -272,7 +260,7 @@ impl MiddlewareBase {
         let app = slf.getattr(intern!(py, "app"))?;
         let policy = slf.getattr(intern!(py, "_policy"))?;
         match policy.cast::<PyPolicy>() {
-            Ok(policy) => PyPolicy::serve(policy, &app, &scope, &receive, send),
+            Ok(policy) => PyPolicy::dispatch(policy, &app, &scope, &receive, send),
             // The pure-Python core, swapped in.
             Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send)),
         }

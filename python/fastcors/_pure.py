@@ -150,16 +150,10 @@ class Policy:
         """
         if scope["type"] != "http":
             return app(scope, receive, send)
-        # `handle`, inlined: this is the hot path.
-        method = scope["method"]
-        request_headers = scope["headers"]
-        if request_headers.__class__ is not list:
-            request_headers = scope["headers"] = list(request_headers)
-        if method == "OPTIONS":
-            preflight = self._preflight(request_headers)
-            if preflight is not None:
-                return send_preflight(send, *preflight)
-        return app(scope, receive, self._send_with_cors(send, request_headers))
+        answer = self.handle(scope, send)
+        if isinstance(answer, tuple):
+            return send_preflight(send, *answer)
+        return app(scope, receive, answer)
 
     def handle(self, scope: Scope, send: Send) -> tuple[Message, Message] | Send:
         """Answers a preflight with its two messages, or returns the ``send`` for the app."""
