@@ -25,6 +25,9 @@ _ORIGIN = b"origin"
 _REQUEST_METHOD = b"access-control-request-method"
 _REQUEST_HEADERS = b"access-control-request-headers"
 _REQUEST_PRIVATE_NETWORK = b"access-control-request-private-network"
+_ASCII_PYTHON_SPACES = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_PREFLIGHT_NAMES_IN_ORDER = (_ORIGIN, _REQUEST_METHOD, _REQUEST_HEADERS, _REQUEST_PRIVATE_NETWORK)
+_PREFLIGHT_NAMES = frozenset(_PREFLIGHT_NAMES_IN_ORDER)
 #: The response headers Starlette may set; any other header of the app's is left in place.
 _EDITED_NAMES = frozenset({_VARY, _ALLOW_ORIGIN, _ALLOW_CREDENTIALS, _EXPOSE_HEADERS})
 _VARY_ORIGIN: Header = (_VARY, b"Origin")
@@ -181,36 +184,24 @@ class Policy:
         return send_with_cors
 
     def _preflight(self, request_headers: list[Any]) -> tuple[Message, Message] | None:
-        origin: Any = _MISSING
-        method: Any = _MISSING
-        requested_headers: Any = _MISSING
-        private_network: Any = _MISSING
+        # The first value of each CORS request header, as Starlette's `Headers.get` finds it.
+        first: dict[bytes, Any] = {}
         try:
             for name, value in request_headers:
-                if name == _ORIGIN:
-                    if origin is _MISSING and isinstance(name, bytes):
-                        origin = value
-                elif name == _REQUEST_METHOD:
-                    if method is _MISSING and isinstance(name, bytes):
-                        method = value
-                elif name == _REQUEST_HEADERS:
-                    if requested_headers is _MISSING and isinstance(name, bytes):
-                        requested_headers = value
-                elif (
-                    name == _REQUEST_PRIVATE_NETWORK
-                    and private_network is _MISSING
-                    and isinstance(name, bytes)
-                ):
-                    private_network = value
+                if isinstance(name, bytes) and name in _PREFLIGHT_NAMES and name not in first:
+                    first[name] = value
         except (TypeError, ValueError):
             _raise_for_malformed(request_headers)
             raise
-        origin = _checked_value(origin)
-        method = _checked_value(method)
-        requested_headers = _checked_value(requested_headers)
-        private_network = _checked_value(private_network) is not None
+        for name in _PREFLIGHT_NAMES_IN_ORDER:  # values are checked in the Rust core's order
+            if name in first:
+                _checked_value(first[name])
+        origin = first.get(_ORIGIN)
+        method = first.get(_REQUEST_METHOD)
         if origin is None or method is None:
             return None
+        requested_headers = first.get(_REQUEST_HEADERS)
+        private_network = _REQUEST_PRIVATE_NETWORK in first
 
         failures = 0
         origin_allowed = self._judge_origin(origin)
@@ -253,6 +244,9 @@ class Policy:
         # Starlette splits on commas, lowercases and strips each item, and refuses any item it
         # does not list: so an empty value, an empty item and a trailing comma are refused.
         allowed = self._allowed_headers
+        if requested.isascii():
+            # ASCII: `bytes.lower` is `str.lower`, and these are all of `str.strip`'s spaces.
+            return all(item.strip(_ASCII_PYTHON_SPACES) in allowed for item in requested.lower().split(b","))
         text = requested.decode("latin-1")
         return all(item.lower().strip().encode("latin-1") in allowed for item in text.split(","))
 
