@@ -15,7 +15,9 @@ use crate::membership::Membership;
 use crate::origin::OriginRegex;
 use crate::policy::{Policy, PolicyConfig, PreflightDecision, PreflightPart, PreflightRequest, PLAIN_TEXT};
 use crate::request_headers::AllowedHeaders;
-use crate::response_headers::{names, ExistingHeader, Header, NewHeader, OriginOutcome, Slot};
+use crate::response_headers::{
+    names, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, EDITED_RESPONSE_HEADERS,
+};
 
 /// A CORS policy over a `fastcors._config.CorsConfig`; immutable and shareable across threads.
 #[pyclass(name = "Policy", module = "fastcors._fastcors", frozen)]
@@ -416,7 +418,9 @@ impl PyPolicy {
         let mut edits_existing = false;
         for item in edited.iter() {
             let pair = HeaderPair::of(&item)?;
-            edits_existing |= pair.with_name(|name| name.is_some_and(Policy::edits_response_header));
+            edits_existing |= pair.with_name(&EDITED_RESPONSE_HEADERS, |name| {
+                name.is_some_and(Policy::edits_response_header)
+            })?;
         }
         let edited = if edits_existing {
             self.merged(py, &edited, outcome, origin.as_ref())?
@@ -578,6 +582,14 @@ impl CorsSend {
     }
 }
 
+/// The request headers a preflight reads.
+const PREFLIGHT_REQUEST_HEADERS: [&[u8]; 4] = [
+    b"origin",
+    b"access-control-request-method",
+    b"access-control-request-headers",
+    b"access-control-request-private-network",
+];
+
 /// The first of each CORS request header, as Starlette's `Headers.get` finds them.
 #[derive(Default)]
 struct PreflightHeaders<'py> {
@@ -595,13 +607,13 @@ impl<'py> PreflightHeaders<'py> {
         let mut private_network = None;
         for item in request_headers.iter() {
             let pair = HeaderPair::of(&item)?;
-            let slot = pair.with_name(|name| match name {
+            let slot = pair.with_name(&PREFLIGHT_REQUEST_HEADERS, |name| match name {
                 Some(b"origin") => Some(&mut origin),
                 Some(b"access-control-request-method") => Some(&mut method),
                 Some(b"access-control-request-headers") => Some(&mut headers),
                 Some(b"access-control-request-private-network") => Some(&mut private_network),
                 _ => None,
-            });
+            })?;
             let Some(slot) = slot else { continue };
             if slot.is_none() {
                 *slot = Some(pair.value()?);
@@ -621,7 +633,7 @@ impl<'py> PreflightHeaders<'py> {
 fn first_origin<'py>(request_headers: &Bound<'py, PyList>) -> PyResult<Option<Bound<'py, PyBytes>>> {
     for item in request_headers.iter() {
         let pair = HeaderPair::of(&item)?;
-        if pair.with_name(|name| name == Some(b"origin")) {
+        if pair.with_name(&[b"origin"], |name| name == Some(b"origin"))? {
             return checked_value(pair.value()?).map(Some);
         }
     }
@@ -654,16 +666,29 @@ impl<'a, 'py> HeaderPair<'a, 'py> {
         }
     }
 
-    /// Applies `read` to the name when it is bytes, `None` otherwise: such names never match, as
-    /// in Starlette.
-    fn with_name<R>(&self, read: impl FnOnce(Option<&[u8]>) -> R) -> R {
-        match self {
-            Self::Tuple(pair) => match pair.get_borrowed_item(0) {
-                Ok(name) => read(name.cast::<PyBytes>().ok().as_deref().map(PyBytesMethods::as_bytes)),
-                Err(_) => read(None),
-            },
-            Self::Other(name, _) => read(name.cast::<PyBytes>().ok().map(PyBytesMethods::as_bytes)),
+    /// Applies `read` to the name when it is bytes, `None` otherwise: other names never match.
+    ///
+    /// A name that is not bytes yet equals one of `wanted` (a `bytearray`, say), which Starlette
+    /// would match, is an error rather than a silent difference.
+    fn with_name<R>(&self, wanted: &[&[u8]], read: impl FnOnce(Option<&[u8]>) -> R) -> PyResult<R> {
+        let name = match self {
+            Self::Tuple(pair) => pair.get_borrowed_item(0)?,
+            Self::Other(name, _) => name.as_borrowed(),
+        };
+        if let Ok(bytes) = name.cast::<PyBytes>() {
+            return Ok(read(Some(bytes.as_bytes())));
         }
+        if !name.is_instance_of::<PyString>() {
+            for target in wanted {
+                if name.eq(PyBytes::new(name.py(), target))? {
+                    return Err(PyTypeError::new_err(format!(
+                        "ASGI header names must be bytes, got {}",
+                        repr(&name)
+                    )));
+                }
+            }
+        }
+        Ok(read(None))
     }
 
     fn value(&self) -> PyResult<Bound<'py, PyAny>> {

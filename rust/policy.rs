@@ -7,6 +7,7 @@ use crate::origin::{OriginPolicy, OriginRegex};
 use crate::request_headers::AllowedHeaders;
 use crate::response_headers::{
     names, plan_response_headers, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, VaryNotBytes,
+    EDITED_RESPONSE_HEADERS,
 };
 
 /// What every preflight varies on, in Starlette's words.
@@ -233,7 +234,7 @@ impl Policy {
 
     /// Whether the response-header edits read or replace a header of this name.
     pub fn edits_response_header(name: &[u8]) -> bool {
-        matches!(name, names::VARY | names::ALLOW_ORIGIN | names::ALLOW_CREDENTIALS | names::EXPOSE_HEADERS)
+        EDITED_RESPONSE_HEADERS.contains(&name)
     }
 
     /// The headers the edits append to a response whose app set none of the headers they touch.

@@ -19,6 +19,10 @@ pub mod names {
     pub const CONTENT_TYPE: &[u8] = b"content-type";
 }
 
+/// The response headers the edits read or replace; the app's others are left where they are.
+pub const EDITED_RESPONSE_HEADERS: [&[u8]; 4] =
+    [names::VARY, names::ALLOW_ORIGIN, names::ALLOW_CREDENTIALS, names::EXPOSE_HEADERS];
+
 /// A header with a name known at build time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {

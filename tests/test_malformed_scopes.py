@@ -73,3 +73,27 @@ def test_a_message_without_a_type_raises_key_error_as_in_starlette() -> None:
     app.app = inner
     with pytest.raises(KeyError, match="type"):
         run(app, http_scope())
+
+
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+@pytest.mark.parametrize(
+    "name", [bytearray(b"origin"), memoryview(b"origin")], ids=["bytearray", "memoryview"]
+)
+def test_a_name_starlette_would_match_but_that_is_not_bytes_is_a_clear_type_error(
+    method: str, name: Any
+) -> None:
+    scope = http_scope(method, [(name, b"https://a.org"), (b"access-control-request-method", b"GET")])
+    with pytest.raises(TypeError, match=r"^ASGI header names must be bytes, got "):
+        run(cors(), scope)
+
+
+def test_an_apps_response_header_name_equal_to_vary_but_not_bytes_is_a_clear_type_error() -> None:
+    app = CORSMiddleware(ok_app([(bytearray(b"vary"), b"Accept")]), allow_origins=["*"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"^ASGI header names must be bytes, got bytearray\(b'vary'\)$"):
+        run(app, http_scope())
+
+
+def test_other_names_that_are_not_bytes_are_left_alone_as_in_starlette() -> None:
+    app = CORSMiddleware(ok_app([(bytearray(b"x-app"), b"1")]), allow_origins=["*"])  # type: ignore[list-item]
+    scope = http_scope("GET", [(bytearray(b"x-request"), b"1")])  # type: ignore[list-item]
+    assert response_headers(run(app, scope)) == [(bytearray(b"x-app"), b"1"), (b"vary", b"Origin")]

@@ -63,6 +63,7 @@ class Policy:
         "_methods",
         "_methods_are_substrings",
         "_methods_collection",
+        "_only_listed_origins",
         "_origin_judge",
         "_origin_pattern",
         "_origins",
@@ -80,6 +81,15 @@ class Policy:
         self._origins_collection = config.origins_collection
         self._origin_pattern = config.origin_pattern
         self._origin_judge = config.origin_judge
+        # The usual case, a plain list of origins, answered without a call.
+        only_listed = not (
+            config.allow_all_origins
+            or config.origin_pattern is not None
+            or config.origins_collection is not None
+            or config.allowed_origins_are_substrings
+            or config.origin_judge is not None
+        )
+        self._only_listed_origins = self._origins if only_listed else None
         self._methods = frozenset(config.allowed_methods)
         self._methods_are_substrings = config.allowed_methods_are_substrings
         self._methods_collection = config.methods_collection
@@ -188,8 +198,11 @@ class Policy:
         first: dict[bytes, Any] = {}
         try:
             for name, value in request_headers:
-                if isinstance(name, bytes) and name in _PREFLIGHT_NAMES and name not in first:
-                    first[name] = value
+                if isinstance(name, bytes):
+                    if name in _PREFLIGHT_NAMES and name not in first:
+                        first[name] = value
+                elif name.__class__ is not str:
+                    _refuse_if_among(name, _PREFLIGHT_NAMES_IN_ORDER)
         except (TypeError, ValueError):
             _raise_for_malformed(request_headers)
             raise
@@ -265,12 +278,17 @@ class Policy:
         elif self._allow_all_origins:
             # Credentials forbid `*`, so the origin is echoed instead.
             echoes = self._allow_credentials
+        elif self._only_listed_origins is not None:
+            echoes = origin in self._only_listed_origins
         else:
             echoes = self._judge_origin(origin)
         try:
             for name, _ in headers:
-                if isinstance(name, bytes) and name in _EDITED_NAMES:
-                    break
+                if isinstance(name, bytes):
+                    if name in _EDITED_NAMES:
+                        break
+                elif name.__class__ is not str:
+                    _refuse_if_among(name, _EDITED_NAMES)
             else:
                 # Nothing of the app's to merge or replace: the edits only append.
                 if origin is None:
@@ -312,7 +330,9 @@ def _first_origin(request_headers: list[Any]) -> bytes | None:
     origin: Any = _MISSING
     try:
         for name, value in request_headers:
-            if name == _ORIGIN and isinstance(name, bytes):
+            if name == _ORIGIN:
+                if not isinstance(name, bytes):
+                    _refuse_if_among(name, (_ORIGIN,))
                 origin = value
                 break
     except (TypeError, ValueError):
@@ -345,6 +365,13 @@ def _merged_vary(values: list[Any]) -> Header:
     if not values:
         return _VARY_ORIGIN
     return (_VARY, b", ".join([*map(_checked_value, values), b"Origin"]))
+
+
+def _refuse_if_among(name: object, wanted: Iterable[bytes]) -> None:
+    """Raises for a name that is not bytes yet equals one the middleware reads or edits (a
+    ``bytearray``, say): Starlette would match it, so ignoring it would be a silent difference."""
+    if not isinstance(name, bytes) and any(name == candidate for candidate in wanted):
+        raise TypeError(f"ASGI header names must be bytes, got {name!r}")
 
 
 def _checked_value(value: Any) -> Any:
