@@ -147,9 +147,11 @@ def test_non_http_scopes_reach_the_app_untouched(scope_type: str) -> None:
 
     scope = {"type": scope_type, "headers": [(b"origin", b"https://a.org")]}
     cors = CORSMiddleware(app, allow_origins=["*"])
-    import asyncio
 
-    asyncio.run(cors(scope, receive, send))  # type: ignore[arg-type]
+    async def serve() -> None:
+        await cors(scope, receive, send)  # type: ignore[arg-type]
+
+    asyncio.run(serve())
     assert seen == [(scope, receive, send)]
     assert seen[0][0] is scope
 
