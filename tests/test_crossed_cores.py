@@ -31,7 +31,6 @@ from .test_differential import (
     Request,
     case_strategy,
     config_strategy,
-    drive,
     origin_value,
     preflight_strategy,
     start_message,
@@ -40,6 +39,8 @@ from .test_differential import (
 pytest.importorskip("fastcors._fastcors")
 
 from fastcors import _fastcors  # only once the extension is known to be there
+
+from .asgi import run_to_completion
 
 DEFAULTS: dict[str, Any] = {
     "allow_origins": (),
@@ -103,7 +104,7 @@ def answer(core: Core, request: Request, app_messages: list[Message]) -> Answer:
             result.kind = "send"
             for planned in app_messages:
                 message = copy.deepcopy(planned)
-                drive(wait_for(handled(message)))
+                run_to_completion(wait_for(handled(message)))
                 result.messages_after_send.append(copy.deepcopy(message))
     except Exception as error:
         result.error = (type(error), error.args)

@@ -28,7 +28,7 @@ import copy
 import os
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,8 @@ from hypothesis import strategies as st
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 import fastcors
+
+from .asgi import run_to_completion
 
 Message = dict[str, Any]
 Scope = dict[str, Any]
@@ -661,16 +663,6 @@ class Outcome:
     asked: dict[str, list[object]] = field(default_factory=dict)
 
 
-def drive(coroutine: Coroutine[Any, Any, Any]) -> None:
-    """Runs a coroutine that never blocks (nothing here waits on I/O) to completion."""
-    try:
-        coroutine.send(None)
-    except StopIteration:
-        return
-    coroutine.close()
-    raise AssertionError("the middleware suspended, yet nothing it awaits ever blocks")
-
-
 def run(
     middleware_class: MiddlewareClass, options: dict[str, Any], request: Request, plan: AppPlan
 ) -> Outcome:
@@ -713,7 +705,7 @@ def run(
     except Exception as error:
         return Outcome(constructed=False, construction_error=type(error))
     try:
-        drive(middleware(scope, receive, downstream))
+        run_to_completion(middleware(scope, receive, downstream))
     except Exception as error:
         source = "app" if error is app_error else "downstream" if error is downstream_error else "other"
         outcome.error = (type(error), error.args, source)
@@ -882,7 +874,7 @@ def run_pass_through(middleware_class: MiddlewareClass, options: dict[str, Any],
         for message in NON_HTTP_MESSAGES[app_scope["type"]]:
             await app_send(copy.deepcopy(message))
 
-    drive(middleware_class(app, **options)(own_scope, receive, send))
+    run_to_completion(middleware_class(app, **options)(own_scope, receive, send))
     record.scope_after = own_scope
     return record
 

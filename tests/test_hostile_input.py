@@ -23,6 +23,8 @@ from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSMiddleware
 
+from .asgi import run_to_completion
+
 Message = dict[str, Any]
 Scope = dict[str, Any]
 Header = tuple[bytes, bytes]
@@ -102,16 +104,6 @@ class Outcome:
     error: tuple[type[BaseException], tuple[Any, ...]] | None = None
 
 
-def drive(awaitable: Awaitable[None]) -> None:
-    """Runs a request whose app never waits, without an event loop."""
-    iterator = awaitable.__await__()
-    try:
-        iterator.send(None)
-    except StopIteration:
-        return
-    raise AssertionError("the request suspended, yet nothing here ever waits")
-
-
 def outcome(middleware_class: Callable[..., Any], options: dict[str, Any], scope: Scope, app: App) -> Outcome:
     result = Outcome()
     own_scope = copy.deepcopy(scope)
@@ -124,7 +116,7 @@ def outcome(middleware_class: Callable[..., Any], options: dict[str, Any], scope
 
     middleware = middleware_class(app, **options)
     try:
-        drive(middleware(own_scope, receive, send))
+        run_to_completion(middleware(own_scope, receive, send))
     except Exception as error:
         result.error = (type(error), error.args)
     result.scope_after = own_scope

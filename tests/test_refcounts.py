@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,8 @@ import pytest
 
 from fastcors import CORSMiddleware
 from fastcors._types import Message, Receive, Scope, Send
+
+from .asgi import run_to_completion
 
 CALLS = 100_000
 OPTIONS: dict[str, Any] = {
@@ -114,18 +115,9 @@ def subject(kind: str) -> Subject:
     return Subject(scope, receive, send, app, start, body, app_headers, found_origin, counter)
 
 
-def drive(awaitable: Awaitable[None]) -> None:
-    iterator = awaitable.__await__()
-    try:
-        iterator.send(None)
-    except StopIteration:
-        return
-    raise AssertionError("the request suspended, yet nothing here ever waits")
-
-
 def serve(middleware: CORSMiddleware, request: Subject, calls: int) -> None:
     for _ in range(calls):
-        drive(middleware(request.scope, request.receive, request.send))
+        run_to_completion(middleware(request.scope, request.receive, request.send))
         # The middleware replaces the start message's headers with the edited list, as
         # Starlette does; put the app's own list back, as a fresh response would bring it.
         request.start["headers"] = request.app_headers
