@@ -32,8 +32,6 @@ struct PyPolicy {
     /// `allow_origins` and `allow_methods` when they test membership their own way.
     origins_collection: Option<Py<PyAny>>,
     methods_collection: Option<Py<PyAny>>,
-    /// The application's override of `is_allowed_origin`, if it has one.
-    origin_judge: Option<Py<PyAny>>,
     preflight_headers: Vec<Py<PyTuple>>,
     simple_headers: Vec<Py<PyTuple>>,
     /// `{"type": "http.response.start", "status": ...}` for 200 and 400, to copy.
@@ -67,7 +65,7 @@ impl PyPolicy {
             allow_all_origins: config.getattr("allow_all_origins")?.extract()?,
             allowed_origins: membership(config, "origins")?,
             origin_regex,
-            origin_judged_by_host: !config.getattr("origin_judge")?.is_none(),
+            origin_judged_by_host: config.getattr("origin_judged")?.extract()?,
             allowed_methods: membership(config, "methods")?,
             allow_all_headers: config.getattr("allow_all_headers")?.extract()?,
             allowed_headers: AllowedHeaders::new(byte_strings(config, "allowed_headers")?),
@@ -119,7 +117,6 @@ impl PyPolicy {
             origin_pattern: config.getattr("origin_pattern")?.extract()?,
             origins_collection: config.getattr("origins_collection")?.extract()?,
             methods_collection: config.getattr("methods_collection")?.extract()?,
-            origin_judge: config.getattr("origin_judge")?.extract()?,
             core,
             send_preflight: py
                 .import(intern!(py, "fastcors._preflight"))?
@@ -137,54 +134,77 @@ impl PyPolicy {
 
     /// Starlette's `is_allowed_origin`, for an origin's raw (latin-1) bytes.
     fn is_allowed_origin(&self, py: Python<'_>, origin: &[u8]) -> PyResult<bool> {
-        self.core.is_allowed_origin(origin, &self.delegate(py))
+        self.core.is_allowed_origin(origin, &self.delegate(py, None))
     }
 
-    /// `dispatch(app, scope, receive, send)`: the whole middleware for one ASGI call, returning
-    /// the awaitable that serves the request.
+    /// `dispatch(app, scope, receive, send, middleware=None)`: the whole middleware for one ASGI
+    /// call, returning the awaitable that serves the request.
     ///
     /// Non-http scopes go straight to `app`; a preflight is answered here (`app` never runs);
-    /// any other request runs `app` with a `send` that adds the CORS headers.
+    /// any other request runs `app` with a `send` that adds the CORS headers. `middleware` is the
+    /// one whose `is_allowed_origin` a judged policy asks.
+    #[pyo3(signature = (app, scope, receive, send, middleware = None))]
     fn dispatch<'py>(
         slf: &Bound<'py, Self>,
         app: &Bound<'py, PyAny>,
         scope: &Bound<'py, PyAny>,
         receive: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
+        middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let kind = match scope.cast::<PyDict>() {
+        let kind = match scope.cast_exact::<PyDict>() {
             Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
             Err(_) => scope.get_item(intern!(py, "type"))?,
         };
         if !str_equals(&kind, intern!(py, "http"))? {
             return app.call1((scope, receive, send));
         }
-        match Self::handle(slf, scope, send.clone())? {
+        match Self::handle(slf, scope, send.clone(), middleware)? {
             Answer::Preflight(start, end) => slf.get().send_preflight.bind(py).call1((send, start, end)),
             Answer::Send(cors_send) => app.call1((scope, receive, cors_send)),
         }
     }
 
     /// Answers a preflight with its two messages, or returns the `send` for the app.
-    #[pyo3(name = "handle")]
+    #[pyo3(name = "handle", signature = (scope, send, middleware = None))]
     fn py_handle<'py>(
         slf: &Bound<'py, Self>,
         scope: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
+        middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match Self::handle(slf, scope, send)? {
+        Ok(match Self::handle(slf, scope, send, middleware)? {
             Answer::Preflight(start, end) => PyTuple::new(slf.py(), [start, end])?.into_any(),
             Answer::Send(cors_send) => cors_send.into_any(),
         })
     }
 
+    /// Every Python object the policy holds. There is no `__clear__`: the class is frozen, and
+    /// nothing it holds refers back to it except through objects of the application's (a
+    /// collection, a pattern), which the collector clears.
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.send_preflight)?;
         for object in
             [&self.origin_pattern, &self.origins_collection, &self.methods_collection].into_iter().flatten()
         {
             visit.call(object)?;
+        }
+        for header in self.preflight_headers.iter().chain(&self.simple_headers) {
+            visit.call(header)?;
+        }
+        for start in &self.preflight_starts {
+            visit.call(start)?;
+        }
+        for (end, content_length) in &self.preflight_ends {
+            visit.call(end)?;
+            visit.call(content_length)?;
+        }
+        for header in [&self.content_type, &self.private_network_granted, &self.vary_origin] {
+            visit.call(header)?;
+        }
+        for name in [&self.vary_name, &self.allow_origin_name, &self.allow_headers_name] {
+            visit.call(name)?;
         }
         Ok(())
     }
@@ -194,6 +214,8 @@ impl PyPolicy {
 struct PythonDelegate<'a, 'py> {
     py: Python<'py>,
     policy: &'a PyPolicy,
+    /// The middleware serving the request, whose `is_allowed_origin` a judged policy asks.
+    middleware: Option<&'a Bound<'py, PyAny>>,
 }
 
 impl PythonDelegate<'_, '_> {
@@ -220,10 +242,14 @@ impl Delegate for PythonDelegate<'_, '_> {
 
     /// `self.is_allowed_origin(origin=...)`, called as Starlette calls it.
     fn origin_judged(&self, origin: &[u8]) -> PyResult<bool> {
-        let Some(judge) = &self.policy.origin_judge else { return Ok(false) };
+        let Some(middleware) = self.middleware else {
+            return Err(PyTypeError::new_err(
+                "this policy asks its middleware's is_allowed_origin: pass the middleware",
+            ));
+        };
         let keywords = PyDict::new(self.py);
         keywords.set_item(intern!(self.py, "origin"), latin1_str(self.py, origin)?)?;
-        judge.bind(self.py).call((), Some(&keywords))?.is_truthy()
+        middleware.call_method(intern!(self.py, "is_allowed_origin"), (), Some(&keywords))?.is_truthy()
     }
 
     fn method_listed(&self, method: &[u8]) -> PyResult<bool> {
@@ -262,9 +288,9 @@ impl MiddlewareBase {
         let app = slf.getattr(intern!(py, "app"))?;
         let policy = slf.getattr(intern!(py, "_policy"))?;
         match policy.cast::<PyPolicy>() {
-            Ok(policy) => PyPolicy::dispatch(policy, &app, &scope, &receive, send),
+            Ok(policy) => PyPolicy::dispatch(policy, &app, &scope, &receive, send, Some(slf.as_any())),
             // The pure-Python core, swapped in.
-            Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send)),
+            Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send, slf)),
         }
     }
 }
@@ -316,6 +342,7 @@ impl PyPolicy {
         slf: &Bound<'py, Self>,
         scope: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
+        middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Answer<'py>> {
         let py = slf.py();
         let this = slf.get();
@@ -329,7 +356,7 @@ impl PyPolicy {
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
         if str_equals(&method, intern!(py, "OPTIONS"))? {
-            if let Some((start, end)) = this.preflight(py, &request_headers)? {
+            if let Some((start, end)) = this.preflight(py, &request_headers, middleware)? {
                 return Ok(Answer::Preflight(start, end));
             }
         }
@@ -337,6 +364,8 @@ impl PyPolicy {
             policy: slf.clone().unbind(),
             send: send.unbind(),
             request_headers: request_headers.unbind(),
+            // Only a judged policy needs it; others spare the reference.
+            middleware: middleware.filter(|_| this.core.origin_judged_by_host()).map(|m| m.clone().unbind()),
         };
         Ok(Answer::Send(Bound::new(py, cors_send)?))
     }
@@ -345,14 +374,19 @@ impl PyPolicy {
         assert!(self.panic_at != Some(point), "deliberate panic at {point:?}, requested by a test");
     }
 
-    fn delegate<'a, 'py>(&'a self, py: Python<'py>) -> PythonDelegate<'a, 'py> {
-        PythonDelegate { py, policy: self }
+    fn delegate<'a, 'py>(
+        &'a self,
+        py: Python<'py>,
+        middleware: Option<&'a Bound<'py, PyAny>>,
+    ) -> PythonDelegate<'a, 'py> {
+        PythonDelegate { py, policy: self, middleware }
     }
 
     fn preflight<'py>(
         &self,
         py: Python<'py>,
         request_headers: &Bound<'py, PyList>,
+        middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<(Bound<'py, PyDict>, Bound<'py, PyDict>)>> {
         let found = PreflightHeaders::scan(request_headers)?;
         let (Some(origin), Some(method)) = (found.origin, found.method) else {
@@ -365,15 +399,18 @@ impl PyPolicy {
             headers: requested_headers.as_ref().map(PyBytesMethods::as_bytes),
             private_network: found.private_network,
         };
-        let decision = self.core.preflight(&request, &self.delegate(py))?;
+        let decision = self.core.preflight(&request, &self.delegate(py, middleware))?;
         let (body, content_length) = &self.preflight_ends[decision.failures.index()];
         let headers = PyList::empty(py);
         for part in self.core.preflight_parts(decision) {
             match part {
                 PreflightPart::Static(index) => headers.append(&self.preflight_headers[index])?,
-                PreflightPart::EchoedOrigin => headers.append((&self.allow_origin_name, &origin))?,
+                PreflightPart::EchoedOrigin => {
+                    headers.append((&self.allow_origin_name, exact_bytes(&origin)))?;
+                }
                 PreflightPart::EchoedRequestHeaders => {
-                    headers.append((&self.allow_headers_name, &requested_headers))?;
+                    let requested = requested_headers.as_ref().map(exact_bytes);
+                    headers.append((&self.allow_headers_name, requested))?;
                 }
                 PreflightPart::AllowPrivateNetwork => headers.append(&self.private_network_granted)?,
                 PreflightPart::ContentLength => headers.append(content_length)?,
@@ -387,15 +424,17 @@ impl PyPolicy {
     }
 
     /// Starlette's edits of the app's `http.response.start`, in place in `message`.
-    fn edit_response_start(
+    fn edit_response_start<'py>(
         &self,
-        py: Python<'_>,
-        message: &Bound<'_, PyAny>,
-        request_headers: &Bound<'_, PyList>,
+        py: Python<'py>,
+        message: &Bound<'py, PyAny>,
+        request_headers: &Bound<'py, PyList>,
+        middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<()> {
         self.maybe_panic(PanicPoint::ResponseStart);
         let headers_key = intern!(py, "headers");
-        let app_headers = if let Ok(dict) = message.cast::<PyDict>() {
+        // Exact dicts only: a subclass's own `setdefault` and `__setitem__` are called, as Starlette calls them.
+        let app_headers = if let Ok(dict) = message.cast_exact::<PyDict>() {
             if let Some(headers) = dict.get_item(headers_key)? {
                 headers
             } else {
@@ -413,7 +452,7 @@ impl PyPolicy {
         };
         let origin = first_origin(request_headers)?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
-        let outcome = self.core.origin_outcome(origin_bytes, &self.delegate(py))?;
+        let outcome = self.core.origin_outcome(origin_bytes, &self.delegate(py, middleware))?;
 
         let mut edits_existing = false;
         for item in edited.iter() {
@@ -431,7 +470,7 @@ impl PyPolicy {
             }
             edited
         };
-        match message.cast::<PyDict>() {
+        match message.cast_exact::<PyDict>() {
             Ok(dict) => dict.set_item(headers_key, edited),
             Err(_) => message.set_item(headers_key, edited),
         }
@@ -475,7 +514,8 @@ impl PyPolicy {
             NewHeader::Simple(index) => self.simple_headers[*index].bind(py).clone().into_any(),
             NewHeader::VaryOrigin => self.vary_origin.bind(py).clone().into_any(),
             NewHeader::EchoedOrigin => {
-                let origin = origin.expect("an echoed origin comes from a request with an Origin");
+                let origin =
+                    exact_bytes(origin.expect("an echoed origin comes from a request with an Origin"));
                 PyTuple::new(py, [self.allow_origin_name.bind(py).as_any(), origin.as_any()])
                     .expect("a pair always builds")
                     .into_any()
@@ -497,12 +537,13 @@ impl CorsSend {
         message: &Bound<'py, PyAny>,
         forward: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kind = match message.cast::<PyDict>() {
+        let kind = match message.cast_exact::<PyDict>() {
             Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
             Err(_) => message.get_item(intern!(py, "type"))?,
         };
         if str_equals(&kind, intern!(py, "http.response.start"))? {
-            self.policy.get().edit_response_start(py, message, self.request_headers.bind(py))?;
+            let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
+            self.policy.get().edit_response_start(py, message, self.request_headers.bind(py), middleware)?;
         }
         forward()
     }
@@ -548,13 +589,23 @@ impl PanicPoint {
 /// The `send` handed to the app: edits `http.response.start`, then forwards every message.
 ///
 /// A plain callable returning the downstream awaitable: `await send(message)` works as with
-/// Starlette's coroutine, without a Python frame per message.
+/// Starlette's coroutine, without a Python frame per message. Its class attributes make it pass as
+/// the coroutine function Starlette's is (`fastcors._coroutine_marks`).
 #[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
 struct CorsSend {
     policy: Py<PyPolicy>,
     send: Py<PyAny>,
     /// The scope's header list, read when the response starts, as Starlette does.
     request_headers: Py<PyList>,
+    /// The middleware, when its policy asks the middleware's `is_allowed_origin`.
+    middleware: Option<Py<PyAny>>,
+}
+
+/// One of `fastcors._coroutine_marks.SEND_ATTRIBUTES`.
+fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+    let attributes =
+        py.import(intern!(py, "fastcors._coroutine_marks"))?.getattr(intern!(py, "SEND_ATTRIBUTES"))?;
+    Ok(attributes.get_item(name)?.unbind())
 }
 
 #[pymethods]
@@ -578,7 +629,55 @@ impl CorsSend {
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.policy)?;
         visit.call(&self.send)?;
-        visit.call(&self.request_headers)
+        visit.call(&self.request_headers)?;
+        if let Some(middleware) = &self.middleware {
+            visit.call(middleware)?;
+        }
+        Ok(())
+    }
+
+    #[classattr]
+    fn _is_coroutine(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "_is_coroutine")
+    }
+
+    #[classattr]
+    fn _is_coroutine_marker(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        // Absent before CPython 3.12, where `inspect` reads `__code__` instead.
+        let attributes =
+            py.import(intern!(py, "fastcors._coroutine_marks"))?.getattr(intern!(py, "SEND_ATTRIBUTES"))?;
+        Ok(attributes.call_method1(intern!(py, "get"), ("_is_coroutine_marker",))?.unbind())
+    }
+
+    #[classattr]
+    #[pyo3(name = "__code__")]
+    fn code(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "__code__")
+    }
+
+    /// A getter, not a class attribute: assigning `__name__` to a class renames the class.
+    #[getter(__name__)]
+    #[allow(clippy::unused_self, reason = "a getter takes the instance, needed or not")]
+    fn name(&self) -> &'static str {
+        "send"
+    }
+
+    #[classattr]
+    #[pyo3(name = "__defaults__")]
+    fn defaults(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "__defaults__")
+    }
+
+    #[classattr]
+    #[pyo3(name = "__kwdefaults__")]
+    fn kwdefaults(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "__kwdefaults__")
+    }
+
+    #[classattr]
+    #[pyo3(name = "__annotations__")]
+    fn annotations(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "__annotations__")
     }
 }
 
@@ -716,6 +815,16 @@ fn str_equals(value: &Bound<'_, PyAny>, expected: &Bound<'_, PyString>) -> PyRes
         return Ok(false);
     }
     value.eq(expected)
+}
+
+/// A request value echoed into the response: Starlette decodes and re-encodes it, so a `bytes`
+/// subclass arrives as plain `bytes`.
+fn exact_bytes<'py>(value: &Bound<'py, PyBytes>) -> Bound<'py, PyBytes> {
+    if value.is_exact_instance_of::<PyBytes>() {
+        value.clone()
+    } else {
+        PyBytes::new(value.py(), value.as_bytes())
+    }
 }
 
 fn checked_value(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyBytes>> {

@@ -262,6 +262,11 @@ impl Policy {
         self.origins.regex.engine()
     }
 
+    /// Whether requests ask the host's `is_allowed_origin` instead of the origin checks.
+    pub fn origin_judged_by_host(&self) -> bool {
+        self.origin_judged_by_host
+    }
+
     /// Starlette's own `is_allowed_origin`, whether or not the host overrode it.
     ///
     /// # Errors

@@ -9,11 +9,12 @@ option raises is the error Starlette raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from fastcors._regex import translate_pattern
+from fastcors._snapshots import FrozenDict, FrozenList
 
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
@@ -23,8 +24,10 @@ PREFLIGHT_VARY = (
 )
 
 _NOT_LATIN1 = re.compile("[^\x00-\xff]+")
-_BUILTIN_CONTAINERS: tuple[type[Any], ...] = (str, list, tuple, set, frozenset, dict, type({}.keys()))
-_BUILTIN_MEMBERSHIP = {container.__contains__ for container in _BUILTIN_CONTAINERS}
+#: Containers whose ``in`` a snapshot answers exactly, when every item is an exact ``str``. Anything
+#: else (a subclass, a view of a dict, an item that only compares equal to a str) is asked on every
+#: request, as Starlette asks it.
+_SNAPSHOT_CONTAINERS: tuple[type[Any], ...] = (list, tuple, set, frozenset, dict)
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,15 @@ class CorsConfig:
     allow_headers_value: bytes
     expose_headers_value: bytes | None
     max_age_value: bytes
-    #: A subclass's override of ``is_allowed_origin``: its verdict replaces the origin checks.
-    origin_judge: Callable[..., object] | None = None
+    #: The middleware's ``is_allowed_origin`` is not Starlette's (a subclass overrides it, or it was
+    #: patched): requests ask ``middleware.is_allowed_origin(origin=...)``, as Starlette's do.
+    origin_judged: bool = False
 
 
 @dataclass(frozen=True)
 class StarletteView:
-    """The attributes Starlette's middleware exposes, for code that reads them."""
+    """The attributes Starlette's middleware exposes, for code that reads them: read-only snapshots,
+    or the option itself where it is asked on every request."""
 
     allow_origins: Collection[str]
     allow_methods: Collection[str]
@@ -122,30 +127,32 @@ def interpret_options(
         preflight_headers["Access-Control-Allow-Credentials"] = "true"
     lowered_headers = [h.lower() for h in sorted_headers]
 
+    origins_snapshot = _snapshot("allow_origins", allow_origins)
+    methods_snapshot = _snapshot("allow_methods", allow_methods)
     view = StarletteView(
-        allow_origins=allow_origins,
-        allow_methods=allow_methods,
-        allow_headers=lowered_headers,
+        allow_origins=allow_origins if origins_snapshot is None else origins_snapshot,
+        allow_methods=allow_methods if methods_snapshot is None else methods_snapshot,
+        allow_headers=FrozenList("allow_headers", lowered_headers),
         allow_all_origins=allow_all_origins,
         allow_all_headers=allow_all_headers,
         allow_credentials=allow_credentials,
         preflight_explicit_allow_origin=preflight_explicit_allow_origin,
         allow_origin_regex=origin_pattern,
         allow_private_network=allow_private_network,
-        simple_headers=simple_headers,
-        preflight_headers=preflight_headers,
+        simple_headers=FrozenDict("simple_headers", simple_headers),
+        preflight_headers=FrozenDict("preflight_headers", preflight_headers),
     )
     expose_value = simple_headers.get("Access-Control-Expose-Headers")
     config = CorsConfig(
         allow_all_origins=allow_all_origins,
-        allowed_origins=_members(allow_origins),
-        allowed_origins_are_substrings=isinstance(allow_origins, str),
-        origins_collection=None if _has_builtin_membership(allow_origins) else allow_origins,
+        allowed_origins=_members(origins_snapshot),
+        allowed_origins_are_substrings=isinstance(origins_snapshot, str),
+        origins_collection=allow_origins if origins_snapshot is None else None,
         origin_pattern=origin_pattern,
         origin_regex_translation=None if origin_pattern is None else translate_pattern(origin_pattern),
-        allowed_methods=_members(allow_methods),
-        allowed_methods_are_substrings=isinstance(allow_methods, str),
-        methods_collection=None if _has_builtin_membership(allow_methods) else allow_methods,
+        allowed_methods=_members(methods_snapshot),
+        allowed_methods_are_substrings=isinstance(methods_snapshot, str),
+        methods_collection=allow_methods if methods_snapshot is None else None,
         allow_all_headers=allow_all_headers,
         allowed_headers=tuple(h.encode("latin-1") for h in lowered_headers if _is_latin1(h)),
         allow_credentials=bool(allow_credentials),
@@ -178,22 +185,30 @@ def _compile_origin_regex(pattern: str) -> re.Pattern[Any]:
         ) from error
 
 
-def _has_builtin_membership(option: Collection[str]) -> bool:
-    """Whether ``x in option`` is a built-in container's test, which a snapshot can answer.
+def _snapshot(option: str, value: Collection[str]) -> Collection[str] | None:
+    """A read-only copy of ``value`` whose ``in`` answers as ``value``'s does for every str, or
+    ``None`` where only ``value`` itself can answer (it is then asked on every request)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind not in _SNAPSHOT_CONTAINERS or any(item.__class__ is not str for item in value):
+        return None
+    if kind is list:
+        return FrozenList(option, value)
+    if kind is set:
+        return frozenset(value)
+    if kind is dict:
+        return FrozenDict(option, value)  # a dict's `in` tests its keys
+    return value  # already immutable: tuple, frozenset
 
-    Anything else (a class with its own ``__contains__``, a bare iterable) is asked on every
-    request, as Starlette asks it.
-    """
-    return getattr(type(option), "__contains__", None) in _BUILTIN_MEMBERSHIP
 
-
-def _members(option: Collection[str]) -> tuple[bytes, ...]:
+def _members(snapshot: Collection[str] | None) -> tuple[bytes, ...]:
     """What ``x in option`` can be true for, among the latin-1 strings a request carries."""
-    if not _has_builtin_membership(option):
+    if snapshot is None:
         return ()
-    if isinstance(option, str):
-        return tuple(run.encode("latin-1") for run in _NOT_LATIN1.split(option))
-    return tuple(item.encode("latin-1") for item in option if isinstance(item, str) and _is_latin1(item))
+    if isinstance(snapshot, str):
+        return tuple(run.encode("latin-1") for run in _NOT_LATIN1.split(snapshot))
+    return tuple(item.encode("latin-1") for item in snapshot if _is_latin1(item))
 
 
 def _is_latin1(text: str) -> bool:

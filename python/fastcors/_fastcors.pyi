@@ -1,7 +1,8 @@
 """The Rust core (``rust/bindings.rs``); ``fastcors._pure`` is its pure-Python twin."""
 
 from collections.abc import Awaitable
-from typing import final
+from types import CodeType
+from typing import Any, final
 
 from typing_extensions import Self
 
@@ -27,11 +28,21 @@ class Policy:
     @property
     def origin_regex_engine(self) -> str | None: ...
     def is_allowed_origin(self, origin: bytes) -> bool: ...
-    def dispatch(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]: ...
-    def handle(self, scope: Scope, send: Send) -> tuple[Message, Message] | Send: ...
+    def dispatch(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, middleware: Any = None
+    ) -> Awaitable[None]: ...
+    def handle(self, scope: Scope, send: Send, middleware: Any = None) -> tuple[Message, Message] | Send: ...
 
 @final
 class CorsSend:
     """The ``send`` handed to the app: edits ``http.response.start``, then forwards."""
 
+    _is_coroutine: object
+    _is_coroutine_marker: object
+    __code__: CodeType
+    __defaults__: None
+    __kwdefaults__: None
+    __annotations__: dict[str, Any]
+    @property
+    def __name__(self) -> str: ...
     def __call__(self, message: Message) -> Awaitable[None]: ...

@@ -2,20 +2,98 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any, Generic, NoReturn, TypeVar, overload
 
-from fastcors._config import StarletteView, interpret_options
+from fastcors._config import CorsConfig, StarletteView, interpret_options
+from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
 _T = TypeVar("_T")
 
+#: The attributes Starlette's middleware sets from its options and reads on every request. fastcors
+#: reads the options once, at construction, so a subclass (or mixin) that makes one of them live
+#: (a property revoking an origin) would silently not be obeyed: it is refused instead.
+_OPTION_ATTRIBUTES = (
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "allow_all_origins",
+    "allow_all_headers",
+    "allow_credentials",
+    "allow_origin_regex",
+    "allow_private_network",
+    "simple_headers",
+    "preflight_headers",
+    "preflight_explicit_allow_origin",
+)
 #: Methods Starlette's middleware calls on itself, which a subclass may override there; fastcors'
 #: core does their work, so an override would silently do nothing.
 _STARLETTE_INTERNALS = ("preflight_response", "simple_response", "send", "allow_explicit_origin")
+#: What an instance holds that is worked out from its arguments, rebuilt rather than copied.
+_DERIVED_STATE = ("_config", "_options", "_policy", "__call__")
+
+
+def _unsupported(name: str) -> str:
+    """Why overriding ``name`` is refused, and what to do instead."""
+    if name in _STARLETTE_INTERNALS:
+        return (
+            f"{name}, which Starlette's CORSMiddleware calls but fastcors does not (its core builds the "
+            "responses): override is_allowed_origin, which fastcors calls as Starlette does, or wrap "
+            "the middleware instead"
+        )
+    return (
+        f"{name}, which Starlette's CORSMiddleware reads on every request but fastcors reads once, "
+        "at construction: pass the value to the constructor; to decide origins on every request, "
+        "override is_allowed_origin or pass allow_origins a collection with its own __contains__"
+    )
+
+
+class _CORSMiddlewareType(type):
+    """The class of ``CORSMiddleware`` and its subclasses: it watches the class attributes that
+    Starlette's middleware looks up on every request, so that a patch is obeyed or refused."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        if name in _OPTION_ATTRIBUTES or name in _STARLETTE_INTERNALS:
+            raise TypeError(f"{cls.__qualname__}.{name} cannot be assigned: it is {_unsupported(name)}")
+        super().__setattr__(name, value)
+        if name == "is_allowed_origin":
+            _LIVE.refresh_origin_judges(cls)
+
+    def __delattr__(cls, name: str) -> None:
+        if name in _OPTION_ATTRIBUTES or name in _STARLETTE_INTERNALS:
+            raise TypeError(f"{cls.__qualname__}.{name} cannot be deleted: it is {_unsupported(name)}")
+        super().__delattr__(name)
+        if name == "is_allowed_origin":
+            _LIVE.refresh_origin_judges(cls)
+
+
+class _LiveMiddlewares:
+    """Every middleware alive, so that patching ``is_allowed_origin`` on a class reaches the
+    middlewares already built from it, as it reaches Starlette's."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._members: weakref.WeakSet[CORSMiddleware] = weakref.WeakSet()
+
+    def add(self, middleware: CORSMiddleware) -> None:
+        with self._lock:
+            self._members.add(middleware)
+
+    def refresh_origin_judges(self, cls: type) -> None:
+        with self._lock:
+            members = list(self._members)
+        for middleware in members:
+            if isinstance(middleware, cls):
+                middleware._refresh_origin_judge()
+
+
+_LIVE = _LiveMiddlewares()
 
 
 class _ReadAtConstruction(Generic[_T]):
@@ -45,7 +123,25 @@ class _ReadAtConstruction(Generic[_T]):
         )
 
 
-class CORSMiddleware(Middleware):
+class _ApplicationEntry(ApplicationShape):
+    """``middleware.__call__`` as servers inspect it (uvicorn, hypercorn and asgiref tell ASGI 3
+    from ASGI 2 by it): a coroutine function in all but cost. Requests never go through it: they
+    call the middleware, whose class has the core's ``__call__``. It holds its middleware weakly, so
+    that a middleware is freed by reference counting, as Starlette's is, not by the cyclic GC."""
+
+    __slots__ = ("_middleware",)
+
+    def __init__(self, middleware: CORSMiddleware) -> None:
+        self._middleware = weakref.ref(middleware)
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        middleware = self._middleware()
+        if middleware is None:  # pragma: no cover - whoever calls this holds the middleware
+            raise ReferenceError("the middleware of this __call__ no longer exists")
+        return middleware(scope, receive, send)
+
+
+class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
     """A drop-in replacement for ``starlette.middleware.cors.CORSMiddleware``.
 
     Same arguments, same defaults, same positional order, and byte for byte the same messages for
@@ -72,15 +168,22 @@ class CORSMiddleware(Middleware):
     simple_headers = _ReadAtConstruction(lambda options: options.simple_headers)
     preflight_headers = _ReadAtConstruction(lambda options: options.preflight_headers)
 
+    _arguments: tuple[Any, ...]
+    _config: CorsConfig
+    _options: StarletteView
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        overridden = [name for name in _STARLETTE_INTERNALS if name in vars(cls)]
-        if overridden:
-            raise TypeError(
-                f"{cls.__qualname__} overrides {', '.join(overridden)}, which Starlette's CORSMiddleware "
-                "calls but fastcors does not (its core builds the responses): override is_allowed_origin, "
-                "which fastcors calls as Starlette does, or wrap the middleware instead"
-            )
+        # The whole MRO: an override may come from a mixin listed before CORSMiddleware.
+        refused = []
+        for name in (*_OPTION_ATTRIBUTES, *_STARLETTE_INTERNALS):
+            owner = next(klass for klass in cls.__mro__ if name in vars(klass) or klass is CORSMiddleware)
+            if owner is not CORSMiddleware:
+                refused.append(
+                    f"{cls.__qualname__} overrides {_unsupported(name)} (defined by {owner.__qualname__})"
+                )
+        if refused:
+            raise TypeError("; ".join(refused))
 
     def __init__(
         self,
@@ -94,7 +197,8 @@ class CORSMiddleware(Middleware):
         expose_headers: Collection[str] = (),
         max_age: int = 600,
     ) -> None:
-        config, self._options = interpret_options(
+        # Kept as given, as Starlette keeps them, to rebuild the policy for copies and pickles.
+        self._arguments = (
             allow_origins,
             allow_methods,
             allow_headers,
@@ -104,18 +208,52 @@ class CORSMiddleware(Middleware):
             expose_headers,
             max_age,
         )
-        if type(self).is_allowed_origin is not CORSMiddleware.is_allowed_origin:
-            config = replace(config, origin_judge=self.is_allowed_origin)
+        self._build()
         self.app = app
-        self._policy = Policy(config)
-        # Calls go through the base class's `__call__` (in Rust, where the extension is built),
-        # which returns the app's own awaitable: no coroutine frame of the middleware's own.
-        # Servers that tell ASGI 3 from ASGI 2 or WSGI by inspecting `app.__call__` (uvicorn,
-        # hypercorn, asgiref) find this coroutine function instead, which does the same.
-        self.__call__ = self._asgi_call  # type: ignore[method-assign]  # on purpose, see above
 
-    async def _asgi_call(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._policy.dispatch(self.app, scope, receive, send)
+    def _build(self) -> None:
+        """Reads the options and builds the policy the core serves requests with."""
+        self._config, self._options = interpret_options(*self._arguments)
+        self._policy = Policy(replace(self._config, origin_judged=self._origin_judged()))
+        if type(self).__call__ is Middleware.__call__:
+            # Calls go through the base class's `__call__` (in Rust, where the extension is built),
+            # which returns the app's own awaitable: no coroutine frame of the middleware's own.
+            self.__call__ = _ApplicationEntry(self)  # type: ignore[method-assign]  # see _ApplicationEntry
+        _LIVE.add(self)
+
+    def _origin_judged(self) -> bool:
+        """Whether ``is_allowed_origin`` is not Starlette's own, so that requests must ask it."""
+        return (
+            "is_allowed_origin" in vars(self)
+            or type(self).is_allowed_origin is not _STARLETTE_IS_ALLOWED_ORIGIN
+        )
+
+    def _refresh_origin_judge(self) -> None:
+        """Rebuilds the policy after ``is_allowed_origin`` was patched on the instance or a class."""
+        self._policy = type(self._policy)(replace(self._config, origin_judged=self._origin_judged()))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _STARLETTE_INTERNALS:
+            raise TypeError(
+                f"{type(self).__qualname__}.{name} cannot be assigned: it is {_unsupported(name)}"
+            )
+        super().__setattr__(name, value)
+        if name == "is_allowed_origin":
+            self._refresh_origin_judge()
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if name == "is_allowed_origin":
+            self._refresh_origin_judge()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What ``pickle`` and ``copy`` keep: the app, the arguments and anything a subclass added;
+        the policy is rebuilt from the arguments."""
+        return {name: value for name, value in vars(self).items() if name not in _DERIVED_STATE}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._build()
 
     @property
     def origin_regex_engine(self) -> str | None:
@@ -125,14 +263,18 @@ class CORSMiddleware(Middleware):
 
     def is_allowed_origin(self, origin: str) -> bool:
         """Whether responses may be shared with ``origin``, as Starlette decides it."""
-        try:
-            raw = origin.encode("latin-1")
-        except UnicodeEncodeError:
-            # No request can carry this origin; answer with Starlette's own reading.
-            return self._is_allowed_unsendable_origin(origin)
-        return self._policy.is_allowed_origin(raw)
+        if origin.__class__ is str:
+            try:
+                raw = origin.encode("latin-1")
+            except UnicodeEncodeError:
+                pass  # no request can carry this origin
+            else:
+                return self._policy.is_allowed_origin(raw)
+        return self._starlettes_answer(origin)
 
-    def _is_allowed_unsendable_origin(self, origin: str) -> bool:
+    def _starlettes_answer(self, origin: Any) -> bool:
+        """Starlette's own check, for what no request carries (``None``, a ``str`` subclass, a str
+        beyond latin-1): the same answer, or the same exception."""
         if self.allow_all_origins:
             return True
         if self.allow_origin_regex is not None and self.allow_origin_regex.fullmatch(origin):
@@ -142,5 +284,7 @@ class CORSMiddleware(Middleware):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(app={self.app!r})"
 
+
+_STARLETTE_IS_ALLOWED_ORIGIN = CORSMiddleware.__dict__["is_allowed_origin"]
 
 __all__ = ["CORSMiddleware"]

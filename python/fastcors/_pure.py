@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Iterable
 from typing import Any
 
 from fastcors._config import PREFLIGHT_VARY, CorsConfig
+from fastcors._coroutine_marks import SendShape
 from fastcors._preflight import send_preflight
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
@@ -45,7 +46,7 @@ class Middleware:
     _policy: Policy
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        return self._policy.dispatch(self.app, scope, receive, send)
+        return self._policy.dispatch(self.app, scope, receive, send, self)
 
 
 class Policy:
@@ -64,7 +65,7 @@ class Policy:
         "_methods_are_substrings",
         "_methods_collection",
         "_only_listed_origins",
-        "_origin_judge",
+        "_origin_judged",
         "_origin_pattern",
         "_origins",
         "_origins_are_substrings",
@@ -80,14 +81,14 @@ class Policy:
         self._origins_are_substrings = config.allowed_origins_are_substrings
         self._origins_collection = config.origins_collection
         self._origin_pattern = config.origin_pattern
-        self._origin_judge = config.origin_judge
+        self._origin_judged = config.origin_judged
         # The usual case, a plain list of origins, answered without a call.
         only_listed = not (
             config.allow_all_origins
             or config.origin_pattern is not None
             or config.origins_collection is not None
             or config.allowed_origins_are_substrings
-            or config.origin_judge is not None
+            or config.origin_judged
         )
         self._only_listed_origins = self._origins if only_listed else None
         self._methods = frozenset(config.allowed_methods)
@@ -155,20 +156,23 @@ class Policy:
             return any(origin in run for run in self._origins)
         return origin in self._origins
 
-    def dispatch(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    def dispatch(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, middleware: Any = None
+    ) -> Awaitable[None]:
         """The whole middleware for one ASGI call: returns the awaitable that serves the request.
 
         Non-http scopes go straight to ``app``; a preflight is answered here (``app`` never runs);
-        any other request runs ``app`` with a ``send`` that adds the CORS headers.
+        any other request runs ``app`` with a ``send`` that adds the CORS headers. ``middleware`` is
+        the one whose ``is_allowed_origin`` a judged policy asks.
         """
         if scope["type"] != "http":
             return app(scope, receive, send)
-        answer = self.handle(scope, send)
+        answer = self.handle(scope, send, middleware)
         if isinstance(answer, tuple):
             return send_preflight(send, *answer)
         return app(scope, receive, answer)
 
-    def handle(self, scope: Scope, send: Send) -> tuple[Message, Message] | Send:
+    def handle(self, scope: Scope, send: Send, middleware: Any = None) -> tuple[Message, Message] | Send:
         """Answers a preflight with its two messages, or returns the ``send`` for the app."""
         method = scope["method"]
         request_headers = scope["headers"]
@@ -176,24 +180,12 @@ class Policy:
             # Starlette's `Headers(scope=scope)` leaves a list in the scope.
             request_headers = scope["headers"] = list(request_headers)
         if method == "OPTIONS":
-            preflight = self._preflight(request_headers)
+            preflight = self._preflight(request_headers, middleware)
             if preflight is not None:
                 return preflight
-        return self._send_with_cors(send, request_headers)
+        return CorsSend(self, send, request_headers, middleware)
 
-    def _send_with_cors(self, send: Send, request_headers: list[Any]) -> Send:
-        """The ``send`` for the app: edits ``http.response.start``, reading the request's headers
-        then, as Starlette does, and forwards every message."""
-        edit = self._edit_response_start
-
-        def send_with_cors(message: Message) -> Awaitable[None]:
-            if message["type"] == "http.response.start":
-                edit(message, request_headers)
-            return send(message)
-
-        return send_with_cors
-
-    def _preflight(self, request_headers: list[Any]) -> tuple[Message, Message] | None:
+    def _preflight(self, request_headers: list[Any], middleware: Any) -> tuple[Message, Message] | None:
         # The first value of each CORS request header, as Starlette's `Headers.get` finds it.
         first: dict[bytes, Any] = {}
         try:
@@ -217,7 +209,7 @@ class Policy:
         private_network = _REQUEST_PRIVATE_NETWORK in first
 
         failures = 0
-        origin_allowed = self._judge_origin(origin)
+        origin_allowed = self._judge_origin(origin, middleware)
         if not origin_allowed:
             failures |= 1
         if not self._method_allowed(method):
@@ -233,9 +225,9 @@ class Policy:
 
         headers = list(self._preflight_headers)
         if origin_allowed and self._echo_preflight_origin:
-            headers.append((_ALLOW_ORIGIN, origin))
+            headers.append((_ALLOW_ORIGIN, _exact_bytes(origin)))
         if self._allow_all_headers and requested_headers is not None:
-            headers.append((_ALLOW_HEADERS, requested_headers))
+            headers.append((_ALLOW_HEADERS, _exact_bytes(requested_headers)))
         if private_network and self._allow_private_network:
             headers.append(_PRIVATE_NETWORK_GRANTED)
         body, content_length = self._preflight_bodies[failures]
@@ -263,13 +255,17 @@ class Policy:
         text = requested.decode("latin-1")
         return all(item.lower().strip().encode("latin-1") in allowed for item in text.split(","))
 
-    def _judge_origin(self, origin: bytes) -> bool:
-        """The origin check requests get: the application's override where there is one."""
-        if self._origin_judge is not None:
-            return bool(self._origin_judge(origin=origin.decode("latin-1")))
+    def _judge_origin(self, origin: bytes, middleware: Any) -> bool:
+        """The origin check requests get: the middleware's own ``is_allowed_origin``, called as
+        Starlette calls it, where it is not Starlette's."""
+        if self._origin_judged:
+            if middleware is None:
+                raise TypeError("this policy asks its middleware's is_allowed_origin: pass the middleware")
+            return bool(middleware.is_allowed_origin(origin=origin.decode("latin-1")))
         return self.is_allowed_origin(origin)
 
-    def _edit_response_start(self, message: Message, request_headers: list[Any]) -> None:
+    def edit_response_start(self, message: Message, request_headers: list[Any], middleware: Any) -> None:
+        """Starlette's edits of the app's ``http.response.start``, in place in ``message``."""
         message.setdefault("headers", [])
         headers = list(message["headers"])
         origin = _first_origin(request_headers)
@@ -281,7 +277,7 @@ class Policy:
         elif self._only_listed_origins is not None:
             echoes = origin in self._only_listed_origins
         else:
-            echoes = self._judge_origin(origin)
+            echoes = self._judge_origin(origin, middleware)
         try:
             for name, _ in headers:
                 if isinstance(name, bytes):
@@ -296,7 +292,7 @@ class Policy:
                 elif echoes:
                     before, after = self._appended_when_echoed
                     headers += before
-                    headers.append((_ALLOW_ORIGIN, origin))
+                    headers.append((_ALLOW_ORIGIN, _exact_bytes(origin)))
                     headers += after
                 else:
                     headers += self._appended_when_not_echoed
@@ -308,10 +304,35 @@ class Policy:
         if origin is None:
             _apply_edits(headers, ())
         elif echoes:
-            _apply_edits(headers, (*self._simple_headers, (_ALLOW_ORIGIN, origin)))
+            _apply_edits(headers, (*self._simple_headers, (_ALLOW_ORIGIN, _exact_bytes(origin))))
         else:
             _apply_edits(headers, self._simple_headers)
         message["headers"] = headers
+
+
+class CorsSend(SendShape):
+    """The ``send`` handed to the app: edits ``http.response.start``, reading the request's
+    headers then, as Starlette does, and forwards every message. It passes as a coroutine function,
+    as Starlette's (a partial of an ``async def``) does."""
+
+    __slots__ = ("_middleware", "_policy", "_request_headers", "_send")
+
+    def __init__(self, policy: Policy, send: Send, request_headers: list[Any], middleware: Any) -> None:
+        self._policy = policy
+        self._send = send
+        self._request_headers = request_headers
+        self._middleware = middleware
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            self._policy.edit_response_start(message, self._request_headers, self._middleware)
+        return self._send(message)
+
+
+def _exact_bytes(value: bytes) -> bytes:
+    """A value echoed into the response: Starlette decodes and re-encodes it, so a ``bytes``
+    subclass arrives as plain ``bytes``."""
+    return value if value.__class__ is bytes else b"".join((value,))
 
 
 def _apply_edits(headers: list[Any], edits: Iterable[Header]) -> None:
