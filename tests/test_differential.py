@@ -28,7 +28,7 @@ import copy
 import os
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,12 +197,41 @@ class OwnMembership(list[str]):
         return isinstance(item, str) and item.startswith("https://") and item.endswith(".example.org")
 
 
+class IteratesOtherwise(list[str]):
+    """A list whose ``in`` is the built-in one but whose iteration yields something else: only
+    its ``in`` may decide."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["https://evil.com", "PURGE", "x-nope"])
+
+
+class CaseInsensitive(str):
+    """An item that compares equal to any spelling of itself."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.lower() == other.lower()
+
+    def __hash__(self) -> int:
+        return hash(self.lower())
+
+
 def option_list(options: list[str], max_size: int = 5) -> st.SearchStrategy[Any]:
-    """A list, tuple, frozenset, deque or ``OwnMembership``: what Starlette's ``Collection[str]``
-    takes."""
+    """What Starlette's ``Collection[str]`` takes: built-in containers, a dict or its keys, a deque,
+    containers with their own ``in`` or their own iteration, items that are ``str`` subclasses."""
     items = st.lists(st.sampled_from(options), max_size=max_size)
     return st.one_of(
-        items, items.map(tuple), items.map(frozenset), items.map(deque), items.map(OwnMembership)
+        items,
+        items.map(tuple),
+        items.map(frozenset),
+        items.map(set),
+        items.map(deque),
+        items.map(OwnMembership),
+        items.map(IteratesOtherwise),
+        items.map(dict.fromkeys),
+        items.map(lambda values: dict.fromkeys(values).keys()),
+        items.map(lambda values: [CaseInsensitive(value) for value in values]),
     )
 
 
@@ -663,8 +692,50 @@ class Outcome:
     asked: dict[str, list[object]] = field(default_factory=dict)
 
 
+#: The ways users shape the middleware besides its options: a deny-list added by subclassing, by a
+#: mixin, by patching the class (before or after construction) or the instance.
+SHAPES = ["plain", "subclass", "mixin", "class-patched-before", "class-patched-after", "instance-patched"]
+DENIED_ORIGIN = "https://example.org"
+
+
+def deny_listing(original: Callable[..., Any]) -> Callable[..., Any]:
+    def is_allowed_origin(self: Any, origin: str) -> Any:
+        return origin != DENIED_ORIGIN and original(self, origin)
+
+    return is_allowed_origin
+
+
+class DenyListMixin:
+    def is_allowed_origin(self, origin: str) -> Any:
+        return origin != DENIED_ORIGIN and super().is_allowed_origin(origin)  # type: ignore[misc]
+
+
+def build(middleware_class: Any, shape: str, app: Any, options: dict[str, Any]) -> Any:
+    """``middleware_class(app, **options)``, shaped as ``shape`` says."""
+    if shape == "plain":
+        return middleware_class(app, **options)
+    if shape == "mixin":
+        return type("Custom", (DenyListMixin, middleware_class), {})(app, **options)
+    original = middleware_class.is_allowed_origin
+    namespace = {"is_allowed_origin": deny_listing(original)} if shape == "subclass" else {}
+    cls: Any = type("Custom", (middleware_class,), namespace)
+    if shape == "class-patched-before":
+        cls.is_allowed_origin = deny_listing(original)
+    middleware = cls(app, **options)
+    if shape == "class-patched-after":
+        cls.is_allowed_origin = deny_listing(original)
+    elif shape == "instance-patched":
+        bound = middleware.is_allowed_origin
+        middleware.is_allowed_origin = lambda origin: origin != DENIED_ORIGIN and bound(origin)
+    return middleware
+
+
 def run(
-    middleware_class: MiddlewareClass, options: dict[str, Any], request: Request, plan: AppPlan
+    middleware_class: MiddlewareClass,
+    options: dict[str, Any],
+    request: Request,
+    plan: AppPlan,
+    shape: str = "plain",
 ) -> Outcome:
     outcome = Outcome()
     scope = request.scope()
@@ -701,7 +772,7 @@ def run(
             raise app_error
 
     try:
-        middleware = middleware_class(app, **options)
+        middleware = build(middleware_class, shape, app, options)
     except Exception as error:
         return Outcome(constructed=False, construction_error=type(error))
     try:
@@ -714,22 +785,25 @@ def run(
 
 
 def run_with_own_options(
-    middleware_class: MiddlewareClass, options: dict[str, Any], request: Request, plan: AppPlan
+    middleware_class: MiddlewareClass, options: dict[str, Any], request: Request, plan: AppPlan, shape: str
 ) -> Outcome:
     """``run``, with fresh copies of the options that record what they are asked."""
     own = {
         name: copy.deepcopy(value) if isinstance(value, OwnMembership) else value
         for name, value in options.items()
     }
-    outcome = run(middleware_class, own, request, plan)
+    outcome = run(middleware_class, own, request, plan, shape)
     outcome.asked = {name: value.asked for name, value in own.items() if isinstance(value, OwnMembership)}
     return outcome
 
 
-def assert_same_as_starlette(options: dict[str, Any], request: Request, plan: AppPlan) -> None:
-    expected = run_with_own_options(StarletteCORSMiddleware, options, request, plan)
-    actual = run_with_own_options(fastcors.CORSMiddleware, options, request, plan)
+def assert_same_as_starlette(
+    options: dict[str, Any], request: Request, plan: AppPlan, shape: str = "plain"
+) -> None:
+    expected = run_with_own_options(StarletteCORSMiddleware, options, request, plan, shape)
+    actual = run_with_own_options(fastcors.CORSMiddleware, options, request, plan, shape)
     assert actual == expected
+    event(f"shaped: {shape}")
     for label in describe(expected):
         event(label)
     if any(expected.asked.values()):
@@ -756,12 +830,12 @@ def describe(outcome: Outcome) -> list[str]:
 
 
 @DIFFERENTIAL
-@given(case=case_strategy(), plan=app_plan_strategy())
+@given(case=case_strategy(), plan=app_plan_strategy(), shape=st.sampled_from(SHAPES))
 def test_same_messages_scope_and_errors_as_starlette(
-    case: tuple[dict[str, Any], Request], plan: AppPlan
+    case: tuple[dict[str, Any], Request], plan: AppPlan, shape: str
 ) -> None:
     options, request = case
-    assert_same_as_starlette(options, request, plan)
+    assert_same_as_starlette(options, request, plan, shape)
 
 
 @st.composite
@@ -780,11 +854,11 @@ def preflight_strategy(draw: st.DrawFn) -> tuple[dict[str, Any], Request]:
 
 
 @SECONDARY
-@given(case=preflight_strategy())
-def test_same_preflight_answers_as_starlette(case: tuple[dict[str, Any], Request]) -> None:
+@given(case=preflight_strategy(), shape=st.sampled_from(SHAPES))
+def test_same_preflight_answers_as_starlette(case: tuple[dict[str, Any], Request], shape: str) -> None:
     """Preflights only: every request here is answered by the middleware itself."""
     options, request = case
-    assert_same_as_starlette(options, request, AppPlan(messages=(), raise_after=None))
+    assert_same_as_starlette(options, request, AppPlan(messages=(), raise_after=None), shape)
 
 
 @SECONDARY
@@ -817,6 +891,47 @@ def test_same_origin_decisions_and_attributes_as_starlette(options: dict[str, An
             assert (actual_pattern.pattern, actual_pattern.flags) == (value.pattern, value.flags)
         else:
             assert getattr(actual, name) == value, name
+
+
+#: Subclasses that make an option attribute live, or override a method Starlette calls on itself:
+#: Starlette obeys them on every request, fastcors refuses them when the class is created.
+REFUSED_OVERRIDES = [
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "allow_all_origins",
+    "allow_all_headers",
+    "allow_credentials",
+    "allow_origin_regex",
+    "allow_private_network",
+    "simple_headers",
+    "preflight_headers",
+    "preflight_explicit_allow_origin",
+    "preflight_response",
+    "simple_response",
+    "send",
+    "allow_explicit_origin",
+]
+
+
+@SECONDARY
+@given(
+    name=st.sampled_from(REFUSED_OVERRIDES),
+    through_mixin=st.booleans(),
+    value=st.sampled_from([property(lambda self: ()), lambda self, *args: None, ()]),
+)
+def test_overrides_fastcors_cannot_obey_are_refused_at_class_creation(
+    name: str, through_mixin: bool, value: Any
+) -> None:
+    namespace = {name: value}
+    bases: tuple[type, ...] = (fastcors.CORSMiddleware,)
+    if through_mixin:
+        bases = (type("Mixin", (), namespace), *bases)
+        namespace = {}
+    with pytest.raises(TypeError, match=rf"overrides {name}, which Starlette's CORSMiddleware"):
+        type("Custom", bases, namespace)
+    with pytest.raises(TypeError, match=rf"{name} cannot be assigned"):
+        setattr(fastcors.CORSMiddleware, name, value)
 
 
 @dataclass

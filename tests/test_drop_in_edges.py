@@ -1,0 +1,633 @@
+"""The edges of the drop-in promise: what users do to Starlette's middleware besides configuring it.
+
+Subclasses, mixins, patched methods, option attributes made live or changed in place, containers
+whose iteration disagrees with their ``in``, odd arguments to ``is_allowed_origin``, copies and
+pickles, garbage collection, and code that inspects ``send``. The rule for each: fastcors gives
+Starlette's answer, or refuses loudly with a message that says what to do instead; it never serves
+a request differently without saying so. Every test runs on both cores (``conftest.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import gc
+import inspect
+import pickle
+import re
+import warnings
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
+
+from fastcors import CORSMiddleware
+
+from .asgi import http_scope, ok_app, run
+
+EVIL = "https://evil.example.org"
+SIMPLE_EVIL = [(b"origin", EVIL.encode())]
+PREFLIGHT_EVIL = [*SIMPLE_EVIL, (b"access-control-request-method", b"GET")]
+REQUESTS = [("GET", SIMPLE_EVIL), ("OPTIONS", PREFLIGHT_EVIL)]
+REQUEST_IDS = ["simple", "preflight"]
+
+
+async def pickled_app(scope: Any, receive: Any, send: Any) -> None:
+    """A module-level app, so that it pickles by reference."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"x-app", b"pickled")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def both(
+    build: Callable[[type[Any]], Any], method: str, headers: list[tuple[bytes, bytes]]
+) -> tuple[Any, Any]:
+    """The messages of one request through fastcors and through Starlette, built alike."""
+    return run(build(CORSMiddleware), http_scope(method, headers)), run(
+        build(StarletteCORSMiddleware), http_scope(method, headers)
+    )
+
+
+def allowed(messages: list[Any]) -> bool:
+    names = [name for name, _ in messages[0].get("headers", [])]
+    return b"access-control-allow-origin" in names
+
+
+# --- 1. Option attributes a subclass makes live --------------------------------------------------
+
+OPTION_ATTRIBUTES = [
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "allow_all_origins",
+    "allow_all_headers",
+    "allow_credentials",
+    "allow_origin_regex",
+    "allow_private_network",
+    "simple_headers",
+    "preflight_headers",
+    "preflight_explicit_allow_origin",
+]
+
+
+@pytest.mark.parametrize("name", OPTION_ATTRIBUTES)
+def test_a_subclass_property_over_an_option_attribute_fails_at_class_creation(name: str) -> None:
+    with pytest.raises(
+        TypeError, match=rf"Revoking overrides {name}, which Starlette's CORSMiddleware reads"
+    ):
+        type("Revoking", (CORSMiddleware,), {name: property(lambda self: ())})
+
+
+@pytest.mark.parametrize("name", OPTION_ATTRIBUTES)
+def test_assigning_an_option_attribute_on_the_class_fails(name: str) -> None:
+    with pytest.raises(TypeError, match=rf"CORSMiddleware.{name} cannot be assigned"):
+        setattr(CORSMiddleware, name, property(lambda self: ()))
+    assert CORSMiddleware(ok_app(), allow_origins=["https://a.org"]).allow_origins == ["https://a.org"]
+
+
+def test_the_refusal_says_what_to_do_instead() -> None:
+    with pytest.raises(TypeError, match=r"pass the value to the constructor.*override is_allowed_origin"):
+        type("Revoking", (CORSMiddleware,), {"allow_origins": property(lambda self: ())})
+
+
+# --- 2. is_allowed_origin patched on the class or the instance -----------------------------------
+
+
+def deny_listing(original: Callable[..., bool]) -> Callable[..., bool]:
+    """A deny-list added by patching, as people do: ``evil`` is refused whatever else says."""
+
+    def is_allowed_origin(self: Any, origin: str) -> bool:
+        return origin != EVIL and original(self, origin)
+
+    return is_allowed_origin
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_is_allowed_origin_patched_on_the_class_before_construction_decides_requests(
+    method: str, headers: list[tuple[bytes, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for cls in (CORSMiddleware, StarletteCORSMiddleware):
+        monkeypatch.setattr(cls, "is_allowed_origin", deny_listing(cls.is_allowed_origin))
+    ours, theirs = both(lambda cls: cls(ok_app(), allow_origins=[EVIL]), method, headers)
+    assert ours == theirs
+    assert not allowed(ours)
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_is_allowed_origin_patched_on_the_class_after_construction_decides_requests(
+    method: str, headers: list[tuple[bytes, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours_middleware = CORSMiddleware(ok_app(), allow_origins=[EVIL])
+    theirs_middleware = StarletteCORSMiddleware(ok_app(), allow_origins=[EVIL])
+    assert allowed(run(ours_middleware, http_scope(method, headers)))
+    for cls in (CORSMiddleware, StarletteCORSMiddleware):
+        monkeypatch.setattr(cls, "is_allowed_origin", deny_listing(cls.is_allowed_origin))
+    ours = run(ours_middleware, http_scope(method, headers))
+    assert ours == run(theirs_middleware, http_scope(method, headers))
+    assert not allowed(ours)
+    monkeypatch.undo()
+    assert allowed(run(ours_middleware, http_scope(method, headers)))
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_is_allowed_origin_patched_on_a_subclass_after_construction_decides_requests(
+    method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    class Tenant(CORSMiddleware):
+        pass
+
+    middleware = Tenant(ok_app(), allow_origins=[EVIL])
+    Tenant.is_allowed_origin = deny_listing(CORSMiddleware.is_allowed_origin)  # type: ignore[method-assign]
+    assert not allowed(run(middleware, http_scope(method, headers)))
+    del Tenant.is_allowed_origin
+    assert allowed(run(middleware, http_scope(method, headers)))
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_is_allowed_origin_patched_on_the_instance_decides_requests(
+    method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    def build(cls: type[Any]) -> Any:
+        middleware = cls(ok_app(), allow_origins=[EVIL])
+        original = middleware.is_allowed_origin
+        middleware.is_allowed_origin = lambda origin: origin != EVIL and original(origin)
+        return middleware
+
+    ours, theirs = both(build, method, headers)
+    assert ours == theirs
+    assert not allowed(ours)
+
+
+def test_removing_an_instance_patch_restores_the_class_check() -> None:
+    middleware = CORSMiddleware(ok_app(), allow_origins=[EVIL])
+    middleware.is_allowed_origin = lambda origin: False  # type: ignore[method-assign]
+    assert not allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
+    del middleware.is_allowed_origin
+    assert allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
+
+
+@pytest.mark.parametrize("name", ["preflight_response", "simple_response", "send", "allow_explicit_origin"])
+def test_patching_a_starlette_internal_fails_on_the_class_and_on_the_instance(name: str) -> None:
+    with pytest.raises(TypeError, match=rf"CORSMiddleware.{name} cannot be assigned: it is {name}, which"):
+        setattr(CORSMiddleware, name, lambda *args: None)
+    middleware = CORSMiddleware(ok_app())
+    with pytest.raises(TypeError, match=rf"CORSMiddleware.{name} cannot be assigned"):
+        setattr(middleware, name, lambda *args: None)
+
+
+# --- 3. Overrides that come from a mixin ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["simple_response", "preflight_response", "send", "allow_explicit_origin"])
+def test_a_mixin_overriding_a_starlette_internal_fails_at_class_creation(name: str) -> None:
+    mixin = type("Mixin", (), {name: lambda self, *args: None})
+    with pytest.raises(TypeError, match=rf"overrides {name}, which .* \(defined by Mixin\)"):
+        type("Custom", (mixin, CORSMiddleware), {})
+
+
+def test_a_mixin_property_over_an_option_attribute_fails_at_class_creation() -> None:
+    mixin = type("Revoking", (), {"allow_origins": property(lambda self: ())})
+    with pytest.raises(TypeError, match=r"overrides allow_origins, .* \(defined by Revoking\)"):
+        type("Custom", (mixin, CORSMiddleware), {})
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_a_mixin_overriding_is_allowed_origin_decides_requests(
+    method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    class DenyList:
+        def is_allowed_origin(self, origin: str) -> bool:
+            return origin != EVIL and super().is_allowed_origin(origin)  # type: ignore[misc]
+
+    ours, theirs = both(
+        lambda cls: type("Custom", (DenyList, cls), {})(ok_app(), allow_origins=[EVIL]), method, headers
+    )
+    assert ours == theirs
+    assert not allowed(ours)
+
+
+# --- 4. Containers whose iteration disagrees with their membership ------------------------------
+
+
+class IteratesOtherwise(list[str]):
+    """A list whose ``in`` is the built-in one, but whose iteration yields something else."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([EVIL])
+
+
+class CaseInsensitive(str):
+    """An origin spelled in any case, compared without case."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.lower() == other.lower()
+
+    def __hash__(self) -> int:
+        return hash(self.lower())
+
+
+class Url:
+    """A value object that compares equal to its text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return other == self.text if isinstance(other, str) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+CONTAINERS = [
+    pytest.param(lambda: IteratesOtherwise(["https://a.org"]), id="list-subclass-iterating-otherwise"),
+    pytest.param(
+        lambda: type("Set", (set,), {"__iter__": lambda s: iter([EVIL])})({"https://a.org"}), id="set-sub"
+    ),
+    pytest.param(
+        lambda: type("D", (dict,), {"__iter__": lambda s: iter([EVIL])})({"https://a.org": 1}), id="dict-sub"
+    ),
+    pytest.param(lambda: [CaseInsensitive("https://EVIL.example.org")], id="str-subclass-items"),
+    pytest.param(lambda: [Url(EVIL)], id="value-object-items"),
+    pytest.param(lambda: ("https://a.org", Url(EVIL)), id="tuple-with-a-value-object"),
+    pytest.param(lambda: {"https://a.org": 1}.keys(), id="dict-keys-view"),
+]
+
+
+@pytest.mark.parametrize("make_origins", CONTAINERS)
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_allow_origins_of_any_container_answers_as_its_own_in(
+    make_origins: Callable[[], Any], method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    ours, theirs = both(lambda cls: cls(ok_app(), allow_origins=make_origins()), method, headers)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("make_methods", CONTAINERS[:3])
+def test_allow_methods_of_any_container_answers_as_its_own_in(make_methods: Callable[[], Any]) -> None:
+    headers = [(b"origin", b"https://a.org"), (b"access-control-request-method", EVIL.encode())]
+    ours, theirs = both(
+        lambda cls: cls(ok_app(), allow_origins=["https://a.org"], allow_methods=make_methods()),
+        "OPTIONS",
+        headers,
+    )
+    assert ours == theirs
+
+
+def test_a_dict_keys_view_is_live_as_in_starlette() -> None:
+    def build(cls: type[Any]) -> Any:
+        origins = {"https://a.org": 1}
+        middleware = cls(ok_app(), allow_origins=origins.keys())
+        origins[EVIL] = 2
+        return middleware
+
+    ours, theirs = both(build, "GET", SIMPLE_EVIL)
+    assert ours == theirs
+    assert allowed(ours)
+
+
+# --- 5. Option attributes changed in place -------------------------------------------------------
+
+IN_PLACE_CHANGES = [
+    pytest.param("allow_origins", lambda value: value.append(EVIL), id="allow_origins.append"),
+    pytest.param("allow_methods", lambda value: value.append("PUT"), id="allow_methods.append"),
+    pytest.param("allow_headers", lambda value: value.append("x-new"), id="allow_headers.append"),
+    pytest.param("allow_headers", lambda value: value.__setitem__(0, "x-new"), id="allow_headers[0]="),
+    pytest.param("allow_headers", lambda value: value.pop(), id="allow_headers.pop"),
+    pytest.param("simple_headers", lambda value: value.update({"X-New": "1"}), id="simple_headers.update"),
+    pytest.param(
+        "preflight_headers", lambda value: value.__setitem__("X-New", "1"), id="preflight_headers[k]="
+    ),
+    pytest.param("preflight_headers", lambda value: value.clear(), id="preflight_headers.clear"),
+]
+
+
+@pytest.mark.parametrize(("name", "change"), IN_PLACE_CHANGES)
+def test_changing_an_option_attribute_in_place_fails_and_changes_nothing(
+    name: str, change: Callable[[Any], None]
+) -> None:
+    options = {"allow_origins": ["https://a.org"], "allow_methods": ["GET"], "allow_headers": ["X-Example"]}
+    middleware = CORSMiddleware(ok_app(), allow_credentials=True, **options)  # type: ignore[arg-type]
+    starlette = StarletteCORSMiddleware(ok_app(), allow_credentials=True, **options)  # type: ignore[arg-type]
+    before = copy.deepcopy(getattr(middleware, name))
+    with pytest.raises(TypeError, match=rf"CORSMiddleware.{name} is read once, at construction"):
+        change(getattr(middleware, name))
+    assert getattr(middleware, name) == before == getattr(starlette, name)
+
+
+def test_option_attributes_compare_equal_to_starlettes() -> None:
+    options: dict[str, Any] = {
+        "allow_origins": ["https://a.org"],
+        "allow_methods": {"GET", "PUT"},
+        "allow_headers": ("X-Example",),
+        "expose_headers": ["X-Status"],
+    }
+    ours = CORSMiddleware(ok_app(), **options)
+    theirs = StarletteCORSMiddleware(ok_app(), **options)
+    for name in OPTION_ATTRIBUTES:
+        if name != "allow_origin_regex":
+            assert getattr(ours, name) == getattr(theirs, name), name
+
+
+def test_a_collection_with_its_own_in_is_the_attribute_itself_and_stays_live() -> None:
+    class Tenants(list[str]):
+        def __contains__(self, origin: object) -> bool:
+            return list.__contains__(self, origin)
+
+    tenants = Tenants()
+    middleware = CORSMiddleware(ok_app(), allow_origins=tenants)
+    assert middleware.allow_origins is tenants
+    middleware.allow_origins.append(EVIL)
+    assert allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
+
+
+# --- 6. Memory: a dropped middleware frees its app -----------------------------------------------
+
+
+class BigApp:
+    """An app that stands for a whole application, so that its being freed is easy to see."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await ok_app()(scope, receive, send)
+
+
+class Overriding(CORSMiddleware):
+    def is_allowed_origin(self, origin: str) -> bool:
+        return origin.endswith(".example.org")
+
+
+class OwnContains(list[str]):
+    def __contains__(self, origin: object) -> bool:
+        return True
+
+
+def build_directly(app: Any) -> Any:
+    return CORSMiddleware(app, allow_origins=["https://a.org"])
+
+
+def build_patched_instance(app: Any) -> Any:
+    middleware = CORSMiddleware(app, allow_origins=["https://a.org"])
+    middleware.is_allowed_origin = lambda origin: origin == "https://a.org"  # type: ignore[method-assign]
+    return middleware
+
+
+BUILDERS = [
+    pytest.param(build_directly, id="directly"),
+    pytest.param(lambda app: Overriding(app), id="subclass-overriding-is_allowed_origin"),
+    pytest.param(build_patched_instance, id="instance-patched"),
+    pytest.param(lambda app: CORSMiddleware(app, allow_origins=OwnContains()), id="own-contains"),
+    pytest.param(lambda app: CORSMiddleware(app, allow_origin_regex=r"https://(?!evil).*"), id="regex"),
+    pytest.param(lambda app: CORSMiddleware(app, allow_origins=["*"], allow_credentials=True), id="wildcard"),
+]
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_a_dropped_middleware_frees_its_app_by_reference_counting(
+    build: Callable[[Any], Any], method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    app = BigApp()
+    freed = weakref.ref(app)
+    middleware = build(app)
+    run(middleware, http_scope(method, headers))
+    del app, middleware
+    gc.disable()
+    try:
+        assert freed() is None
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("framework", ["starlette", "fastapi"])
+def test_an_application_stack_with_fastcors_is_freed(framework: str) -> None:
+    if framework == "fastapi":
+        from fastapi import FastAPI
+
+        application: Any = FastAPI()
+        application.add_middleware(Overriding)
+    else:
+        application = Starlette(middleware=[Middleware(Overriding)])
+    run(application, http_scope("GET", [(b"origin", b"https://a.example.org")]))
+    freed = weakref.ref(application)
+    del application
+    gc.collect()
+    assert freed() is None
+
+
+def test_a_cycle_through_an_option_is_collected() -> None:
+    class Backed(list[str]):
+        middleware: Any = None
+
+        def __contains__(self, origin: object) -> bool:
+            return False
+
+    origins = Backed()
+    middleware = CORSMiddleware(BigApp(), allow_origins=origins)
+    origins.middleware = middleware
+    freed = weakref.ref(middleware)
+    del middleware, origins
+    gc.collect()
+    assert freed() is None
+
+
+# --- 7. The send handed to the app is recognised as async ----------------------------------------
+
+
+def test_the_send_handed_to_the_app_is_a_coroutine_function_as_starlettes_is() -> None:
+    from starlette._utils import is_async_callable
+
+    seen: list[tuple[bool, bool, bool]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(
+            (inspect.iscoroutinefunction(send), asyncio.iscoroutinefunction(send), is_async_callable(send))
+        )
+        await ok_app()(scope, receive, send)
+
+    run(CORSMiddleware(app, allow_origins=["https://a.org"]), http_scope("GET", SIMPLE_EVIL))
+    run(StarletteCORSMiddleware(app, allow_origins=["https://a.org"]), http_scope("GET", SIMPLE_EVIL))
+    assert seen == [(True, True, True), (True, True, True)]
+
+
+def test_the_middleware_call_is_a_coroutine_function_for_servers_that_inspect_it() -> None:
+    middleware = CORSMiddleware(ok_app())
+    assert inspect.iscoroutinefunction(middleware.__call__)
+    assert asyncio.iscoroutinefunction(middleware.__call__)
+    assert str(inspect.signature(middleware.__call__)) == "(scope, receive, send)"
+    assert run(middleware.__call__, http_scope()) == run(middleware, http_scope())
+
+
+def test_a_wsgi_app_behind_fastcors_through_asgiref_raises_no_warning() -> None:
+    from asgiref.wsgi import WsgiToAsgi
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"from wsgi"]
+
+    middleware = CORSMiddleware(WsgiToAsgi(wsgi_app), allow_origins=[EVIL])  # type: ignore[no-untyped-call]
+    scope = {
+        **http_scope("GET", SIMPLE_EVIL),
+        "http_version": "1.1",
+        "query_string": b"",
+        "server": ("testserver", 80),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        messages = run(middleware, scope)
+    assert allowed(messages)
+    assert messages[1]["body"] == b"from wsgi"
+
+
+# --- 8. is_allowed_origin with what no request carries -------------------------------------------
+
+ODD_ORIGINS = [None, b"https://a.org", 42, CaseInsensitive("HTTPS://A.ORG"), "https://例え.jp", ""]
+CONFIGS = [
+    pytest.param({"allow_origins": ["https://a.org"]}, id="list"),
+    pytest.param({"allow_origins": ["*"]}, id="wildcard"),
+    pytest.param({"allow_origin_regex": r"https://.*"}, id="regex"),
+    pytest.param({"allow_origins": "https://a.org"}, id="bare-str"),
+]
+
+
+def starlettes_answer(middleware: Any, origin: Any) -> Any:
+    try:
+        return middleware.is_allowed_origin(origin)
+    except Exception as error:
+        return type(error)
+
+
+@pytest.mark.parametrize("origin", ODD_ORIGINS, ids=repr)
+@pytest.mark.parametrize("options", CONFIGS)
+def test_is_allowed_origin_answers_anything_as_starlette_does(options: dict[str, Any], origin: Any) -> None:
+    ours = starlettes_answer(CORSMiddleware(ok_app(), **options), origin)
+    theirs = starlettes_answer(StarletteCORSMiddleware(ok_app(), **options), origin)
+    assert ours == theirs
+
+
+def test_the_exception_handler_snippet_works_without_an_origin() -> None:
+    middleware = CORSMiddleware(ok_app(), allow_origins=["https://a.org"])
+    assert middleware.is_allowed_origin(None) is False  # type: ignore[arg-type]
+
+
+# --- 9. Pickling and copying ---------------------------------------------------------------------
+
+
+class Tagged(CORSMiddleware):
+    def __init__(self, app: Any, tag: str, **options: Any) -> None:
+        super().__init__(app, **options)
+        self.tag = tag
+
+    def is_allowed_origin(self, origin: str) -> bool:
+        return origin.endswith(".example.org")
+
+
+@pytest.mark.parametrize(
+    "duplicate",
+    [lambda middleware: pickle.loads(pickle.dumps(middleware)), copy.copy, copy.deepcopy],
+    ids=["pickle", "copy", "deepcopy"],
+)
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_a_duplicate_serves_as_the_original(
+    duplicate: Callable[[Any], Any], method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    for middleware in (
+        CORSMiddleware(pickled_app, allow_origins=[EVIL], allow_methods=["*"], allow_credentials=True),
+        Tagged(pickled_app, "t", allow_origins=["https://a.org"]),
+    ):
+        clone = duplicate(middleware)
+        assert type(clone) is type(middleware)
+        assert run(clone, http_scope(method, headers)) == run(middleware, http_scope(method, headers))
+    assert clone.tag == "t"
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy], ids=["copy", "deepcopy"])
+def test_a_copy_given_another_app_serves_that_app(duplicate: Callable[[Any], Any]) -> None:
+    original = CORSMiddleware(ok_app([(b"x-app", b"original")]), allow_origins=["*"])
+    clone = duplicate(original)
+    clone.app = ok_app([(b"x-app", b"other")])
+    assert (b"x-app", b"other") in run(clone, http_scope())[0]["headers"]
+    assert (b"x-app", b"other") in run(clone.__call__, http_scope())[0]["headers"]
+    assert (b"x-app", b"original") in run(original, http_scope())[0]["headers"]
+
+
+def test_a_deep_copy_does_not_share_a_live_collection() -> None:
+    original = CORSMiddleware(ok_app(), allow_origins=OwnContains())
+    clone = copy.deepcopy(original)
+    assert clone.allow_origins is not original.allow_origins
+    assert type(clone.allow_origins) is OwnContains
+
+
+# --- 10. Smaller edges ---------------------------------------------------------------------------
+
+
+class Raw(bytes):
+    """A bytes subclass, as a test client or a proxy might pass."""
+
+
+@pytest.mark.parametrize(
+    "options", [{"allow_origins": [EVIL]}, {"allow_origins": ["*"], "allow_credentials": True}]
+)
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_an_echoed_origin_is_plain_bytes_as_starlette_sends_it(
+    options: dict[str, Any], method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    headers = [(name, Raw(value)) for name, value in headers]
+    ours, theirs = both(lambda cls: cls(ok_app(), **options), method, headers)
+    assert ours == theirs
+    echoed = [value for name, value in ours[0]["headers"] if name == b"access-control-allow-origin"]
+    assert [type(value) for value in echoed] == [bytes]
+
+
+def test_echoed_request_headers_are_plain_bytes() -> None:
+    headers = [*PREFLIGHT_EVIL, (b"access-control-request-headers", Raw(b"x-example"))]
+    messages = run(
+        CORSMiddleware(ok_app(), allow_origins=[EVIL], allow_headers=["*"]), http_scope("OPTIONS", headers)
+    )
+    echoed = [value for name, value in messages[0]["headers"] if name == b"access-control-allow-headers"]
+    assert [type(value) for value in echoed] == [bytes]
+
+
+class RecordingMessage(dict[str, Any]):
+    """A message that records the edits made to it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: list[str] = []
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.calls.append(f"set {key}")
+        super().__setitem__(key, value)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.calls.append(f"setdefault {key}")
+        return super().setdefault(key, default)
+
+
+def test_a_dict_subclass_message_is_edited_through_its_own_methods() -> None:
+    recorded: dict[str, list[str]] = {}
+
+    def app_for(label: str) -> Any:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            start = RecordingMessage(type="http.response.start", status=200)
+            await send(start)
+            recorded[label] = start.calls
+
+        return app
+
+    run(CORSMiddleware(app_for("ours"), allow_origins=[EVIL]), http_scope("GET", SIMPLE_EVIL))
+    run(StarletteCORSMiddleware(app_for("theirs"), allow_origins=[EVIL]), http_scope("GET", SIMPLE_EVIL))
+    assert recorded["ours"][0] == recorded["theirs"][0] == "setdefault headers"
+    assert "set headers" in recorded["ours"]
+    assert "set headers" in recorded["theirs"]
+
+
+def test_the_refusals_name_no_hidden_attribute() -> None:
+    """The names a refusal quotes are Starlette's public ones."""
+    with pytest.raises(TypeError) as error:
+        type("Custom", (CORSMiddleware,), {"send": lambda self: None})
+    assert re.search(r"\b_\w+", str(error.value)) is None
