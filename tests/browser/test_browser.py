@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ApiServers, Chromium
+from .harness import ApiServers, Chromium
 from .scenarios import SCENARIOS, Fetch, Scenario
 
 pytestmark = pytest.mark.browser
