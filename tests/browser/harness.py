@@ -116,7 +116,11 @@ class ApiServer:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
             )
-        self.whoami = self.wait_until_listening()
+        try:
+            self.whoami = self.wait_until_listening()
+        except BaseException:
+            self.stop()
+            raise
 
     def wait_until_listening(self) -> dict[str, str]:
         deadline = time.monotonic() + 30
@@ -179,10 +183,10 @@ class Chromium:
     def __init__(self, driver: Any, placeholders: dict[str, str]) -> None:
         self.driver = driver
         self.placeholders = placeholders
-        self.version: str = driver.capabilities["browserVersion"]
         self.current: str | None = None
 
     def open(self, page: str) -> None:
+        # The sandboxed iframe is made inside the app page.
         origin = self.placeholders["app" if page == "sandboxed" else page]
         if self.current != origin:
             self.driver.get(origin + "/")
