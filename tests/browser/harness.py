@@ -109,7 +109,7 @@ class ApiServer:
         command = [
             *(sys.executable, "-m", "uvicorn", "tests.browser.api_app:recorder"),
             *("--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"),
-            *("--ws", "websockets", "--lifespan", "off"),
+            *("--ws", "auto", "--lifespan", "off"),
         ]
         self.log = log
         with log.open("wb") as output:
