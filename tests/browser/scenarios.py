@@ -1,0 +1,394 @@
+"""What Chromium observes, scenario by scenario: one row per behaviour, the same for every middleware.
+
+A row says which configuration the API server runs (keyword arguments of ``CORSMiddleware``, with
+``{app}``-style placeholders for the test's real origins), which page runs the script, what the
+script does, what the script observes, and what the API server saw. The test runs each row against
+fastcors on both cores and against Starlette's own middleware (``middlewares`` narrows that for
+options Starlette does not have), so a new option is one row here and nothing else.
+
+The pages: ``app`` is ``http://app.localhost:{port}``, ``evil`` is ``http://evil.localhost:{port}``,
+``deep`` is ``http://a.b.app.localhost:{port}``, ``other-port`` is ``http://app.localhost:{other_port}``
+and ``sandboxed`` is a sandboxed iframe in the ``app`` page (its origin is ``null``). The API is
+``http://api.app.localhost:{api_port}``: same-site with ``app`` and ``deep`` (so their credentialed
+fetches carry the API's ``SameSite=Lax`` cookie), cross-site for ``evil``.
+
+What the API server saw is one line per request that reached it: ``preflight PUT`` (an ``OPTIONS``
+with ``Access-Control-Request-Method: PUT``), ``PUT -> app`` (the request reached the app behind the
+middleware), ``... with cookie`` (it carried the browser's cookie), ``websocket -> app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+MIDDLEWARES = ("rust", "python", "starlette")
+FASTCORS = ("rust", "python")
+
+PAGES = ("app", "evil", "deep", "other-port", "sandboxed")
+
+APP_BODY = "hello from the app"
+APP_FAILURE_BODY = "the app failed"
+# What a cross-origin script can read of the app's response without Access-Control-Expose-Headers.
+SAFELISTED = ("content-length", "content-type")
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """``fetch(url, {method, headers, body, credentials})``, ``times`` times in a row."""
+
+    method: str = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    credentials: str = "same-origin"
+    # The app's answer: "ok" (200), "fail" (the app sends a 500), "raise" (the app raises).
+    app: str = "ok"
+    times: int = 1
+
+
+@dataclass(frozen=True)
+class WebSocket:
+    """``new WebSocket(url)``: does it open, and what does the app say on it?"""
+
+
+@dataclass(frozen=True)
+class Readable:
+    """``fetch()`` resolved: the script reads the status, these response headers and the body."""
+
+    status: int = 200
+    headers: tuple[str, ...] = SAFELISTED
+    body: str = APP_BODY
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """``fetch()`` rejected (with a ``TypeError``): the script learns nothing of the response."""
+
+    error: str = "TypeError"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The WebSocket opened and the script received the app's message."""
+
+    message: str = APP_BODY
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The WebSocket never opened (its ``error`` event fired)."""
+
+
+Action = Union[Fetch, WebSocket]
+Outcome = Union[Readable, Blocked, Opened, Refused]
+BLOCKED = Blocked()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    config: Mapping[str, Any]
+    page: str
+    action: Action
+    observed: Outcome
+    seen: tuple[str, ...]
+    middlewares: tuple[str, ...] = MIDDLEWARES
+
+
+def exposing(*names: str) -> Readable:
+    return Readable(headers=tuple(sorted((*SAFELISTED, *names))))
+
+
+EXPLICIT = {"allow_origins": ["{app}"]}
+CREDENTIALS = {"allow_origins": ["{app}"], "allow_credentials": True}
+WILDCARD = {"allow_origins": ["*"]}
+WILDCARD_CREDENTIALS = {"allow_origins": ["*"], "allow_credentials": True}
+PREFLIGHTED = {
+    "allow_origins": ["{app}"],
+    "allow_methods": ["GET", "PUT", "DELETE", "PATCH"],
+    "allow_headers": ["X-Custom"],
+}
+WITH_COOKIE = Fetch(credentials="include")
+JSON_POST = Fetch(method="POST", headers={"Content-Type": "application/json"}, body='{"a": 1}')
+AUTHORIZED = Fetch(headers={"Authorization": "Bearer token"})
+REGEX = {"allow_origin_regex": r"http://([a-z]+\.)*app\.localhost:{port}"}
+
+SCENARIOS = (
+    # Simple requests: sent whatever the origin; the browser hides the answer from other origins.
+    Scenario("simple-get-from-an-allowed-origin", EXPLICIT, "app", Fetch(), Readable(), ("GET -> app",)),
+    Scenario("simple-get-from-another-origin", EXPLICIT, "evil", Fetch(), BLOCKED, ("GET -> app",)),
+    Scenario(
+        "simple-post-needs-no-allowed-method",
+        EXPLICIT,
+        "app",
+        Fetch(method="POST", headers={"Content-Type": "text/plain"}, body="text"),
+        Readable(),
+        ("POST -> app",),
+    ),
+    Scenario(
+        "exposed-headers-readable-others-hidden",
+        {**EXPLICIT, "expose_headers": ["X-Exposed"]},
+        "app",
+        Fetch(),
+        exposing("x-exposed"),
+        ("GET -> app",),
+    ),
+    # Credentials: the cookie goes with same-site credentialed fetches; reading the answer needs
+    # Access-Control-Allow-Credentials and the origin echoed.
+    Scenario(
+        "credentialed-get-with-allow-credentials",
+        CREDENTIALS,
+        "app",
+        WITH_COOKIE,
+        Readable(),
+        ("GET -> app with cookie",),
+    ),
+    Scenario(
+        "credentialed-get-without-allow-credentials",
+        EXPLICIT,
+        "app",
+        WITH_COOKIE,
+        BLOCKED,
+        ("GET -> app with cookie",),
+    ),
+    Scenario(
+        "credentialed-get-from-another-origin",
+        CREDENTIALS,
+        "evil",
+        WITH_COOKIE,
+        BLOCKED,
+        ("GET -> app",),
+    ),
+    Scenario("wildcard-origin-without-credentials", WILDCARD, "evil", Fetch(), Readable(), ("GET -> app",)),
+    Scenario(
+        "wildcard-origin-refuses-a-credentialed-get",
+        WILDCARD,
+        "app",
+        WITH_COOKIE,
+        BLOCKED,
+        ("GET -> app with cookie",),
+    ),
+    Scenario(
+        "wildcard-origin-with-allow-credentials-echoes-the-origin",
+        WILDCARD_CREDENTIALS,
+        "app",
+        WITH_COOKIE,
+        Readable(),
+        ("GET -> app with cookie",),
+    ),
+    Scenario(
+        "cross-site-credentialed-get-carries-no-lax-cookie",
+        WILDCARD_CREDENTIALS,
+        "evil",
+        WITH_COOKIE,
+        Readable(),
+        ("GET -> app",),
+    ),
+    # Preflights: a refused preflight stops the actual request in the browser.
+    Scenario(
+        "preflighted-put-with-a-custom-header",
+        PREFLIGHTED,
+        "app",
+        Fetch(method="PUT", headers={"X-Custom": "1"}),
+        Readable(),
+        ("preflight PUT", "PUT -> app"),
+    ),
+    Scenario(
+        "preflighted-delete-with-a-custom-header",
+        PREFLIGHTED,
+        "app",
+        Fetch(method="DELETE", headers={"X-Custom": "1"}),
+        Readable(),
+        ("preflight DELETE", "DELETE -> app"),
+    ),
+    Scenario(
+        "preflighted-patch-with-a-custom-header",
+        PREFLIGHTED,
+        "app",
+        Fetch(method="PATCH", headers={"X-Custom": "1"}),
+        Readable(),
+        ("preflight PATCH", "PATCH -> app"),
+    ),
+    Scenario(
+        "preflight-refused-by-origin",
+        PREFLIGHTED,
+        "evil",
+        Fetch(method="PUT", headers={"X-Custom": "1"}),
+        BLOCKED,
+        ("preflight PUT",),
+    ),
+    Scenario(
+        "preflight-refused-by-method",
+        {**PREFLIGHTED, "allow_methods": ["GET", "PUT"]},
+        "app",
+        Fetch(method="DELETE", headers={"X-Custom": "1"}),
+        BLOCKED,
+        ("preflight DELETE",),
+    ),
+    Scenario(
+        "preflight-refused-by-header",
+        PREFLIGHTED,
+        "app",
+        Fetch(method="PUT", headers={"X-Other": "1"}),
+        BLOCKED,
+        ("preflight PUT",),
+    ),
+    Scenario(
+        "wildcard-methods-do-not-cover-a-custom-method",
+        {**EXPLICIT, "allow_methods": ["*"]},
+        "app",
+        Fetch(method="PURGE"),
+        BLOCKED,
+        ("preflight PURGE",),
+    ),
+    Scenario(
+        "authorization-allowed-when-listed",
+        {**EXPLICIT, "allow_headers": ["Authorization"]},
+        "app",
+        AUTHORIZED,
+        Readable(),
+        ("preflight GET", "GET -> app"),
+    ),
+    Scenario(
+        "authorization-refused-when-not-listed",
+        EXPLICIT,
+        "app",
+        AUTHORIZED,
+        BLOCKED,
+        ("preflight GET",),
+    ),
+    # Starlette echoes the requested names for allow_headers=["*"], so Authorization passes too
+    # (a literal `*` in Access-Control-Allow-Headers would not cover it).
+    Scenario(
+        "authorization-allowed-by-wildcard-headers",
+        {**EXPLICIT, "allow_headers": ["*"]},
+        "app",
+        AUTHORIZED,
+        Readable(),
+        ("preflight GET", "GET -> app"),
+    ),
+    Scenario(
+        "json-post-allowed",
+        {**EXPLICIT, "allow_methods": ["POST"]},
+        "app",
+        JSON_POST,
+        Readable(),
+        ("preflight POST", "POST -> app"),
+    ),
+    Scenario(
+        "json-post-refused-by-the-default-methods",
+        EXPLICIT,
+        "app",
+        JSON_POST,
+        BLOCKED,
+        ("preflight POST",),
+    ),
+    # allow_origin_regex is matched against the whole origin, port included.
+    Scenario("regex-allows-a-deep-subdomain", REGEX, "deep", Fetch(), Readable(), ("GET -> app",)),
+    Scenario("regex-refuses-another-port", REGEX, "other-port", Fetch(), BLOCKED, ("GET -> app",)),
+    Scenario("regex-refuses-another-host", REGEX, "evil", Fetch(), BLOCKED, ("GET -> app",)),
+    # Access-Control-Max-Age: Chromium reuses a cached preflight for the same request.
+    Scenario(
+        "max-age-600-caches-the-preflight",
+        {**EXPLICIT, "allow_methods": ["PUT"], "max_age": 600},
+        "app",
+        Fetch(method="PUT", times=2),
+        Readable(),
+        ("preflight PUT", "PUT -> app", "PUT -> app"),
+    ),
+    Scenario(
+        "max-age-0-preflights-every-time",
+        {**EXPLICIT, "allow_methods": ["PUT"], "max_age": 0},
+        "app",
+        Fetch(method="PUT", times=2),
+        Readable(),
+        ("preflight PUT", "PUT -> app", "preflight PUT", "PUT -> app"),
+    ),
+    # A sandboxed iframe's origin is opaque: Origin: null.
+    Scenario(
+        "null-origin-allowed-when-listed",
+        {"allow_origins": ["null"]},
+        "sandboxed",
+        Fetch(),
+        Readable(),
+        ("GET -> app",),
+    ),
+    Scenario("null-origin-allowed-by-wildcard", WILDCARD, "sandboxed", Fetch(), Readable(), ("GET -> app",)),
+    Scenario("null-origin-refused", EXPLICIT, "sandboxed", Fetch(), BLOCKED, ("GET -> app",)),
+    # Configuration quirks, as Starlette has them.
+    Scenario(
+        "lowercase-method-in-the-config-refuses-put",
+        {**EXPLICIT, "allow_methods": ["put"]},
+        "app",
+        Fetch(method="PUT"),
+        BLOCKED,
+        ("preflight PUT",),
+    ),
+    Scenario(
+        "browser-uppercases-a-lowercase-put",
+        {**EXPLICIT, "allow_methods": ["PUT"]},
+        "app",
+        Fetch(method="put"),
+        Readable(),
+        ("preflight PUT", "PUT -> app"),
+    ),
+    Scenario(
+        "browser-keeps-a-lowercase-patch",
+        {**EXPLICIT, "allow_methods": ["PATCH"]},
+        "app",
+        Fetch(method="patch"),
+        BLOCKED,
+        ("preflight patch",),
+    ),
+    Scenario(
+        "trailing-slash-origin-in-the-config-never-matches",
+        {"allow_origins": ["{app}/"]},
+        "app",
+        Fetch(),
+        BLOCKED,
+        ("GET -> app",),
+    ),
+    # App errors: an exception escapes the middleware, so the server's 500 has no CORS headers.
+    Scenario(
+        "app-exception-is-unreadable",
+        EXPLICIT,
+        "app",
+        Fetch(app="raise"),
+        BLOCKED,
+        ("GET -> app",),
+    ),
+    Scenario(
+        "app-500-response-is-readable",
+        EXPLICIT,
+        "app",
+        Fetch(app="fail"),
+        Readable(status=500, body=APP_FAILURE_BODY),
+        ("GET -> app",),
+    ),
+    # WebSockets: no CORS in browsers; the middleware passes them through to the app.
+    Scenario(
+        "websocket-from-an-allowed-origin",
+        EXPLICIT,
+        "app",
+        WebSocket(),
+        Opened(),
+        ("websocket -> app with cookie",),
+    ),
+    Scenario("websocket-from-another-origin", EXPLICIT, "evil", WebSocket(), Opened(), ("websocket -> app",)),
+)
+
+BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
+assert len(BY_NAME) == len(SCENARIOS), "scenario names must be unique"
+assert all(scenario.page in PAGES for scenario in SCENARIOS)
+
+
+def fill(value: Any, placeholders: Mapping[str, str]) -> Any:
+    """``value`` with every ``{name}`` in its strings (and in lists of strings) replaced."""
+    if isinstance(value, str):
+        for name, replacement in placeholders.items():
+            value = value.replace("{" + name + "}", replacement)
+        return value
+    if isinstance(value, list):
+        return [fill(item, placeholders) for item in value]
+    return value
