@@ -8,6 +8,7 @@ middleware's own.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from benchmarks.load_app import ALLOWED_ORIGIN as ALLOWED_ORIGIN
 from benchmarks.load_app import StaticHeadersMiddleware as StaticHeadersMiddleware
-from fastcors import _middleware, _pure
+from fastcors import CORSConfigWarning, _middleware, _pure
 from fastcors._middleware import CORSMiddleware
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
@@ -131,7 +132,9 @@ def fastcors_with(policy: type[Any]) -> Callable[..., ASGIApp]:
     """``CORSMiddleware`` built on the given core."""
 
     def build(app: ASGIApp, **options: Any) -> ASGIApp:
-        with mock.patch.object(_middleware, "Policy", policy):
+        # Some configurations compared are deliberately the risky ones Starlette users write.
+        with mock.patch.object(_middleware, "Policy", policy), warnings.catch_warnings():
+            warnings.simplefilter("ignore", CORSConfigWarning)
             return CORSMiddleware(app, **options)
 
     return build

@@ -13,7 +13,9 @@ use pyo3::{intern, PyTraverseError, PyTypeInfo};
 use crate::delegate::Delegate;
 use crate::membership::Membership;
 use crate::origin::OriginRegex;
-use crate::policy::{Policy, PolicyConfig, PreflightDecision, PreflightPart, PreflightRequest, PLAIN_TEXT};
+use crate::policy::{
+    Failures, Policy, PolicyConfig, PreflightDecision, PreflightPart, PreflightRequest, PLAIN_TEXT,
+};
 use crate::request_headers::AllowedHeaders;
 use crate::response_headers::{
     names, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, EDITED_RESPONSE_HEADERS,
@@ -45,6 +47,13 @@ struct PyPolicy {
     vary_name: Py<PyBytes>,
     allow_origin_name: Py<PyBytes>,
     allow_headers_name: Py<PyBytes>,
+    /// `cors_on_errors`: requests run through `fastcors._errors.serve_with_cors_on_errors`.
+    cors_on_errors: Option<Py<PyAny>>,
+    /// `check_websocket_origin`: `fastcors._websocket.refuse_websocket`, for a disallowed Origin.
+    refuse_websocket: Option<Py<PyAny>>,
+    /// Told of every refusal: `report(kind, origin, method, requested_headers, failures,
+    /// refused_header)` (see `fastcors._reasons`). Called only when a request is refused.
+    reporter: Option<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -117,6 +126,19 @@ impl PyPolicy {
             origin_pattern: config.getattr("origin_pattern")?.extract()?,
             origins_collection: config.getattr("origins_collection")?.extract()?,
             methods_collection: config.getattr("methods_collection")?.extract()?,
+            cors_on_errors: python_function_if(
+                py,
+                config.getattr("cors_on_errors")?.extract()?,
+                "fastcors._errors",
+                "serve_with_cors_on_errors",
+            )?,
+            refuse_websocket: python_function_if(
+                py,
+                config.getattr("check_websocket_origin")?.extract()?,
+                "fastcors._websocket",
+                "refuse_websocket",
+            )?,
+            reporter: config.getattr("reporter")?.extract()?,
             core,
             send_preflight: py
                 .import(intern!(py, "fastcors._preflight"))?
@@ -157,24 +179,63 @@ impl PyPolicy {
             Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
             Err(_) => scope.get_item(intern!(py, "type"))?,
         };
+        let this = slf.get();
         if !str_equals(&kind, intern!(py, "http"))? {
+            if let Some(refuse) = &this.refuse_websocket {
+                if str_equals(&kind, intern!(py, "websocket"))? {
+                    if let Some(origin) = this.websocket_refused_origin(py, scope, middleware)? {
+                        this.report(
+                            py,
+                            "websocket",
+                            &origin,
+                            intern!(py, "GET"),
+                            None,
+                            Failures::ORIGIN,
+                            None,
+                        )?;
+                        return refuse.bind(py).call1((scope, receive, send));
+                    }
+                }
+            }
             return app.call1((scope, receive, send));
         }
-        match Self::handle(slf, scope, send.clone(), middleware)? {
-            Answer::Preflight(start, end) => slf.get().send_preflight.bind(py).call1((send, start, end)),
-            Answer::Send(cors_send) => app.call1((scope, receive, cors_send)),
+        match Self::handle(slf, scope, send.clone(), middleware, true)? {
+            Answer::Preflight(start, end) => this.send_preflight.bind(py).call1((send, start, end)),
+            Answer::Send(cors_send) => match &this.cors_on_errors {
+                None => app.call1((scope, receive, cors_send)),
+                Some(serve) => serve.bind(py).call1((slf, middleware, app, scope, receive, cors_send)),
+            },
         }
     }
 
-    /// Answers a preflight with its two messages, or returns the `send` for the app.
-    #[pyo3(name = "handle", signature = (scope, send, middleware = None))]
+    /// Whether the request has an `Origin` that responses may be shared with.
+    #[pyo3(signature = (request_headers, middleware = None))]
+    fn request_origin_allowed(
+        &self,
+        py: Python<'_>,
+        request_headers: &Bound<'_, PyAny>,
+        middleware: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let headers = header_list(request_headers)?;
+        match first_origin(&headers)? {
+            None => Ok(false),
+            Some(origin) => {
+                self.core.request_origin_allowed(origin.as_bytes(), &self.delegate(py, middleware))
+            }
+        }
+    }
+
+    /// Answers a preflight with its two messages, or returns the `send` for the app. `quiet`: a
+    /// hypothetical request (`explain`), whose refusal is not reported.
+    #[pyo3(name = "handle", signature = (scope, send, middleware = None, *, quiet = false))]
     fn py_handle<'py>(
         slf: &Bound<'py, Self>,
         scope: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
         middleware: Option<&Bound<'py, PyAny>>,
+        quiet: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match Self::handle(slf, scope, send, middleware)? {
+        Ok(match Self::handle(slf, scope, send, middleware, !quiet)? {
             Answer::Preflight(start, end) => PyTuple::new(slf.py(), [start, end])?.into_any(),
             Answer::Send(cors_send) => cors_send.into_any(),
         })
@@ -185,8 +246,16 @@ impl PyPolicy {
     /// collection, a pattern), which the collector clears.
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.send_preflight)?;
-        for object in
-            [&self.origin_pattern, &self.origins_collection, &self.methods_collection].into_iter().flatten()
+        for object in [
+            &self.origin_pattern,
+            &self.origins_collection,
+            &self.methods_collection,
+            &self.cors_on_errors,
+            &self.refuse_websocket,
+            &self.reporter,
+        ]
+        .into_iter()
+        .flatten()
         {
             visit.call(object)?;
         }
@@ -343,6 +412,7 @@ impl PyPolicy {
         scope: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
         middleware: Option<&Bound<'py, PyAny>>,
+        report: bool,
     ) -> PyResult<Answer<'py>> {
         let py = slf.py();
         let this = slf.get();
@@ -356,7 +426,7 @@ impl PyPolicy {
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
         if str_equals(&method, intern!(py, "OPTIONS"))? {
-            if let Some((start, end)) = this.preflight(py, &request_headers, middleware)? {
+            if let Some((start, end)) = this.preflight(py, &request_headers, middleware, report)? {
                 return Ok(Answer::Preflight(start, end));
             }
         }
@@ -366,8 +436,50 @@ impl PyPolicy {
             request_headers: request_headers.unbind(),
             // Only a judged policy needs it; others spare the reference.
             middleware: middleware.filter(|_| this.core.origin_judged_by_host()).map(|m| m.clone().unbind()),
+            method: method.unbind(),
+            report,
         };
         Ok(Answer::Send(Bound::new(py, cors_send)?))
+    }
+
+    /// The handshake's `Origin` when the policy refuses it. Browsers always send `Origin` with a
+    /// websocket handshake; other clients carry no user's cookies to hijack, so a handshake
+    /// without one passes.
+    fn websocket_refused_origin<'py>(
+        &self,
+        py: Python<'py>,
+        scope: &Bound<'py, PyAny>,
+        middleware: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let headers = header_list(&scope.get_item(intern!(py, "headers"))?)?;
+        let Some(origin) = first_origin(&headers)? else { return Ok(None) };
+        let allowed = self.core.request_origin_allowed(origin.as_bytes(), &self.delegate(py, middleware))?;
+        Ok((!allowed).then_some(origin))
+    }
+
+    /// Tells the reporter of a refusal, with what the core knows of why.
+    #[allow(clippy::too_many_arguments, reason = "the fields of one refusal, passed on as they are")]
+    fn report(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        origin: &Bound<'_, PyBytes>,
+        method: &Bound<'_, PyAny>,
+        requested_headers: Option<&Bound<'_, PyBytes>>,
+        failures: Failures,
+        refused_header: Option<&[u8]>,
+    ) -> PyResult<()> {
+        let Some(reporter) = &self.reporter else { return Ok(()) };
+        let refused_header = refused_header.map(|name| PyBytes::new(py, name));
+        reporter.bind(py).call1((
+            kind,
+            origin,
+            method,
+            requested_headers,
+            failures.index(),
+            refused_header,
+        ))?;
+        Ok(())
     }
 
     fn maybe_panic(&self, point: PanicPoint) {
@@ -387,6 +499,7 @@ impl PyPolicy {
         py: Python<'py>,
         request_headers: &Bound<'py, PyList>,
         middleware: Option<&Bound<'py, PyAny>>,
+        report: bool,
     ) -> PyResult<Option<(Bound<'py, PyDict>, Bound<'py, PyDict>)>> {
         let found = PreflightHeaders::scan(request_headers)?;
         let (Some(origin), Some(method)) = (found.origin, found.method) else {
@@ -400,6 +513,22 @@ impl PyPolicy {
             private_network: found.private_network,
         };
         let decision = self.core.preflight(&request, &self.delegate(py, middleware))?;
+        if report && !decision.failures.is_empty() {
+            let refused_header = if decision.failures.contains(Failures::HEADERS) {
+                request.headers.and_then(|requested| self.core.refused_request_header(requested))
+            } else {
+                None
+            };
+            self.report(
+                py,
+                "preflight",
+                &origin,
+                method.as_any(),
+                requested_headers.as_ref(),
+                decision.failures,
+                refused_header,
+            )?;
+        }
         let (body, content_length) = &self.preflight_ends[decision.failures.index()];
         let headers = PyList::empty(py);
         for part in self.core.preflight_parts(decision) {
@@ -430,6 +559,7 @@ impl PyPolicy {
         message: &Bound<'py, PyAny>,
         request_headers: &Bound<'py, PyList>,
         middleware: Option<&Bound<'py, PyAny>>,
+        reported_method: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<()> {
         self.maybe_panic(PanicPoint::ResponseStart);
         let headers_key = intern!(py, "headers");
@@ -453,6 +583,11 @@ impl PyPolicy {
         let origin = first_origin(request_headers)?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
         let outcome = self.core.origin_outcome(origin_bytes, &self.delegate(py, middleware))?;
+        if let (Some(method), Some(origin)) = (reported_method, &origin) {
+            if self.core.refuses_origin(outcome) {
+                self.report(py, "request", origin, method, None, Failures::ORIGIN, None)?;
+            }
+        }
 
         let mut edits_existing = false;
         for item in edited.iter() {
@@ -543,7 +678,14 @@ impl CorsSend {
         };
         if str_equals(&kind, intern!(py, "http.response.start"))? {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
-            self.policy.get().edit_response_start(py, message, self.request_headers.bind(py), middleware)?;
+            let method = self.report.then(|| self.method.bind(py));
+            self.policy.get().edit_response_start(
+                py,
+                message,
+                self.request_headers.bind(py),
+                middleware,
+                method,
+            )?;
         }
         forward()
     }
@@ -599,6 +741,10 @@ struct CorsSend {
     request_headers: Py<PyList>,
     /// The middleware, when its policy asks the middleware's `is_allowed_origin`.
     middleware: Option<Py<PyAny>>,
+    /// The request's method, for the report of a refused origin.
+    method: Py<PyAny>,
+    /// Whether a refused origin is reported (not for `explain`'s hypothetical requests).
+    report: bool,
 }
 
 /// One of `fastcors._coroutine_marks.SEND_ATTRIBUTES`.
@@ -629,6 +775,7 @@ impl CorsSend {
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.policy)?;
         visit.call(&self.send)?;
+        visit.call(&self.method)?;
         visit.call(&self.request_headers)?;
         if let Some(middleware) = &self.middleware {
             visit.call(middleware)?;
@@ -726,6 +873,22 @@ impl<'py> PreflightHeaders<'py> {
             private_network: private_network.map(checked_value).transpose()?.is_some(),
         })
     }
+}
+
+/// The scope's headers as a list, without changing the scope.
+fn header_list<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    match headers.cast::<PyList>() {
+        Ok(list) => Ok(list.clone()),
+        Err(_) => Ok(PyList::type_object(headers.py()).call1((headers,))?.cast_into::<PyList>()?),
+    }
+}
+
+/// `module.name`, imported when `wanted`.
+fn python_function_if(py: Python<'_>, wanted: bool, module: &str, name: &str) -> PyResult<Option<Py<PyAny>>> {
+    if !wanted {
+        return Ok(None);
+    }
+    Ok(Some(py.import(module)?.getattr(name)?.unbind()))
 }
 
 /// The request's first `origin` header, if any.

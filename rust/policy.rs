@@ -275,6 +275,18 @@ impl Policy {
         self.origins.is_allowed(origin, delegate)
     }
 
+    /// Whether responses may be shared with a request's `Origin`: every origin with `*`, otherwise
+    /// the origin check requests get.
+    ///
+    /// # Errors
+    /// Only what the delegate returns.
+    pub fn request_origin_allowed<D: Delegate>(&self, origin: &[u8], delegate: &D) -> Result<bool, D::Error> {
+        if self.origins.allow_all {
+            return Ok(true);
+        }
+        self.judge_origin(origin, delegate)
+    }
+
     /// The origin check requests get: the host's override of `is_allowed_origin` where there is one.
     fn judge_origin<D: Delegate>(&self, origin: &[u8], delegate: &D) -> Result<bool, D::Error> {
         if self.origin_judged_by_host {
@@ -313,6 +325,18 @@ impl Policy {
             echo_request_headers: self.headers.is_none() && request.headers.is_some(),
             grant_private_network: request.private_network && self.allow_private_network,
         })
+    }
+
+    /// The first item of `Access-Control-Request-Headers` the policy refuses, if any: the reason a
+    /// preflight's headers failed, worked out only when a refusal is reported.
+    pub fn refused_request_header<'a>(&self, requested: &'a [u8]) -> Option<&'a [u8]> {
+        self.headers.as_ref().and_then(|allowed| allowed.first_refused(requested))
+    }
+
+    /// Whether a request's `Origin`, present and not echoed, is one the policy refuses (with `*`
+    /// and no credentials an origin is not echoed, yet allowed).
+    pub fn refuses_origin(&self, outcome: OriginOutcome) -> bool {
+        outcome == OriginOutcome::NotEchoed && !self.origins.allow_all
     }
 
     /// The headers of a preflight response, in Starlette's order.
@@ -518,6 +542,15 @@ mod tests {
             wildcard.origin_outcome(Some(b"https://any.net"), &NoDelegate),
             Ok(OriginOutcome::NotEchoed)
         );
+    }
+
+    #[test]
+    fn a_request_origin_is_allowed_when_listed_or_when_every_origin_is() {
+        let policy = Policy::new(config());
+        assert_eq!(policy.request_origin_allowed(b"https://example.org", &NoDelegate), Ok(true));
+        assert_eq!(policy.request_origin_allowed(b"https://evil.com", &NoDelegate), Ok(false));
+        let wildcard = Policy::new(PolicyConfig { allow_all_origins: true, ..config() });
+        assert_eq!(wildcard.request_origin_allowed(b"https://evil.com", &NoDelegate), Ok(true));
     }
 
     #[test]

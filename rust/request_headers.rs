@@ -31,16 +31,20 @@ impl AllowedHeaders {
     /// Whether every item of a requested list is allowed, exactly as Starlette decides it: split on
     /// `,`, each item lowercased and stripped of whitespace, and every item must be a listed name.
     /// So an empty value, an empty item and a trailing comma are refused.
+    pub fn allows(&self, requested: &[u8]) -> bool {
+        self.first_refused(requested).is_none()
+    }
+
+    /// The first refused item of a requested list, stripped of whitespace as Starlette strips it.
     ///
     /// One pass over the value, stopping at the first refused item; no allocation unless a
     /// configured name is longer than 128 bytes.
-    pub fn allows(&self, requested: &[u8]) -> bool {
+    pub fn first_refused<'a>(&self, requested: &'a [u8]) -> Option<&'a [u8]> {
         let mut stack = [0u8; STACK_NAME_LEN];
         let mut heap = Vec::new();
-        requested.split(|&byte| byte == b',').all(|item| {
-            let name = strip_python_space(item);
+        requested.split(|&byte| byte == b',').map(strip_python_space).find(|&name| {
             if name.len() > self.longest {
-                return false;
+                return true;
             }
             let lowered: &mut [u8] = if name.len() <= STACK_NAME_LEN {
                 &mut stack[..name.len()]
@@ -51,7 +55,7 @@ impl AllowedHeaders {
             for (out, &byte) in lowered.iter_mut().zip(name) {
                 *out = to_python_lower(byte);
             }
-            self.names.contains(&*lowered)
+            !self.names.contains(&*lowered)
         })
     }
 }
@@ -62,6 +66,13 @@ mod tests {
 
     fn allowed() -> AllowedHeaders {
         AllowedHeaders::new([&b"accept"[..], b"content-type", b"x-token"])
+    }
+
+    #[test]
+    fn the_first_refused_item_is_named_as_sent_without_its_spaces() {
+        assert_eq!(allowed().first_refused(b"x-token, X-Other ,x-more"), Some(&b"X-Other"[..]));
+        assert_eq!(allowed().first_refused(b"x-token,"), Some(&b""[..]));
+        assert_eq!(allowed().first_refused(b"Accept, x-token"), None);
     }
 
     #[test]

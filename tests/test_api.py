@@ -21,11 +21,19 @@ from .asgi import http_scope, ok_app, run
 
 
 def test_constructor_matches_starlettes_names_order_and_defaults() -> None:
-    ours = inspect.signature(CORSMiddleware.__init__).parameters
-    theirs = inspect.signature(StarletteCORSMiddleware.__init__).parameters
-    assert [(p.name, p.default, p.kind) for p in ours.values()] == [
-        (p.name, p.default, p.kind) for p in theirs.values()
+    ours = list(inspect.signature(CORSMiddleware.__init__).parameters.values())
+    theirs = list(inspect.signature(StarletteCORSMiddleware.__init__).parameters.values())
+    assert [(p.name, p.default, p.kind) for p in ours[: len(theirs)]] == [
+        (p.name, p.default, p.kind) for p in theirs
     ]
+
+
+def test_fastcors_own_options_are_keyword_only_and_off_by_default() -> None:
+    parameters = list(inspect.signature(CORSMiddleware.__init__).parameters.values())
+    extra = parameters[len(inspect.signature(StarletteCORSMiddleware.__init__).parameters) :]
+    assert extra
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
+    assert all(p.default in (False, None) for p in extra)
 
 
 def test_positional_arguments_land_where_they_do_in_starlette() -> None:
@@ -46,6 +54,7 @@ def test_positional_arguments_land_where_they_do_in_starlette() -> None:
         {"allow_origin_regex": "https://.*", "max_age": 3, "allow_headers": ["content-type", "Content-Type"]},
     ],
 )
+@pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning")
 def test_starlettes_attributes_are_exposed_with_the_same_values(options: dict[str, object]) -> None:
     ours = CORSMiddleware(ok_app(), **options)  # type: ignore[arg-type]
     theirs = StarletteCORSMiddleware(ok_app(), **options)  # type: ignore[arg-type]

@@ -11,6 +11,10 @@ from fastcors import CORSMiddleware
 
 from .asgi import http_scope, ok_app, response_headers, run
 
+#: Starlette accepts these configurations, good or bad, and so must fastcors: the checks' warnings
+#: are beside the point here (tests/test_config_checks.py covers them).
+pytestmark = pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning")
+
 PREFLIGHT = [(b"origin", b"https://a.org"), (b"access-control-request-method", b"GET")]
 
 

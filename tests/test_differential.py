@@ -41,6 +41,10 @@ import fastcors
 
 from .asgi import run_to_completion
 
+#: Starlette accepts these configurations, good or bad, and so must fastcors: the checks' warnings
+#: are beside the point here (tests/test_config_checks.py covers them).
+pytestmark = pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning")
+
 Message = dict[str, Any]
 Scope = dict[str, Any]
 Header = tuple[bytes, bytes]

@@ -29,6 +29,10 @@ from fastcors import CORSMiddleware
 
 from .asgi import http_scope, ok_app, run
 
+#: Starlette accepts these configurations, good or bad, and so must fastcors: the checks' warnings
+#: are beside the point here (tests/test_config_checks.py covers them).
+pytestmark = pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning")
+
 EVIL = "https://evil.example.org"
 SIMPLE_EVIL = [(b"origin", EVIL.encode())]
 PREFLIGHT_EVIL = [*SIMPLE_EVIL, (b"access-control-request-method", b"GET")]

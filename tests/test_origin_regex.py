@@ -25,8 +25,13 @@ from starlette.types import Receive, Scope, Send
 from fastcors import CORSMiddleware
 from fastcors._regex import translate_pattern
 
-# Python warns about class syntax it may give a new meaning one day ("[[", "&&", "--", "~~", "||").
-pytestmark = pytest.mark.filterwarnings("ignore:Possible .* at position:FutureWarning")
+#: Starlette accepts these patterns, good or bad, and so must fastcors: the checks' warnings are
+#: beside the point here (tests/test_config_checks.py covers them). Python warns about class
+#: syntax it may give a new meaning one day ("[[", "&&", "--", "~~", "||").
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning"),
+    pytest.mark.filterwarnings("ignore:Possible .* at position:FutureWarning"),
+]
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:

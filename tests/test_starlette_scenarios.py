@@ -30,6 +30,10 @@ from starlette.types import Receive, Scope, Send
 
 from fastcors import CORSMiddleware
 
+#: Starlette accepts these configurations, good or bad, and so must fastcors: the checks' warnings
+#: are beside the point here (tests/test_config_checks.py covers them).
+pytestmark = pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning")
+
 PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
     "Access-Control-Request-Private-Network"

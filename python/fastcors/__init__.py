@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from fastcors._checks import CORSConfigError, CORSConfigWarning
 from fastcors._implementation import IMPLEMENTATION
 from fastcors._middleware import CORSMiddleware
+from fastcors._reasons import Explanation, RejectEvent
 
 try:
     __version__ = version("fastcors")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["IMPLEMENTATION", "CORSMiddleware", "__version__"]
+__all__ = [
+    "IMPLEMENTATION",
+    "CORSConfigError",
+    "CORSConfigWarning",
+    "CORSMiddleware",
+    "Explanation",
+    "RejectEvent",
+    "__version__",
+]

@@ -9,7 +9,7 @@ option raises is the error Starlette raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +61,12 @@ class CorsConfig:
     #: The middleware's ``is_allowed_origin`` is not Starlette's (a subclass overrides it, or it was
     #: patched): requests ask ``middleware.is_allowed_origin(origin=...)``, as Starlette's do.
     origin_judged: bool = False
+    #: A failure of the app before its response starts gets a 500 with the CORS headers.
+    cors_on_errors: bool = False
+    #: A websocket handshake from an Origin the policy does not allow is refused.
+    check_websocket_origin: bool = False
+    #: Called with every refusal (see ``fastcors._reasons.Reporter.report``).
+    reporter: Callable[..., object] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from typing import Any, Generic, NoReturn, TypeVar, overload
 
+from fastcors._checks import check_configuration, configuration_problems
 from fastcors._config import CorsConfig, StarletteView, interpret_options
 from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
-from fastcors._types import ASGIApp, Receive, Scope, Send
+from fastcors._reasons import Explanation, RejectEvent, Reporter, reasons_for
+from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 _T = TypeVar("_T")
 
@@ -196,7 +198,31 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         allow_private_network: bool = False,
         expose_headers: Collection[str] = (),
         max_age: int = 600,
+        *,
+        strict: bool = False,
+        cors_on_errors: bool = False,
+        check_websocket_origin: bool = False,
+        on_reject: Callable[[RejectEvent], object] | None = None,
     ) -> None:
+        _require_bool("strict", strict)
+        _require_bool("cors_on_errors", cors_on_errors)
+        _require_bool("check_websocket_origin", check_websocket_origin)
+        if on_reject is not None and not callable(on_reject):
+            raise TypeError(
+                f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
+            )
+        problems = configuration_problems(
+            allow_origins,
+            allow_methods,
+            allow_headers,
+            allow_credentials,
+            allow_origin_regex,
+            expose_headers,
+            max_age,
+            check_websocket_origin,
+        )
+        check_configuration(problems, strict=strict, stacklevel=2)
+        self._features = (cors_on_errors, check_websocket_origin, on_reject)
         # Kept as given, as Starlette keeps them, to rebuild the policy for copies and pickles.
         self._arguments = (
             allow_origins,
@@ -213,7 +239,14 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
     def _build(self) -> None:
         """Reads the options and builds the policy the core serves requests with."""
-        self._config, self._options = interpret_options(*self._arguments)
+        config, self._options = interpret_options(*self._arguments)
+        cors_on_errors, check_websocket_origin, on_reject = self._features
+        self._config = replace(
+            config,
+            cors_on_errors=cors_on_errors,
+            check_websocket_origin=check_websocket_origin,
+            reporter=Reporter(on_reject).report,
+        )
         self._policy = Policy(replace(self._config, origin_judged=self._origin_judged()))
         if type(self).__call__ is Middleware.__call__:
             # Calls go through the base class's `__call__` (in Rust, where the extension is built),
@@ -261,6 +294,73 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         catastrophic backtracking), ``"python"`` (Python's ``re``), or ``None`` without one."""
         return self._policy.origin_regex_engine
 
+    def explain(
+        self,
+        origin: str,
+        method: str = "GET",
+        request_headers: Collection[str] = (),
+        preflight: bool | None = None,
+    ) -> Explanation:
+        """The verdict on a hypothetical request, without serving one: whether it is allowed, why
+        not, and the CORS headers the response would carry.
+
+        ``preflight=None`` decides as a browser does: a preflight for a method other than GET,
+        HEAD and POST or a header other than the safelisted ``Accept``, ``Accept-Language``,
+        ``Content-Language`` and ``Content-Type`` (taken with a safelisted value: pass
+        ``preflight=True`` for, say, ``application/json``).
+
+        >>> async def app(scope, receive, send): ...
+        >>> cors = CORSMiddleware(app, allow_origins=["https://example.org"], allow_headers=["X-Token"])
+        >>> cors.explain("https://example.org", "PUT", ["X-Token"])
+        <Explanation: preflight refused: method 'PUT' is not allowed>
+        """
+        if isinstance(request_headers, str):
+            raise TypeError(
+                "explain(): request_headers must be a list of header names, not the str "
+                f"{request_headers!r}; write [{request_headers!r}]"
+            )
+        if method.upper() in _NORMALIZED_METHODS:
+            method = method.upper()  # as browsers normalise what the page wrote
+        names = [_latin1("request_headers", name).strip().lower() for name in request_headers]
+        raw_origin = _latin1("origin", origin).encode("latin-1")
+        raw_method = _latin1("method", method).encode("latin-1")
+        if preflight is None:
+            preflight = method not in _SAFELISTED_METHODS or any(n not in _SAFELISTED_NAMES for n in names)
+        headers = [(b"origin", raw_origin)]
+        if not preflight:
+            headers += [(name.encode("latin-1"), b"") for name in names]
+            send = self._policy.handle(_explained_scope(method, headers), _discard, self, quiet=True)
+            assert callable(send)
+            start: dict[str, Any] = {"type": "http.response.start", "status": 200, "headers": []}
+            _run_to_completion(send(start))
+            cors_headers = _decoded(start["headers"])
+            allowed = any(name == "access-control-allow-origin" for name, _ in cors_headers)
+            reasons: tuple[str, ...] = () if allowed else (f"origin {origin!r} is not allowed",)
+            return Explanation(allowed, False, reasons, cors_headers, None)
+        headers.append((b"access-control-request-method", raw_method))
+        if names:
+            headers.append(
+                (b"access-control-request-headers", ",".join(sorted(set(names))).encode("latin-1"))
+            )
+        answer = self._policy.handle(_explained_scope("OPTIONS", headers), _discard, self, quiet=True)
+        assert isinstance(answer, tuple)
+        response_start, body = answer
+        failed = body["body"].decode().removeprefix("Disallowed CORS ").split(", ")
+        failures = sum(bit for bit, name in _FAILURE_NAMES.items() if name in failed)
+        refused = None
+        if "headers" in failed and not self._config.allow_all_headers:
+            allowed_names = frozenset(self._config.allowed_headers)
+            refused = next((n for n in sorted(set(names)) if n.encode("latin-1") not in allowed_names), "")
+        reasons = reasons_for(failures, origin, method, refused)  # the core's verdict, in words
+        cors_headers = tuple(
+            (name, value)
+            for name, value in _decoded(response_start["headers"])
+            if name not in _CONTENT_HEADERS
+        )
+        return Explanation(
+            response_start["status"] == 200, True, reasons, cors_headers, response_start["status"]
+        )
+
     def is_allowed_origin(self, origin: str) -> bool:
         """Whether responses may be shared with ``origin``, as Starlette decides it."""
         if origin.__class__ is str:
@@ -286,5 +386,51 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
 
 _STARLETTE_IS_ALLOWED_ORIGIN = CORSMiddleware.__dict__["is_allowed_origin"]
+
+_SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+_NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
+_SAFELISTED_NAMES = frozenset({"accept", "accept-language", "content-language", "content-type"})
+_CONTENT_HEADERS = frozenset({"content-length", "content-type"})
+#: The failure bits of the core (origin 1, method 2, headers 4, private network 8), by body word.
+_FAILURE_NAMES = {1: "origin", 2: "method", 4: "headers", 8: "private-network"}
+
+
+def _explained_scope(method: str, headers: list[tuple[bytes, bytes]]) -> Scope:
+    return {"type": "http", "method": method, "path": "/", "headers": headers}
+
+
+async def _discard(message: Message) -> None:
+    return None
+
+
+def _run_to_completion(awaitable: Awaitable[Any]) -> None:
+    """Runs ``_discard``'s awaitable, which never suspends."""
+    iterator = awaitable.__await__()
+    try:
+        iterator.send(None)
+    except StopIteration:
+        return
+
+
+def _decoded(headers: list[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers)
+
+
+def _latin1(argument: str, value: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"explain(): {argument} must be a str, not {value!r}")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"explain(): {argument} {value!r} cannot be sent in an HTTP header (not latin-1)"
+        ) from None
+    return value
+
+
+def _require_bool(option: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{option} must be True or False, not {value!r}; write {option}=True to turn it on")
+
 
 __all__ = ["CORSMiddleware"]

@@ -12,8 +12,10 @@ from typing import Any
 
 from fastcors._config import PREFLIGHT_VARY, CorsConfig
 from fastcors._coroutine_marks import SendShape
+from fastcors._errors import serve_with_cors_on_errors
 from fastcors._preflight import send_preflight
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
+from fastcors._websocket import refuse_websocket
 
 Header = tuple[bytes, bytes]
 
@@ -60,6 +62,8 @@ class Policy:
         "_allowed_headers",
         "_appended_when_echoed",
         "_appended_when_not_echoed",
+        "_check_websocket_origin",
+        "_cors_on_errors",
         "_echo_preflight_origin",
         "_methods",
         "_methods_are_substrings",
@@ -72,6 +76,7 @@ class Policy:
         "_origins_collection",
         "_preflight_bodies",
         "_preflight_headers",
+        "_reporter",
         "_simple_headers",
     )
 
@@ -98,6 +103,9 @@ class Policy:
         self._allowed_headers = frozenset(config.allowed_headers)
         self._allow_credentials = config.allow_credentials
         self._allow_private_network = config.allow_private_network
+        self._cors_on_errors = config.cors_on_errors
+        self._check_websocket_origin = config.check_websocket_origin
+        self._reporter = config.reporter
         # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
         self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials
 
@@ -166,26 +174,65 @@ class Policy:
         the one whose ``is_allowed_origin`` a judged policy asks.
         """
         if scope["type"] != "http":
+            if self._check_websocket_origin and scope["type"] == "websocket":
+                refused = self._websocket_refused_origin(scope["headers"], middleware)
+                if refused is not None:
+                    self._report("websocket", refused, "GET", None, 1, None)
+                    return refuse_websocket(scope, receive, send)
             return app(scope, receive, send)
         answer = self.handle(scope, send, middleware)
         if isinstance(answer, tuple):
             return send_preflight(send, *answer)
+        if self._cors_on_errors:
+            return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer)
         return app(scope, receive, answer)
 
-    def handle(self, scope: Scope, send: Send, middleware: Any = None) -> tuple[Message, Message] | Send:
-        """Answers a preflight with its two messages, or returns the ``send`` for the app."""
+    def request_origin_allowed(self, request_headers: Iterable[Any], middleware: Any = None) -> bool:
+        """Whether the request has an ``Origin`` that responses may be shared with."""
+        origin = _first_origin(list(request_headers))
+        if origin is None:
+            return False
+        return self._allow_all_origins or self._judge_origin(origin, middleware)
+
+    def _websocket_refused_origin(self, request_headers: Iterable[Any], middleware: Any) -> bytes | None:
+        # Browsers always send Origin with a websocket handshake; other clients carry no user's
+        # cookies to hijack, so a handshake without one passes.
+        origin = _first_origin(list(request_headers))
+        if origin is None or self._allow_all_origins or self._judge_origin(origin, middleware):
+            return None
+        return origin
+
+    def _report(
+        self,
+        kind: str,
+        origin: bytes,
+        method: Any,
+        requested_headers: bytes | None,
+        failures: int,
+        refused_header: bytes | None,
+    ) -> None:
+        if self._reporter is not None:
+            self._reporter(kind, origin, method, requested_headers, failures, refused_header)
+
+    def handle(
+        self, scope: Scope, send: Send, middleware: Any = None, *, quiet: bool = False
+    ) -> tuple[Message, Message] | Send:
+        """Answers a preflight with its two messages, or returns the ``send`` for the app. ``quiet``:
+        a hypothetical request (``explain``), whose refusal is not reported."""
         method = scope["method"]
         request_headers = scope["headers"]
         if request_headers.__class__ is not list:
             # Starlette's `Headers(scope=scope)` leaves a list in the scope.
             request_headers = scope["headers"] = list(request_headers)
         if method == "OPTIONS":
-            preflight = self._preflight(request_headers, middleware)
+            preflight = self._preflight(request_headers, middleware, not quiet)
             if preflight is not None:
                 return preflight
-        return CorsSend(self, send, request_headers, middleware)
+        return CorsSend(self, send, request_headers, middleware, None if quiet else method)
 
-    def _preflight(self, request_headers: list[Any], middleware: Any) -> tuple[Message, Message] | None:
+    def _preflight(
+        self, request_headers: list[Any], middleware: Any, report: bool
+    ) -> tuple[Message, Message] | None:
         # The first value of each CORS request header, as Starlette's `Headers.get` finds it.
         first: dict[bytes, Any] = {}
         try:
@@ -222,6 +269,12 @@ class Policy:
             failures |= 4
         if private_network and not self._allow_private_network:
             failures |= 8
+
+        if failures and report and self._reporter is not None:
+            refused_header = None
+            if failures & 4 and requested_headers is not None:
+                refused_header = self._refused_request_header(requested_headers)
+            self._reporter("preflight", origin, method, requested_headers, failures, refused_header)
 
         headers = list(self._preflight_headers)
         if origin_allowed and self._echo_preflight_origin:
@@ -264,7 +317,17 @@ class Policy:
             return bool(middleware.is_allowed_origin(origin=origin.decode("latin-1")))
         return self.is_allowed_origin(origin)
 
-    def edit_response_start(self, message: Message, request_headers: list[Any], middleware: Any) -> None:
+    def _refused_request_header(self, requested: bytes) -> bytes:
+        """The first item Starlette refuses, stripped as it strips it; only for a report."""
+        text = requested.decode("latin-1")
+        for item in text.split(","):
+            if item.lower().strip().encode("latin-1", "replace") not in self._allowed_headers:
+                return item.strip().encode("latin-1")
+        return b""
+
+    def edit_response_start(
+        self, message: Message, request_headers: list[Any], middleware: Any, reported_method: Any = None
+    ) -> None:
         """Starlette's edits of the app's ``http.response.start``, in place in ``message``."""
         message.setdefault("headers", [])
         headers = list(message["headers"])
@@ -278,6 +341,8 @@ class Policy:
             echoes = origin in self._only_listed_origins
         else:
             echoes = self._judge_origin(origin, middleware)
+        if reported_method is not None and origin is not None and not echoes and not self._allow_all_origins:
+            self._report("request", origin, reported_method, None, 1, None)
         try:
             for name, _ in headers:
                 if isinstance(name, bytes):
@@ -315,17 +380,28 @@ class CorsSend(SendShape):
     headers then, as Starlette does, and forwards every message. It passes as a coroutine function,
     as Starlette's (a partial of an ``async def``) does."""
 
-    __slots__ = ("_middleware", "_policy", "_request_headers", "_send")
+    __slots__ = ("_middleware", "_policy", "_reported_method", "_request_headers", "_send")
 
-    def __init__(self, policy: Policy, send: Send, request_headers: list[Any], middleware: Any) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        send: Send,
+        request_headers: list[Any],
+        middleware: Any,
+        reported_method: Any = None,
+    ) -> None:
         self._policy = policy
         self._send = send
         self._request_headers = request_headers
         self._middleware = middleware
+        #: The request's method, to report a refused origin with (``None``: nothing is reported).
+        self._reported_method = reported_method
 
     def __call__(self, message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
-            self._policy.edit_response_start(message, self._request_headers, self._middleware)
+            self._policy.edit_response_start(
+                message, self._request_headers, self._middleware, self._reported_method
+            )
         return self._send(message)
 
 

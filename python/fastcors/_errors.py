@@ -1,0 +1,46 @@
+"""``cors_on_errors=True``: a plain 500 that carries the CORS headers when the app fails before it
+starts its response, so that the browser shows the real error instead of a misleading CORS failure.
+
+The exception is re-raised afterwards, so the server and ``ServerErrorMiddleware`` still log it
+(they see that a response has started and send no second one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from fastcors._types import ASGIApp, Message, Receive, Scope, Send
+
+INTERNAL_SERVER_ERROR = b"Internal Server Error"
+#: Starlette's ``PlainTextResponse("Internal Server Error", status_code=500)``, header for header.
+ERROR_START_HEADERS = (
+    (b"content-length", str(len(INTERNAL_SERVER_ERROR)).encode()),
+    (b"content-type", b"text/plain; charset=utf-8"),
+)
+
+
+async def serve_with_cors_on_errors(
+    policy: Any, middleware: Any, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Runs ``app`` with the core's ``send``; answers its failure before ``http.response.start``
+    with a 500 through that same ``send``, which adds the CORS headers, when the origin is allowed."""
+    started = False
+
+    async def send_tracking_start(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, send_tracking_start)
+    except Exception:
+        if not started and policy.request_origin_allowed(scope["headers"], middleware):
+            # The client may be gone: the app's exception is the one to report, whatever happens here.
+            with contextlib.suppress(Exception):
+                await send(
+                    {"type": "http.response.start", "status": 500, "headers": list(ERROR_START_HEADERS)}
+                )
+                await send({"type": "http.response.body", "body": INTERNAL_SERVER_ERROR})
+        raise

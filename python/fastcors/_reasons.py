@@ -1,0 +1,110 @@
+"""Why a request was refused: a ``DEBUG`` record on the ``fastcors`` logger, the ``on_reject``
+callback, and ``CORSMiddleware.explain`` for a hypothetical request.
+
+The core works out which checks failed (the bits of Starlette's preflight body, and the first
+refused request header) and calls ``Reporter.report`` only when it refuses something; the report
+formats nothing unless the logger wants ``DEBUG`` records or there is a callback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Explanation", "RejectEvent", "Reporter", "logger", "reasons_for"]
+
+logger = logging.getLogger("fastcors")
+
+_ORIGIN, _METHOD, _HEADERS, _PRIVATE_NETWORK = 1, 2, 4, 8
+
+
+@dataclass(frozen=True)
+class RejectEvent:
+    """One refusal, as ``on_reject`` receives it."""
+
+    #: ``"preflight"``, ``"request"`` (a simple request whose origin is not allowed: the app runs,
+    #: but the browser will not let the page read the response) or ``"websocket"``.
+    kind: str
+    origin: str
+    method: str
+    #: The names of ``Access-Control-Request-Headers``, as sent (a preflight's only).
+    request_headers: tuple[str, ...]
+    #: Why, in plain words: one reason per failed check.
+    reasons: tuple[str, ...]
+
+
+def reasons_for(failures: int, origin: str, method: str, refused_header: str | None) -> tuple[str, ...]:
+    """The plain-words reasons for a combination of failed checks."""
+    reasons = []
+    if failures & _ORIGIN:
+        reasons.append(f"origin {origin!r} is not allowed")
+    if failures & _METHOD:
+        reasons.append(f"method {method!r} is not allowed")
+    if failures & _HEADERS:
+        reasons.append(f"request header {refused_header or ''!r} is not allowed")
+    if failures & _PRIVATE_NETWORK:
+        reasons.append("private network access is not allowed")
+    return tuple(reasons)
+
+
+def _text(value: object) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+class Reporter:
+    """What the core calls when it refuses a request."""
+
+    __slots__ = ("on_reject",)
+
+    def __init__(self, on_reject: Callable[[RejectEvent], object] | None) -> None:
+        self.on_reject = on_reject
+
+    def report(
+        self,
+        kind: str,
+        origin: bytes,
+        method: Any,
+        requested_headers: bytes | None,
+        failures: int,
+        refused_header: bytes | None,
+    ) -> None:
+        """Logs the refusal at ``DEBUG`` and tells ``on_reject``; does nothing when neither listens."""
+        logging_wanted = logger.isEnabledFor(logging.DEBUG)
+        if not logging_wanted and self.on_reject is None:
+            return
+        origin_text = _text(origin)
+        method_text = _text(method)
+        reasons = reasons_for(
+            failures, origin_text, method_text, None if refused_header is None else _text(refused_header)
+        )
+        if logging_wanted:
+            logger.debug(
+                "refused %s %s from origin %r: %s", kind, method_text, origin_text, "; ".join(reasons)
+            )
+        if self.on_reject is not None:
+            names: tuple[str, ...] = ()
+            if requested_headers is not None:
+                names = tuple(name.strip() for name in _text(requested_headers).split(","))
+            self.on_reject(RejectEvent(kind, origin_text, method_text, names, reasons))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The verdict on a hypothetical request: ``CORSMiddleware.explain``'s answer."""
+
+    allowed: bool
+    #: Whether the browser would send (and the middleware answer) a preflight first.
+    preflight: bool
+    reasons: tuple[str, ...]
+    #: The CORS headers the response would carry (the preflight's, for a preflight).
+    headers: tuple[tuple[str, str], ...]
+    #: The preflight's status (200 or 400); ``None`` for a request the app answers.
+    status: int | None
+
+    def __repr__(self) -> str:
+        what = "preflight" if self.preflight else "request"
+        if self.allowed:
+            return f"<Explanation: {what} allowed>"
+        return f"<Explanation: {what} refused: {'; '.join(self.reasons)}>"

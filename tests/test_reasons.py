@@ -1,0 +1,242 @@
+"""Why a request was refused: the ``fastcors`` logger, ``on_reject``, and ``explain``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import pytest
+from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
+
+import fastcors
+from fastcors import CORSMiddleware, Explanation, RejectEvent
+from fastcors._types import Message
+
+from .asgi import http_scope, ok_app, run
+
+ALLOWED = "https://app.example.com"
+OPTIONS: dict[str, Any] = {
+    "allow_origins": [ALLOWED],
+    "allow_methods": ["GET", "PUT"],
+    "allow_headers": ["X-Token"],
+}
+
+
+def preflight(origin: str, method: str = "PUT", headers: str | None = None, **extra: bytes) -> Any:
+    request = [(b"origin", origin.encode()), (b"access-control-request-method", method.encode())]
+    if headers is not None:
+        request.append((b"access-control-request-headers", headers.encode()))
+    request += [(name.replace("_", "-").encode(), value) for name, value in extra.items()]
+    return http_scope("OPTIONS", request)
+
+
+def simple(origin: str | None, method: str = "GET") -> Any:
+    return http_scope(method, [] if origin is None else [(b"origin", origin.encode())])
+
+
+def rejections(scope: Any, **options: Any) -> list[RejectEvent]:
+    events: list[RejectEvent] = []
+    run(CORSMiddleware(ok_app(), **{**OPTIONS, **options}, on_reject=events.append), scope)
+    return events
+
+
+def test_a_refused_preflight_reaches_on_reject_with_every_reason_in_order() -> None:
+    events = rejections(
+        preflight(
+            "https://evil.example",
+            "DELETE",
+            "x-token, X-Other",
+            access_control_request_private_network=b"true",
+        )
+    )
+    assert events == [
+        RejectEvent(
+            kind="preflight",
+            origin="https://evil.example",
+            method="DELETE",
+            request_headers=("x-token", "X-Other"),
+            reasons=(
+                "origin 'https://evil.example' is not allowed",
+                "method 'DELETE' is not allowed",
+                "request header 'X-Other' is not allowed",
+                "private network access is not allowed",
+            ),
+        )
+    ]
+
+
+def test_a_refused_header_is_named() -> None:
+    (event,) = rejections(preflight(ALLOWED, "PUT", "x-token,x-trace-id"))
+    assert event.reasons == ("request header 'x-trace-id' is not allowed",)
+
+
+def test_a_simple_request_from_a_disallowed_origin_is_a_refusal_too() -> None:
+    assert rejections(simple("https://evil.example", "POST")) == [
+        RejectEvent(
+            "request", "https://evil.example", "POST", (), ("origin 'https://evil.example' is not allowed",)
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scope", "options"),
+    [
+        (preflight(ALLOWED, "PUT", "x-token"), {}),
+        (simple(ALLOWED), {}),
+        (simple(None), {}),
+        (simple("https://anyone.example"), {"allow_origins": ["*"]}),
+        (preflight("https://anyone.example", "GET"), {"allow_origins": ["*"]}),
+    ],
+    ids=["allowed preflight", "allowed simple", "no Origin", "star", "star preflight"],
+)
+def test_nothing_allowed_is_reported(scope: Any, options: dict[str, Any]) -> None:
+    assert rejections(scope, **options) == []
+
+
+def test_a_refused_websocket_handshake_is_reported() -> None:
+    events: list[RejectEvent] = []
+    cors = CORSMiddleware(ok_app(), **OPTIONS, check_websocket_origin=True, on_reject=events.append)
+    scope = {"type": "websocket", "path": "/", "headers": [(b"origin", b"https://evil.example")]}
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        return None
+
+    asyncio.run(cors(scope, receive, send))  # type: ignore[arg-type]
+    assert events == [
+        RejectEvent(
+            "websocket", "https://evil.example", "GET", (), ("origin 'https://evil.example' is not allowed",)
+        )
+    ]
+
+
+def test_the_responses_stay_starlettes_with_a_callback() -> None:
+    scope = preflight("https://evil.example", "DELETE", "x-other")
+    ours = run(CORSMiddleware(ok_app(), **OPTIONS, on_reject=lambda event: None), scope)
+    theirs = run(
+        StarletteCORSMiddleware(ok_app(), **OPTIONS), preflight("https://evil.example", "DELETE", "x-other")
+    )
+    assert ours == theirs
+    assert ours[1]["body"] == b"Disallowed CORS origin, method, headers"
+
+
+def test_a_debug_record_on_the_fastcors_logger_names_what_failed(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="fastcors"):
+        run(CORSMiddleware(ok_app(), **OPTIONS), preflight("https://evil.example", "PUT", "x-other"))
+    (record,) = caplog.records
+    assert (record.name, record.levelno) == ("fastcors", logging.DEBUG)
+    assert record.getMessage() == (
+        "refused preflight PUT from origin 'https://evil.example': origin 'https://evil.example' is not "
+        "allowed; request header 'x-other' is not allowed"
+    )
+
+
+def test_with_logging_off_and_no_callback_no_reason_is_worked_out(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object) -> None:
+        raise AssertionError("a reason was worked out")
+
+    monkeypatch.setattr(fastcors._reasons, "reasons_for", fail)
+    with caplog.at_level(logging.INFO, logger="fastcors"):
+        messages = run(CORSMiddleware(ok_app(), **OPTIONS), preflight("https://evil.example"))
+    assert messages[0]["status"] == 400
+    assert caplog.records == []
+
+
+def test_an_on_reject_that_is_not_callable_is_refused_naming_the_option() -> None:
+    with pytest.raises(
+        TypeError, match=r"^on_reject must be a callable taking a fastcors.RejectEvent, or None, not 42"
+    ):
+        CORSMiddleware(ok_app(), on_reject=42)  # type: ignore[arg-type]
+
+
+def test_the_event_is_frozen() -> None:
+    (event,) = rejections(simple("https://evil.example"))
+    with pytest.raises(AttributeError):
+        event.origin = "x"  # type: ignore[misc]
+
+
+def explain(*args: Any, **kwargs: Any) -> Explanation:
+    return CORSMiddleware(ok_app(), **OPTIONS).explain(*args, **kwargs)
+
+
+def test_explain_allows_a_simple_request_from_an_allowed_origin() -> None:
+    verdict = explain(ALLOWED)
+    assert (verdict.allowed, verdict.preflight, verdict.reasons, verdict.status) == (True, False, (), None)
+    assert verdict.headers == (("access-control-allow-origin", ALLOWED), ("vary", "Origin"))
+    assert repr(verdict) == "<Explanation: request allowed>"
+
+
+def test_explain_refuses_a_disallowed_origin_and_says_why_in_its_repr() -> None:
+    verdict = explain("https://evil.example")
+    assert not verdict.allowed
+    assert verdict.reasons == ("origin 'https://evil.example' is not allowed",)
+    assert repr(verdict) == "<Explanation: request refused: origin 'https://evil.example' is not allowed>"
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "expected"),
+    [("GET", (), False), ("POST", ("Content-Type",), False), ("PUT", (), True), ("GET", ("X-Token",), True)],
+)
+def test_explain_decides_on_a_preflight_as_a_browser_does(
+    method: str, headers: tuple[str, ...], expected: bool
+) -> None:
+    assert explain(ALLOWED, method, headers).preflight is expected
+
+
+def test_explain_gives_the_preflight_the_middleware_would_send() -> None:
+    verdict = explain(ALLOWED, "PUT", ["X-Token"])
+    served = run(CORSMiddleware(ok_app(), **OPTIONS), preflight(ALLOWED, "PUT", "x-token"))
+    assert (verdict.allowed, verdict.status, verdict.reasons) == (True, 200, ())
+    expected = [
+        (n.decode(), v.decode())
+        for n, v in served[0]["headers"]
+        if n not in (b"content-length", b"content-type")
+    ]
+    assert list(verdict.headers) == expected
+
+
+def test_explain_names_every_failed_check_of_a_preflight() -> None:
+    verdict = explain("https://evil.example", "DELETE", ["X-Token", "X-Other"])
+    assert verdict.status == 400
+    assert verdict.reasons == (
+        "origin 'https://evil.example' is not allowed",
+        "method 'DELETE' is not allowed",
+        "request header 'x-other' is not allowed",
+    )
+
+
+def test_explain_can_be_told_to_preflight() -> None:
+    verdict = explain(ALLOWED, "GET", preflight=True)
+    assert (verdict.preflight, verdict.allowed) == (True, True)
+
+
+def test_explain_reports_nothing() -> None:
+    events: list[RejectEvent] = []
+    cors = CORSMiddleware(ok_app(), **OPTIONS, on_reject=events.append)
+    assert not cors.explain("https://evil.example").allowed
+    assert not cors.explain("https://evil.example", "PUT").allowed
+    assert events == []
+
+
+def test_explain_refuses_an_origin_no_header_can_carry() -> None:
+    with pytest.raises(ValueError, match=re.escape("origin 'https://\u20ac.example' cannot be sent")):
+        explain("https://\u20ac.example")
+
+
+def test_explain_normalises_the_methods_browsers_normalise() -> None:
+    verdict = explain(ALLOWED, "put", ["X-Token"])
+    assert (verdict.preflight, verdict.allowed) == (True, True)
+    assert explain(ALLOWED, "patch").reasons == ("method 'patch' is not allowed",)
+
+
+def test_explain_refuses_a_bare_string_of_headers() -> None:
+    with pytest.raises(
+        TypeError, match=r"request_headers must be a list of header names.*write \['X-Token'\]"
+    ):
+        explain(ALLOWED, "PUT", "X-Token")
