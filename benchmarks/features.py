@@ -1,0 +1,103 @@
+"""What the opt-in features cost: fastcors with each one against fastcors without, in one run.
+
+Same method as ``benchmarks.compare`` (interleaved rounds, median paired overhead above the bare
+app), for the "3 origins" configuration and every request class, on the core given:
+
+    python -m benchmarks.features [--core rust|python] [--rounds 15] [--batch 2000]
+
+Rows: the defaults (refusal reports on, with the ``fastcors`` logger below ``DEBUG`` and no
+callback), ``on_reject`` with a counting callback, the logger at ``DEBUG`` (with a ``NullHandler``
+that formats nothing else), ``cors_on_errors=True`` and ``check_websocket_origin=True``; and
+Starlette for scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import random
+import statistics
+from typing import Any
+
+from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
+
+from benchmarks.compare import time_batch
+from benchmarks.harness import (
+    CONFIGS,
+    REQUEST_CLASSES,
+    bare_app,
+    check_against_starlette,
+    fastcors_with,
+    scope_for,
+)
+from fastcors import _pure
+from fastcors._types import ASGIApp
+
+try:
+    from fastcors import _fastcors
+except ImportError:  # pragma: no cover - the extension was not built
+    _fastcors = None  # type: ignore[assignment]
+
+CONFIG = "3 origins"
+#: The contender timed with the ``fastcors`` logger at ``DEBUG`` (set around its batches only).
+DEBUG_LOGGING = "+ DEBUG logging"
+
+
+def contenders(core: type[Any]) -> dict[str, ASGIApp]:
+    build = fastcors_with(core)
+    options = CONFIGS[CONFIG]
+    rejected: list[object] = []
+    return {
+        "bare app": bare_app,
+        "starlette": StarletteCORSMiddleware(bare_app, **options),
+        "fastcors (defaults)": build(bare_app, **options),
+        "+ on_reject": build(bare_app, **options, on_reject=rejected.append),
+        DEBUG_LOGGING: build(bare_app, **options),
+        "+ cors_on_errors": build(bare_app, **options, cors_on_errors=True),
+        "+ check_websocket_origin": build(bare_app, **options, check_websocket_origin=True),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--core", choices=["rust", "python"], default="rust")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--batch", type=int, default=2000)
+    arguments = parser.parse_args()
+    core = _pure.Policy if arguments.core == "python" or _fastcors is None else _fastcors.Policy
+    logger = logging.getLogger("fastcors")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False  # the records stop at the NullHandler: what is timed is fastcors' part
+    apps = contenders(core)
+    names = [name for name in apps if name != "bare app"]
+    print(f"core: {arguments.core}; config: {CONFIG}; median overhead above the bare app, µs")
+    print("| request | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for request in REQUEST_CLASSES:
+        scope = scope_for(request)
+        for name, app in apps.items():
+            if name not in ("bare app", "starlette"):
+                check_against_starlette(name, app, CONFIG, request)
+            time_batch(app, scope, arguments.batch // 4 + 1)
+        samples: dict[str, list[float]] = {name: [] for name in apps}
+        for _ in range(arguments.rounds):
+            order = list(apps)
+            random.shuffle(order)
+            gc.collect()
+            for name in order:
+                if name == DEBUG_LOGGING:
+                    logger.setLevel(logging.DEBUG)
+                samples[name].append(time_batch(apps[name], scope, arguments.batch))
+                logger.setLevel(logging.NOTSET)
+        bare = samples["bare app"]
+        cells = [
+            f"+{statistics.median(t - b for t, b in zip(samples[name], bare)) / 1000:.2f}" for name in names
+        ]
+        print(f"| {request.name} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
