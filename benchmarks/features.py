@@ -5,10 +5,10 @@ app), for the "3 origins" configuration and every request class, on the core giv
 
     python -m benchmarks.features [--core rust|python] [--rounds 15] [--batch 2000]
 
-Rows: the defaults (refusal reports on, with the ``fastcors`` logger below ``DEBUG`` and no
-callback), ``on_reject`` with a counting callback, the logger at ``DEBUG`` (with a ``NullHandler``
-that formats nothing else), ``cors_on_errors=True`` and ``check_websocket_origin=True``; and
-Starlette for scale.
+Columns: the policy built without a reporter (as before refusal reports existed); the defaults
+(reports on, the ``fastcors`` logger below ``DEBUG``, no callback); ``on_reject`` with a counting
+callback; the logger at ``DEBUG`` (a ``NullHandler``, so only fastcors' part is timed);
+``cors_on_errors=True``; ``check_websocket_origin=True``; and Starlette for scale.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import gc
 import logging
 import random
 import statistics
+from dataclasses import replace
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
@@ -44,6 +45,12 @@ CONFIG = "3 origins"
 DEBUG_LOGGING = "+ DEBUG logging"
 
 
+def _without_reporter(middleware: Any) -> Any:
+    """The middleware as it was before refusal reports: its policy built with no reporter."""
+    middleware._policy = type(middleware._policy)(replace(middleware._config, reporter=None))
+    return middleware
+
+
 def contenders(core: type[Any]) -> dict[str, ASGIApp]:
     build = fastcors_with(core)
     options = CONFIGS[CONFIG]
@@ -51,6 +58,7 @@ def contenders(core: type[Any]) -> dict[str, ASGIApp]:
     return {
         "bare app": bare_app,
         "starlette": StarletteCORSMiddleware(bare_app, **options),
+        "no reporter (as before)": _without_reporter(build(bare_app, **options)),
         "fastcors (defaults)": build(bare_app, **options),
         "+ on_reject": build(bare_app, **options, on_reject=rejected.append),
         DEBUG_LOGGING: build(bare_app, **options),
