@@ -7,14 +7,16 @@
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
 use crate::delegate::Delegate;
 use crate::membership::Membership;
 use crate::origin::OriginRegex;
+use crate::origin_patterns::OriginPatterns;
 use crate::policy::{
-    Failures, Policy, PolicyConfig, PreflightDecision, PreflightPart, PreflightRequest, PLAIN_TEXT,
+    Failures, OriginJudgement, Policy, PolicyConfig, PreflightDecision, PreflightPart, PreflightRequest,
+    PLAIN_TEXT,
 };
 use crate::request_headers::AllowedHeaders;
 use crate::response_headers::{
@@ -34,6 +36,12 @@ struct PyPolicy {
     /// `allow_origins` and `allow_methods` when they test membership their own way.
     origins_collection: Option<Py<PyAny>>,
     methods_collection: Option<Py<PyAny>>,
+    /// `allow_origin_func` with its cache (`fastcors._origin_func.OriginFunc`), if configured.
+    origin_func: Option<Py<PyAny>>,
+    /// `fastcors._origin_func.continue_preflight` and `continue_response_start`: the coroutines
+    /// that await an async `allow_origin_func`, then finish the request.
+    continue_preflight: Py<PyAny>,
+    continue_response_start: Py<PyAny>,
     preflight_headers: Vec<Py<PyTuple>>,
     simple_headers: Vec<Py<PyTuple>>,
     /// `{"type": "http.response.start", "status": ...}` for 200 and 400, to copy.
@@ -91,7 +99,14 @@ impl PyPolicy {
                 }
             },
             max_age_value: byte_string(&config.getattr("max_age_value")?)?,
+            origin_patterns: {
+                let patterns = byte_strings(config, "origin_patterns")?;
+                OriginPatterns::new(patterns.iter().map(AsRef::as_ref))
+                    .map_err(|error| PyValueError::new_err(error.to_string()))?
+            },
+            asks_origin_func: !config.getattr("origin_func")?.is_none(),
         });
+        let origin_func_module = py.import(intern!(py, "fastcors._origin_func"))?;
 
         let tuples = |headers: &[Header]| -> PyResult<Vec<Py<PyTuple>>> {
             headers.iter().map(|header| header_tuple(py, header.name, &header.value)).collect()
@@ -126,6 +141,11 @@ impl PyPolicy {
             origin_pattern: config.getattr("origin_pattern")?.extract()?,
             origins_collection: config.getattr("origins_collection")?.extract()?,
             methods_collection: config.getattr("methods_collection")?.extract()?,
+            origin_func: config.getattr("origin_func")?.extract()?,
+            continue_preflight: origin_func_module.getattr(intern!(py, "continue_preflight"))?.unbind(),
+            continue_response_start: origin_func_module
+                .getattr(intern!(py, "continue_response_start"))?
+                .unbind(),
             cors_on_errors: python_function_if(
                 py,
                 config.getattr("cors_on_errors")?.extract()?,
@@ -154,9 +174,37 @@ impl PyPolicy {
         self.core.origin_regex_engine()
     }
 
-    /// Starlette's `is_allowed_origin`, for an origin's raw (latin-1) bytes.
+    /// Starlette's `is_allowed_origin`, for an origin's raw (latin-1) bytes, then
+    /// `allow_origin_func` when the static rules refuse it.
     fn is_allowed_origin(&self, py: Python<'_>, origin: &[u8]) -> PyResult<bool> {
-        self.core.is_allowed_origin(origin, &self.delegate(py, None))
+        if self.core.is_allowed_origin(origin, &self.delegate(py, None))? {
+            return Ok(true);
+        }
+        let Some(func) = &self.origin_func else { return Ok(false) };
+        func.bind(py).call_method1(intern!(py, "decide_now"), (latin1_str(py, origin)?,))?.extract()
+    }
+
+    /// The messages of a preflight whose origin `allow_origin_func` has judged.
+    fn finish_preflight<'py>(
+        &self,
+        py: Python<'py>,
+        request_headers: &Bound<'py, PyList>,
+        origin_allowed: bool,
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+        let found = PreflightHeaders::scan(request_headers)?;
+        let request = found.request().ok_or_else(|| PyValueError::new_err("not a preflight request"))?;
+        self.preflight_messages(py, &found, &request, origin_allowed, None, true)
+    }
+
+    /// Edits a response start whose origin `allow_origin_func` has judged.
+    fn finish_response_start(
+        &self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+        request_headers: &Bound<'_, PyList>,
+        origin_allowed: bool,
+    ) -> PyResult<()> {
+        self.edit_response_start(py, message, request_headers, None, None, Some(origin_allowed)).map(|_| ())
     }
 
     /// `dispatch(app, scope, receive, send, middleware=None)`: the whole middleware for one ASGI
@@ -205,6 +253,9 @@ impl PyPolicy {
                 None => app.call1((scope, receive, cors_send)),
                 Some(serve) => serve.bind(py).call1((slf, middleware, app, scope, receive, cors_send)),
             },
+            Answer::PendingPreflight(verdict, request_headers) => {
+                this.continue_preflight.bind(py).call1((verdict, slf, request_headers, send))
+            }
         }
     }
 
@@ -235,9 +286,15 @@ impl PyPolicy {
         middleware: Option<&Bound<'py, PyAny>>,
         quiet: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match Self::handle(slf, scope, send, middleware, !quiet)? {
+        Ok(match Self::handle(slf, scope, send.clone(), middleware, !quiet)? {
             Answer::Preflight(start, end) => PyTuple::new(slf.py(), [start, end])?.into_any(),
             Answer::Send(cors_send) => cors_send.into_any(),
+            Answer::PendingPreflight(verdict, request_headers) => {
+                let py = slf.py();
+                let pending =
+                    slf.get().continue_preflight.bind(py).call1((verdict, slf, request_headers, send))?;
+                PyTuple::new(py, [py.None().into_bound(py), pending])?.into_any()
+            }
         })
     }
 
@@ -246,7 +303,10 @@ impl PyPolicy {
     /// collection, a pattern), which the collector clears.
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.send_preflight)?;
+        visit.call(&self.continue_preflight)?;
+        visit.call(&self.continue_response_start)?;
         for object in [
+            &self.origin_func,
             &self.origin_pattern,
             &self.origins_collection,
             &self.methods_collection,
@@ -404,6 +464,20 @@ fn asgi_arguments<'py>(
 enum Answer<'py> {
     Preflight(Bound<'py, PyDict>, Bound<'py, PyDict>),
     Send(Bound<'py, CorsSend>),
+    /// A preflight waiting for an async `allow_origin_func`: its verdict, and the request headers.
+    PendingPreflight(Bound<'py, PyAny>, Bound<'py, PyList>),
+}
+
+/// What `allow_origin_func` answered: a verdict, or an awaitable of one.
+enum FuncAnswer<'py> {
+    Now(bool),
+    Later(Bound<'py, PyAny>),
+}
+
+/// A preflight's answer, or the verdict it waits for.
+enum PreflightAnswer<'py> {
+    Ready(Bound<'py, PyDict>, Bound<'py, PyDict>),
+    Pending(Bound<'py, PyAny>),
 }
 
 impl PyPolicy {
@@ -426,8 +500,12 @@ impl PyPolicy {
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
         if str_equals(&method, intern!(py, "OPTIONS"))? {
-            if let Some((start, end)) = this.preflight(py, &request_headers, middleware, report)? {
-                return Ok(Answer::Preflight(start, end));
+            match this.preflight(py, &request_headers, middleware, report)? {
+                Some(PreflightAnswer::Ready(start, end)) => return Ok(Answer::Preflight(start, end)),
+                Some(PreflightAnswer::Pending(verdict)) => {
+                    return Ok(Answer::PendingPreflight(verdict, request_headers));
+                }
+                None => {}
             }
         }
         let cors_send = CorsSend {
@@ -494,25 +572,54 @@ impl PyPolicy {
         PythonDelegate { py, policy: self, middleware }
     }
 
+    /// Asks `allow_origin_func` (with its cache) about an origin the static rules refuse.
+    fn ask_origin_func<'py>(&self, py: Python<'py>, origin: &[u8]) -> PyResult<FuncAnswer<'py>> {
+        let Some(func) = &self.origin_func else { return Ok(FuncAnswer::Now(false)) };
+        let verdict = func.bind(py).call1((latin1_str(py, origin)?,))?;
+        Ok(match verdict.cast::<PyBool>() {
+            Ok(verdict) => FuncAnswer::Now(verdict.is_true()),
+            Err(_) => FuncAnswer::Later(verdict),
+        })
+    }
+
     fn preflight<'py>(
         &self,
         py: Python<'py>,
         request_headers: &Bound<'py, PyList>,
         middleware: Option<&Bound<'py, PyAny>>,
         report: bool,
-    ) -> PyResult<Option<(Bound<'py, PyDict>, Bound<'py, PyDict>)>> {
+    ) -> PyResult<Option<PreflightAnswer<'py>>> {
         let found = PreflightHeaders::scan(request_headers)?;
-        let (Some(origin), Some(method)) = (found.origin, found.method) else {
+        let Some(request) = found.request() else {
             return Ok(None);
         };
-        let requested_headers = found.headers;
-        let request = PreflightRequest {
-            origin: origin.as_bytes(),
-            method: method.as_bytes(),
-            headers: requested_headers.as_ref().map(PyBytesMethods::as_bytes),
-            private_network: found.private_network,
-        };
-        let decision = self.core.preflight(&request, &self.delegate(py, middleware))?;
+        let origin_allowed =
+            match self.core.judge_request_origin(request.origin, &self.delegate(py, middleware))? {
+                OriginJudgement::Settled(allowed) => allowed,
+                OriginJudgement::AskOriginFunc => match self.ask_origin_func(py, request.origin)? {
+                    FuncAnswer::Now(allowed) => allowed,
+                    FuncAnswer::Later(verdict) => return Ok(Some(PreflightAnswer::Pending(verdict))),
+                },
+            };
+        let (start, end) =
+            self.preflight_messages(py, &found, &request, origin_allowed, middleware, report)?;
+        Ok(Some(PreflightAnswer::Ready(start, end)))
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one preflight's parts, as the callers hold them")]
+    fn preflight_messages<'py>(
+        &self,
+        py: Python<'py>,
+        found: &PreflightHeaders<'py>,
+        request: &PreflightRequest<'_>,
+        origin_allowed: bool,
+        middleware: Option<&Bound<'py, PyAny>>,
+        report: bool,
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+        let origin = found.origin.as_ref().expect("a preflight has an Origin");
+        let method = found.method.as_ref().expect("a preflight has a requested method");
+        let requested_headers = &found.headers;
+        let decision = self.core.preflight_judged(request, origin_allowed, &self.delegate(py, middleware))?;
         if report && !decision.failures.is_empty() {
             let refused_header = if decision.failures.contains(Failures::HEADERS) {
                 request.headers.and_then(|requested| self.core.refused_request_header(requested))
@@ -522,7 +629,7 @@ impl PyPolicy {
             self.report(
                 py,
                 "preflight",
-                &origin,
+                origin,
                 method.as_any(),
                 requested_headers.as_ref(),
                 decision.failures,
@@ -535,7 +642,7 @@ impl PyPolicy {
             match part {
                 PreflightPart::Static(index) => headers.append(&self.preflight_headers[index])?,
                 PreflightPart::EchoedOrigin => {
-                    headers.append((&self.allow_origin_name, exact_bytes(&origin)))?;
+                    headers.append((&self.allow_origin_name, exact_bytes(origin)))?;
                 }
                 PreflightPart::EchoedRequestHeaders => {
                     let requested = requested_headers.as_ref().map(exact_bytes);
@@ -549,10 +656,12 @@ impl PyPolicy {
         // Fresh dicts (the server may change them), copied from prebuilt ones in Starlette's key order.
         let start = self.preflight_starts[usize::from(!decision.failures.is_empty())].bind(py).copy()?;
         start.set_item(intern!(py, "headers"), headers)?;
-        Ok(Some((start, body.bind(py).copy()?)))
+        Ok((start, body.bind(py).copy()?))
     }
 
-    /// Starlette's edits of the app's `http.response.start`, in place in `message`.
+    /// Starlette's edits of the app's `http.response.start`, in place in `message`; or, when the
+    /// origin waits for an async `allow_origin_func`, its verdict to await (`origin_allowed` is
+    /// that verdict, once awaited).
     fn edit_response_start<'py>(
         &self,
         py: Python<'py>,
@@ -560,7 +669,8 @@ impl PyPolicy {
         request_headers: &Bound<'py, PyList>,
         middleware: Option<&Bound<'py, PyAny>>,
         reported_method: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<()> {
+        origin_allowed: Option<bool>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.maybe_panic(PanicPoint::ResponseStart);
         let headers_key = intern!(py, "headers");
         // Exact dicts only: a subclass's own `setdefault` and `__setitem__` are called, as Starlette calls them.
@@ -582,7 +692,23 @@ impl PyPolicy {
         };
         let origin = first_origin(request_headers)?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
-        let outcome = self.core.origin_outcome(origin_bytes, &self.delegate(py, middleware))?;
+        let outcome = match (origin_bytes, origin_allowed) {
+            (Some(_), Some(true)) => OriginOutcome::Echoed,
+            (Some(_), Some(false)) => OriginOutcome::NotEchoed,
+            _ => {
+                let outcome = self.core.origin_outcome(origin_bytes, &self.delegate(py, middleware))?;
+                match origin_bytes {
+                    Some(origin) if self.core.simple_asks_origin_func(outcome) => {
+                        match self.ask_origin_func(py, origin)? {
+                            FuncAnswer::Now(true) => OriginOutcome::Echoed,
+                            FuncAnswer::Now(false) => outcome,
+                            FuncAnswer::Later(verdict) => return Ok(Some(verdict)),
+                        }
+                    }
+                    _ => outcome,
+                }
+            }
+        };
         if let (Some(method), Some(origin)) = (reported_method, &origin) {
             if self.core.refuses_origin(outcome) {
                 self.report(py, "request", origin, method, None, Failures::ORIGIN, None)?;
@@ -606,9 +732,10 @@ impl PyPolicy {
             edited
         };
         match message.cast_exact::<PyDict>() {
-            Ok(dict) => dict.set_item(headers_key, edited),
-            Err(_) => message.set_item(headers_key, edited),
+            Ok(dict) => dict.set_item(headers_key, edited)?,
+            Err(_) => message.set_item(headers_key, edited)?,
         }
+        Ok(None)
     }
 
     /// The general case: the app set `Vary` or a CORS header itself.
@@ -679,13 +806,19 @@ impl CorsSend {
         if str_equals(&kind, intern!(py, "http.response.start"))? {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
             let method = self.report.then(|| self.method.bind(py));
-            self.policy.get().edit_response_start(
-                py,
-                message,
-                self.request_headers.bind(py),
-                middleware,
-                method,
-            )?;
+            let policy = self.policy.get();
+            let request_headers = self.request_headers.bind(py);
+            if let Some(verdict) =
+                policy.edit_response_start(py, message, request_headers, middleware, method, None)?
+            {
+                return policy.continue_response_start.bind(py).call1((
+                    verdict,
+                    self.policy.bind(py),
+                    message,
+                    request_headers,
+                    self.send.bind(py),
+                ));
+            }
         }
         forward()
     }
@@ -889,6 +1022,18 @@ fn python_function_if(py: Python<'_>, wanted: bool, module: &str, name: &str) ->
         return Ok(None);
     }
     Ok(Some(py.import(module)?.getattr(name)?.unbind()))
+}
+
+impl PreflightHeaders<'_> {
+    /// The preflight these headers make, if they make one (an `Origin` and a requested method).
+    fn request(&self) -> Option<PreflightRequest<'_>> {
+        Some(PreflightRequest {
+            origin: self.origin.as_ref()?.as_bytes(),
+            method: self.method.as_ref()?.as_bytes(),
+            headers: self.headers.as_ref().map(PyBytesMethods::as_bytes),
+            private_network: self.private_network,
+        })
+    }
 }
 
 /// The request's first `origin` header, if any.

@@ -8,6 +8,7 @@ pub mod delegate;
 pub mod latin1;
 pub mod membership;
 pub mod origin;
+pub mod origin_patterns;
 pub mod policy;
 pub mod request_headers;
 pub mod response_headers;

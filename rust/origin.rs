@@ -4,6 +4,7 @@ use regex::bytes::{Regex, RegexBuilder};
 
 use crate::delegate::Delegate;
 use crate::membership::Membership;
+use crate::origin_patterns::OriginPatterns;
 
 /// The compiled size a translated `allow_origin_regex` may take; past it the pattern stays with
 /// Python's `re` rather than failing.
@@ -49,6 +50,8 @@ impl OriginRegex {
 pub struct OriginPolicy {
     /// `"*" in allow_origins`.
     pub allow_all: bool,
+    /// `allow_origin_patterns`: `https://*.example.com`, `http://localhost:*`.
+    pub patterns: OriginPatterns,
     /// `allow_origin_regex`, matched in full.
     pub regex: OriginRegex,
     /// `origin in allow_origins`.
@@ -56,12 +59,13 @@ pub struct OriginPolicy {
 }
 
 impl OriginPolicy {
-    /// Starlette's `is_allowed_origin`: allow-all, then the regex, then the list.
+    /// Starlette's `is_allowed_origin`: allow-all, then the regex, then the list; the patterns
+    /// (which ask the host nothing) right after allow-all.
     ///
     /// # Errors
     /// Only what the delegate returns, for a foreign regex or a delegated list.
     pub fn is_allowed<D: Delegate>(&self, origin: &[u8], delegate: &D) -> Result<bool, D::Error> {
-        if self.allow_all {
+        if self.allow_all || self.patterns.matches(origin) {
             return Ok(true);
         }
         let regex_match = match &self.regex {
@@ -112,6 +116,7 @@ mod tests {
     fn listed(origins: &[&[u8]]) -> OriginPolicy {
         OriginPolicy {
             allow_all: false,
+            patterns: OriginPatterns::default(),
             regex: OriginRegex::Absent,
             listed: Membership::exact(origins.iter().copied()),
         }
@@ -172,6 +177,7 @@ mod tests {
     fn a_delegated_list_is_asked_after_the_regex_fails() {
         let policy = OriginPolicy {
             allow_all: false,
+            patterns: OriginPatterns::default(),
             regex: OriginRegex::compile(Some(r"\A(?:https://r\.org)\z")),
             listed: Membership::Delegated,
         };

@@ -4,6 +4,7 @@
 use crate::delegate::Delegate;
 use crate::membership::Membership;
 use crate::origin::{OriginPolicy, OriginRegex};
+use crate::origin_patterns::OriginPatterns;
 use crate::request_headers::AllowedHeaders;
 use crate::response_headers::{
     names, plan_response_headers, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, VaryNotBytes,
@@ -60,6 +61,18 @@ pub struct PolicyConfig {
     pub expose_headers_value: Option<Box<[u8]>>,
     /// `Access-Control-Max-Age`.
     pub max_age_value: Box<[u8]>,
+    /// `allow_origin_patterns`, beyond Starlette's options.
+    pub origin_patterns: OriginPatterns,
+    /// `allow_origin_func` is set: the host asks it about origins the static rules refuse.
+    pub asks_origin_func: bool,
+}
+
+/// The verdict on a request's origin: settled by the static rules, or up to `allow_origin_func`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginJudgement {
+    Settled(bool),
+    /// The static rules refuse it; the host must ask `allow_origin_func` (maybe awaiting it).
+    AskOriginFunc,
 }
 
 /// The CORS headers of a preflight, as read from the request (first of each name).
@@ -152,6 +165,7 @@ pub enum PreflightPart {
 pub struct Policy {
     origins: OriginPolicy,
     origin_judged_by_host: bool,
+    asks_origin_func: bool,
     methods: Membership,
     /// `None` when every requested header is allowed (and echoed).
     headers: Option<AllowedHeaders>,
@@ -216,8 +230,10 @@ impl Policy {
 
         Self {
             origin_judged_by_host: config.origin_judged_by_host,
+            asks_origin_func: config.asks_origin_func,
             origins: OriginPolicy {
                 allow_all: config.allow_all_origins,
+                patterns: config.origin_patterns,
                 regex: config.origin_regex,
                 listed: config.allowed_origins,
             },
@@ -295,8 +311,34 @@ impl Policy {
         self.origins.is_allowed(origin, delegate)
     }
 
-    /// Decides a preflight: origin, method, headers and private network, each checked as
-    /// Starlette does, every failure reported.
+    /// The origin check of a preflight, or of a simple request whose origin is not allowed by
+    /// `*`: the static rules, then (when they refuse it) `allow_origin_func`, if configured.
+    ///
+    /// # Errors
+    /// Only what the delegate returns.
+    pub fn judge_request_origin<D: Delegate>(
+        &self,
+        origin: &[u8],
+        delegate: &D,
+    ) -> Result<OriginJudgement, D::Error> {
+        if self.judge_origin(origin, delegate)? {
+            return Ok(OriginJudgement::Settled(true));
+        }
+        Ok(if self.asks_origin_func {
+            OriginJudgement::AskOriginFunc
+        } else {
+            OriginJudgement::Settled(false)
+        })
+    }
+
+    /// Whether a simple request's outcome still waits for `allow_origin_func`: its origin is
+    /// present, refused by the static rules, and not covered by `*`.
+    pub fn simple_asks_origin_func(&self, outcome: OriginOutcome) -> bool {
+        self.asks_origin_func && !self.origins.allow_all && outcome == OriginOutcome::NotEchoed
+    }
+
+    /// Decides a preflight by the static rules alone (no `allow_origin_func`): origin, method,
+    /// headers and private network, each checked as Starlette does, every failure reported.
     ///
     /// # Errors
     /// Only what the delegate returns.
@@ -306,6 +348,19 @@ impl Policy {
         delegate: &D,
     ) -> Result<PreflightDecision, D::Error> {
         let origin_allowed = self.judge_origin(request.origin, delegate)?;
+        self.preflight_judged(request, origin_allowed, delegate)
+    }
+
+    /// Decides a preflight whose origin is already judged.
+    ///
+    /// # Errors
+    /// Only what the delegate returns.
+    pub fn preflight_judged<D: Delegate>(
+        &self,
+        request: &PreflightRequest<'_>,
+        origin_allowed: bool,
+        delegate: &D,
+    ) -> Result<PreflightDecision, D::Error> {
         let method_allowed = match self.methods.contains(request.method) {
             Some(listed) => listed,
             None => delegate.method_listed(request.method)?,
@@ -352,7 +407,8 @@ impl Policy {
             .chain([PreflightPart::ContentLength, PreflightPart::ContentType])
     }
 
-    /// What a request's `Origin` does to the response the app makes.
+    /// What a request's `Origin` does to the response the app makes, by the static rules (see
+    /// `simple_asks_origin_func`).
     ///
     /// # Errors
     /// Only what the delegate returns.
@@ -413,6 +469,8 @@ mod tests {
                 .into(),
             expose_headers_value: None,
             max_age_value: (*b"600").into(),
+            origin_patterns: OriginPatterns::default(),
+            asks_origin_func: false,
         }
     }
 
@@ -551,6 +609,50 @@ mod tests {
         assert_eq!(policy.request_origin_allowed(b"https://evil.com", &NoDelegate), Ok(false));
         let wildcard = Policy::new(PolicyConfig { allow_all_origins: true, ..config() });
         assert_eq!(wildcard.request_origin_allowed(b"https://evil.com", &NoDelegate), Ok(true));
+    }
+
+    #[test]
+    fn the_origin_func_is_asked_only_when_the_static_rules_refuse() {
+        let policy = Policy::new(PolicyConfig { asks_origin_func: true, ..config() });
+        assert_eq!(
+            policy.judge_request_origin(b"https://example.org", &NoDelegate),
+            Ok(OriginJudgement::Settled(true))
+        );
+        assert_eq!(
+            policy.judge_request_origin(b"https://other.org", &NoDelegate),
+            Ok(OriginJudgement::AskOriginFunc)
+        );
+        assert!(policy.simple_asks_origin_func(OriginOutcome::NotEchoed));
+        assert!(!policy.simple_asks_origin_func(OriginOutcome::Echoed));
+        let without = Policy::new(config());
+        assert_eq!(
+            without.judge_request_origin(b"https://other.org", &NoDelegate),
+            Ok(OriginJudgement::Settled(false))
+        );
+        assert!(!without.simple_asks_origin_func(OriginOutcome::NotEchoed));
+    }
+
+    #[test]
+    fn the_origin_func_is_never_asked_when_every_origin_is_allowed() {
+        let policy =
+            Policy::new(PolicyConfig { allow_all_origins: true, asks_origin_func: true, ..config() });
+        assert!(!policy.simple_asks_origin_func(OriginOutcome::NotEchoed));
+        assert_eq!(
+            policy.judge_request_origin(b"https://any.net", &NoDelegate),
+            Ok(OriginJudgement::Settled(true))
+        );
+    }
+
+    #[test]
+    fn a_preflight_judged_allowed_echoes_the_origin() {
+        let policy = Policy::new(PolicyConfig { asks_origin_func: true, ..config() });
+        let decision =
+            policy.preflight_judged(&request(b"https://other.org", b"GET"), true, &NoDelegate).unwrap();
+        assert!(decision.failures.is_empty());
+        assert!(decision.echo_origin);
+        let refused =
+            policy.preflight_judged(&request(b"https://other.org", b"GET"), false, &NoDelegate).unwrap();
+        assert_eq!(refused.body(), b"Disallowed CORS origin");
     }
 
     #[test]

@@ -33,7 +33,7 @@ def test_fastcors_own_options_are_keyword_only_and_off_by_default() -> None:
     extra = parameters[len(inspect.signature(StarletteCORSMiddleware.__init__).parameters) :]
     assert extra
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
-    assert all(p.default in (False, None) for p in extra)
+    assert all(p.default in (False, None, ()) for p in extra)
 
 
 def test_positional_arguments_land_where_they_do_in_starlette() -> None:

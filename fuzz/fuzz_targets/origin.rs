@@ -19,6 +19,7 @@ use libfuzzer_sys::fuzz_target;
 
 use _fastcors::membership::Membership;
 use _fastcors::origin::{OriginPolicy, OriginRegex};
+use _fastcors::origin_patterns::OriginPatterns;
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Input::new(data);
@@ -67,7 +68,7 @@ fuzz_target!(|data: &[u8]| {
         _ => (OriginRegex::Foreign, reference_fullmatch(foreign_pattern, origin).expect("a known pattern")),
     };
     let foreign = matches!(regex, OriginRegex::Foreign);
-    let policy = OriginPolicy { allow_all, regex, listed: membership };
+    let policy = OriginPolicy { allow_all, patterns: OriginPatterns::default(), regex, listed: membership };
     let host =
         ReferenceHost { foreign_pattern, origins: &listed, methods: &[], failing, asked: Cell::new(0) };
     let answer = policy.is_allowed(origin, &host);

@@ -25,6 +25,7 @@ use libfuzzer_sys::fuzz_target;
 
 use _fastcors::membership::Membership;
 use _fastcors::origin::OriginRegex;
+use _fastcors::origin_patterns::OriginPatterns;
 use _fastcors::policy::{Policy, PolicyConfig, PreflightPart, PreflightRequest, PLAIN_TEXT, PREFLIGHT_VARY};
 use _fastcors::request_headers::AllowedHeaders;
 use _fastcors::response_headers::{names, OriginOutcome};
@@ -102,6 +103,8 @@ fuzz_target!(|data: &[u8]| {
         allow_headers_value: headers_value.into(),
         expose_headers_value: expose.then(|| expose_value.into()),
         max_age_value: max_age_value.into(),
+        origin_patterns: OriginPatterns::default(),
+        asks_origin_func: false,
     });
     let host = || ReferenceHost {
         foreign_pattern,

@@ -12,6 +12,7 @@ use libfuzzer_sys::fuzz_target;
 
 use _fastcors::membership::Membership;
 use _fastcors::origin::OriginRegex;
+use _fastcors::origin_patterns::OriginPatterns;
 use _fastcors::policy::{Policy, PolicyConfig};
 use _fastcors::request_headers::AllowedHeaders;
 use _fastcors::response_headers::{
@@ -130,6 +131,8 @@ fuzz_target!(|data: &[u8]| {
         allow_headers_value: (*b"").into(),
         expose_headers_value: expose.then(|| exposed.into()),
         max_age_value: (*b"600").into(),
+        origin_patterns: OriginPatterns::default(),
+        asks_origin_func: false,
     });
     assert_eq!(policy.simple_headers(), simple.as_slice());
     assert_eq!(policy.plan_response_headers(&existing, outcome), plan);

@@ -9,10 +9,12 @@ option raises is the error Starlette raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from fastcors._origin_func import OriginFunc, build_origin_func
+from fastcors._origin_patterns import validate_patterns
 from fastcors._regex import translate_pattern
 from fastcors._snapshots import FrozenDict, FrozenList
 
@@ -67,6 +69,10 @@ class CorsConfig:
     check_websocket_origin: bool = False
     #: Called with every refusal (see ``fastcors._reasons.Reporter.report``).
     reporter: Callable[..., object] | None = None
+    #: ``allow_origin_patterns``, checked (see ``fastcors._origin_patterns``), as ASCII bytes.
+    origin_patterns: tuple[bytes, ...] = ()
+    #: ``allow_origin_func`` with its cache: asked when the static rules refuse an origin.
+    origin_func: OriginFunc | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,11 @@ class StarletteView:
     allow_private_network: bool
     simple_headers: dict[str, str]
     preflight_headers: dict[str, str]
+    # fastcors' own options, beyond Starlette's.
+    allow_origin_patterns: tuple[str, ...] = ()
+    allow_origin_func: Callable[[str], Any] | None = None
+    allow_origin_func_cache_size: int | None = None
+    allow_origin_func_cache_ttl: float | None = None
 
 
 def interpret_options(
@@ -96,8 +107,14 @@ def interpret_options(
     allow_private_network: bool,
     expose_headers: Collection[str],
     max_age: int,
+    *,
+    allow_origin_patterns: Iterable[str] = (),
+    allow_origin_func: Callable[[str], Any] | None = None,
+    allow_origin_func_cache_size: int | None = None,
+    allow_origin_func_cache_ttl: float | None = None,
 ) -> tuple[CorsConfig, StarletteView]:
-    """Reads the options step by step as Starlette 1.10's ``CORSMiddleware.__init__`` does."""
+    """Reads the options step by step as Starlette 1.10's ``CORSMiddleware.__init__`` does, then
+    checks fastcors' own options."""
     if "*" in allow_methods:
         allow_methods = ALL_METHODS
 
@@ -135,6 +152,10 @@ def interpret_options(
 
     origins_snapshot = _snapshot("allow_origins", allow_origins)
     methods_snapshot = _snapshot("allow_methods", allow_methods)
+    origin_patterns = validate_patterns(allow_origin_patterns)
+    origin_func = build_origin_func(
+        allow_origin_func, allow_origin_func_cache_size, allow_origin_func_cache_ttl
+    )
     view = StarletteView(
         allow_origins=allow_origins if origins_snapshot is None else origins_snapshot,
         allow_methods=allow_methods if methods_snapshot is None else methods_snapshot,
@@ -147,6 +168,10 @@ def interpret_options(
         allow_private_network=allow_private_network,
         simple_headers=FrozenDict("simple_headers", simple_headers),
         preflight_headers=FrozenDict("preflight_headers", preflight_headers),
+        allow_origin_patterns=tuple(pattern.decode("ascii") for pattern in origin_patterns),
+        allow_origin_func=allow_origin_func,
+        allow_origin_func_cache_size=allow_origin_func_cache_size,
+        allow_origin_func_cache_ttl=allow_origin_func_cache_ttl,
     )
     expose_value = simple_headers.get("Access-Control-Expose-Headers")
     config = CorsConfig(
@@ -171,6 +196,8 @@ def interpret_options(
         ),
         expose_headers_value=None if expose_value is None else _header_value("expose_headers", expose_value),
         max_age_value=_header_value("max_age", preflight_headers["Access-Control-Max-Age"]),
+        origin_patterns=origin_patterns,
+        origin_func=origin_func,
     )
     return config, view
 

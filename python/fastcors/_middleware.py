@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
 from typing import Any, Generic, NoReturn, TypeVar, overload
 
@@ -169,8 +169,13 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
     allow_private_network = _ReadAtConstruction(lambda options: options.allow_private_network)
     simple_headers = _ReadAtConstruction(lambda options: options.simple_headers)
     preflight_headers = _ReadAtConstruction(lambda options: options.preflight_headers)
+    allow_origin_patterns = _ReadAtConstruction(lambda options: options.allow_origin_patterns)
+    allow_origin_func = _ReadAtConstruction(lambda options: options.allow_origin_func)
+    allow_origin_func_cache_size = _ReadAtConstruction(lambda options: options.allow_origin_func_cache_size)
+    allow_origin_func_cache_ttl = _ReadAtConstruction(lambda options: options.allow_origin_func_cache_ttl)
 
     _arguments: tuple[Any, ...]
+    _own_options: dict[str, Any]
     _config: CorsConfig
     _options: StarletteView
 
@@ -203,6 +208,10 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         cors_on_errors: bool = False,
         check_websocket_origin: bool = False,
         on_reject: Callable[[RejectEvent], object] | None = None,
+        allow_origin_patterns: Iterable[str] = (),
+        allow_origin_func: Callable[[str], bool | Awaitable[bool]] | None = None,
+        allow_origin_func_cache_size: int | None = None,
+        allow_origin_func_cache_ttl: float | None = None,
     ) -> None:
         _require_bool("strict", strict)
         _require_bool("cors_on_errors", cors_on_errors)
@@ -234,12 +243,18 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             expose_headers,
             max_age,
         )
+        self._own_options = {
+            "allow_origin_patterns": allow_origin_patterns,
+            "allow_origin_func": allow_origin_func,
+            "allow_origin_func_cache_size": allow_origin_func_cache_size,
+            "allow_origin_func_cache_ttl": allow_origin_func_cache_ttl,
+        }
         self._build()
         self.app = app
 
     def _build(self) -> None:
         """Reads the options and builds the policy the core serves requests with."""
-        config, self._options = interpret_options(*self._arguments)
+        config, self._options = interpret_options(*self._arguments, **self._own_options)
         cors_on_errors, check_websocket_origin, on_reject = self._features
         self._config = replace(
             config,
@@ -247,7 +262,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             check_websocket_origin=check_websocket_origin,
             reporter=Reporter(on_reject).report,
         )
-        self._policy = Policy(replace(self._config, origin_judged=self._origin_judged()))
+        self._policy = Policy(self._judged(self._config))
         if type(self).__call__ is Middleware.__call__:
             # Calls go through the base class's `__call__` (in Rust, where the extension is built),
             # which returns the app's own awaitable: no coroutine frame of the middleware's own.
@@ -261,9 +276,20 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             or type(self).is_allowed_origin is not _STARLETTE_IS_ALLOWED_ORIGIN
         )
 
+    def _judged(self, config: CorsConfig) -> CorsConfig:
+        """``config`` for a policy that asks ``is_allowed_origin`` where it is not Starlette's."""
+        judged = self._origin_judged()
+        if judged and config.origin_func is not None:
+            raise TypeError(
+                f"{type(self).__qualname__}.is_allowed_origin is not Starlette's, and its verdict replaces "
+                "every origin check, so allow_origin_func would never be asked: call your function from "
+                "is_allowed_origin, or keep Starlette's is_allowed_origin"
+            )
+        return replace(config, origin_judged=judged)
+
     def _refresh_origin_judge(self) -> None:
         """Rebuilds the policy after ``is_allowed_origin`` was patched on the instance or a class."""
-        self._policy = type(self._policy)(replace(self._config, origin_judged=self._origin_judged()))
+        self._policy = type(self._policy)(self._judged(self._config))
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _STARLETTE_INTERNALS:
@@ -379,7 +405,10 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             return True
         if self.allow_origin_regex is not None and self.allow_origin_regex.fullmatch(origin):
             return True
-        return origin in self.allow_origins
+        if origin in self.allow_origins:
+            return True
+        func = self._config.origin_func
+        return func is not None and origin.__class__ is str and func.decide_now(origin)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(app={self.app!r})"

@@ -13,6 +13,8 @@ from typing import Any
 from fastcors._config import PREFLIGHT_VARY, CorsConfig
 from fastcors._coroutine_marks import SendShape
 from fastcors._errors import serve_with_cors_on_errors
+from fastcors._origin_func import continue_preflight, continue_response_start
+from fastcors._origin_patterns import OriginPatterns
 from fastcors._preflight import send_preflight
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 from fastcors._websocket import refuse_websocket
@@ -69,8 +71,10 @@ class Policy:
         "_methods_are_substrings",
         "_methods_collection",
         "_only_listed_origins",
+        "_origin_func",
         "_origin_judged",
         "_origin_pattern",
+        "_origin_patterns",
         "_origins",
         "_origins_are_substrings",
         "_origins_collection",
@@ -87,6 +91,8 @@ class Policy:
         self._origins_collection = config.origins_collection
         self._origin_pattern = config.origin_pattern
         self._origin_judged = config.origin_judged
+        self._origin_patterns = OriginPatterns(config.origin_patterns)
+        self._origin_func = config.origin_func
         # The usual case, a plain list of origins, answered without a call.
         only_listed = not (
             config.allow_all_origins
@@ -94,6 +100,7 @@ class Policy:
             or config.origins_collection is not None
             or config.allowed_origins_are_substrings
             or config.origin_judged
+            or bool(config.origin_patterns)
         )
         self._only_listed_origins = self._origins if only_listed else None
         self._methods = frozenset(config.allowed_methods)
@@ -152,8 +159,17 @@ class Policy:
         return None if self._origin_pattern is None else "python"
 
     def is_allowed_origin(self, origin: bytes) -> bool:
-        """Starlette's own ``is_allowed_origin``, for an origin's raw (latin-1) bytes."""
-        if self._allow_all_origins:
+        """Starlette's own ``is_allowed_origin``, for an origin's raw (latin-1) bytes, then
+        ``allow_origin_func`` when the static rules refuse it."""
+        if self._statically_allowed(origin):
+            return True
+        if self._origin_func is None:
+            return False
+        return self._origin_func.decide_now(origin.decode("latin-1"))
+
+    def _statically_allowed(self, origin: bytes) -> bool:
+        """Starlette's rules, and the patterns."""
+        if self._allow_all_origins or self._origin_patterns.matches(origin):
             return True
         pattern = self._origin_pattern
         if pattern is not None and pattern.fullmatch(origin.decode("latin-1")):
@@ -182,7 +198,9 @@ class Policy:
             return app(scope, receive, send)
         answer = self.handle(scope, send, middleware)
         if isinstance(answer, tuple):
-            return send_preflight(send, *answer)
+            if answer[0] is None:
+                return answer[1]  # a preflight waiting for allow_origin_func
+            return send_preflight(send, answer[0], answer[1])
         if self._cors_on_errors:
             return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer)
         return app(scope, receive, answer)
@@ -216,9 +234,10 @@ class Policy:
 
     def handle(
         self, scope: Scope, send: Send, middleware: Any = None, *, quiet: bool = False
-    ) -> tuple[Message, Message] | Send:
+    ) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
         """Answers a preflight with its two messages, or returns the ``send`` for the app. ``quiet``:
-        a hypothetical request (``explain``), whose refusal is not reported."""
+        a hypothetical request (``explain``), whose refusal is not reported. A preflight waiting for
+        an async ``allow_origin_func`` gets ``(None, awaitable that answers it)``."""
         method = scope["method"]
         request_headers = scope["headers"]
         if request_headers.__class__ is not list:
@@ -227,12 +246,41 @@ class Policy:
         if method == "OPTIONS":
             preflight = self._preflight(request_headers, middleware, not quiet)
             if preflight is not None:
+                if preflight[0] is None:
+                    pending = continue_preflight(preflight[1], self, request_headers, send)
+                    return (None, pending)
                 return preflight
         return CorsSend(self, send, request_headers, middleware, None if quiet else method)
 
+    def finish_preflight(self, request_headers: list[Any], origin_allowed: bool) -> tuple[Message, Message]:
+        """The messages of a preflight whose origin ``allow_origin_func`` has judged."""
+        first = self._preflight_headers_of(request_headers)
+        if first.get(_ORIGIN) is None or first.get(_REQUEST_METHOD) is None:
+            raise ValueError("not a preflight request")
+        return self._preflight_messages(first, origin_allowed, True)
+
+    def finish_response_start(
+        self, message: Message, request_headers: list[Any], origin_allowed: bool
+    ) -> None:
+        """Edits a response start whose origin ``allow_origin_func`` has judged."""
+        self.edit_response_start(message, request_headers, None, None, origin_allowed)
+
     def _preflight(
         self, request_headers: list[Any], middleware: Any, report: bool
-    ) -> tuple[Message, Message] | None:
+    ) -> tuple[Message, Message] | tuple[None, Awaitable[bool]] | None:
+        first = self._preflight_headers_of(request_headers)
+        origin = first.get(_ORIGIN)
+        if origin is None or first.get(_REQUEST_METHOD) is None:
+            return None
+        origin_allowed = self._judge_origin(origin, middleware)
+        if not origin_allowed and self._origin_func is not None:
+            verdict = self._origin_func(origin.decode("latin-1"))
+            if verdict.__class__ is not bool:
+                return (None, verdict)  # type: ignore[return-value]  # an awaitable of the verdict
+            origin_allowed = verdict
+        return self._preflight_messages(first, origin_allowed, report)
+
+    def _preflight_headers_of(self, request_headers: list[Any]) -> dict[bytes, Any]:
         # The first value of each CORS request header, as Starlette's `Headers.get` finds it.
         first: dict[bytes, Any] = {}
         try:
@@ -248,15 +296,17 @@ class Policy:
         for name in _PREFLIGHT_NAMES_IN_ORDER:  # values are checked in the Rust core's order
             if name in first:
                 _checked_value(first[name])
-        origin = first.get(_ORIGIN)
-        method = first.get(_REQUEST_METHOD)
-        if origin is None or method is None:
-            return None
+        return first
+
+    def _preflight_messages(
+        self, first: dict[bytes, Any], origin_allowed: bool, report: bool
+    ) -> tuple[Message, Message]:
+        origin = first[_ORIGIN]
+        method = first[_REQUEST_METHOD]
         requested_headers = first.get(_REQUEST_HEADERS)
         private_network = _REQUEST_PRIVATE_NETWORK in first
 
         failures = 0
-        origin_allowed = self._judge_origin(origin, middleware)
         if not origin_allowed:
             failures |= 1
         if not self._method_allowed(method):
@@ -315,7 +365,7 @@ class Policy:
             if middleware is None:
                 raise TypeError("this policy asks its middleware's is_allowed_origin: pass the middleware")
             return bool(middleware.is_allowed_origin(origin=origin.decode("latin-1")))
-        return self.is_allowed_origin(origin)
+        return self._statically_allowed(origin)
 
     def _refused_request_header(self, requested: bytes) -> bytes:
         """The first item Starlette refuses, stripped as it strips it; only for a report."""
@@ -326,21 +376,36 @@ class Policy:
         return b""
 
     def edit_response_start(
-        self, message: Message, request_headers: list[Any], middleware: Any, reported_method: Any = None
-    ) -> None:
-        """Starlette's edits of the app's ``http.response.start``, in place in ``message``."""
+        self,
+        message: Message,
+        request_headers: list[Any],
+        middleware: Any,
+        reported_method: Any = None,
+        origin_allowed: bool | None = None,
+    ) -> Awaitable[bool] | None:
+        """Starlette's edits of the app's ``http.response.start``, in place in ``message``; or, when
+        the origin waits for an async ``allow_origin_func``, its verdict to await (``origin_allowed``
+        is that verdict, once awaited)."""
         message.setdefault("headers", [])
         headers = list(message["headers"])
         origin = _first_origin(request_headers)
         if origin is None:
             echoes = False
+        elif origin_allowed is not None:
+            echoes = origin_allowed
         elif self._allow_all_origins:
             # Credentials forbid `*`, so the origin is echoed instead.
             echoes = self._allow_credentials
-        elif self._only_listed_origins is not None:
-            echoes = origin in self._only_listed_origins
         else:
-            echoes = self._judge_origin(origin, middleware)
+            if self._only_listed_origins is not None:
+                echoes = origin in self._only_listed_origins
+            else:
+                echoes = self._judge_origin(origin, middleware)
+            if not echoes and self._origin_func is not None:
+                verdict = self._origin_func(origin.decode("latin-1"))
+                if verdict.__class__ is not bool:
+                    return verdict  # type: ignore[return-value]  # an awaitable of the verdict
+                echoes = verdict
         if reported_method is not None and origin is not None and not echoes and not self._allow_all_origins:
             self._report("request", origin, reported_method, None, 1, None)
         try:
@@ -362,7 +427,7 @@ class Policy:
                 else:
                     headers += self._appended_when_not_echoed
                 message["headers"] = headers
-                return
+                return None
         except (TypeError, ValueError):
             _raise_for_malformed(headers)
             raise
@@ -373,6 +438,7 @@ class Policy:
         else:
             _apply_edits(headers, self._simple_headers)
         message["headers"] = headers
+        return None
 
 
 class CorsSend(SendShape):
@@ -399,9 +465,13 @@ class CorsSend(SendShape):
 
     def __call__(self, message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
-            self._policy.edit_response_start(
+            verdict = self._policy.edit_response_start(
                 message, self._request_headers, self._middleware, self._reported_method
             )
+            if verdict is not None:
+                return continue_response_start(
+                    verdict, self._policy, message, self._request_headers, self._send
+                )
         return self._send(message)
 
 

@@ -1,0 +1,185 @@
+"""``allow_origin_func``: the application's own verdict on origins the static rules refuse.
+
+The callable, sync or async, ``(origin: str) -> bool``, is asked only when ``allow_origins``,
+``allow_origin_patterns`` and ``allow_origin_regex`` say no, at most once per request. Both cores
+call the ``OriginFunc`` built here: it returns ``True`` or ``False`` at once (a sync callable, or a
+cached verdict), or an awaitable of the verdict (an async callable), which the request then awaits
+through ``continue_preflight`` or ``continue_response_start``.
+
+Its exceptions propagate as the app's would; anything but ``True`` or ``False`` is a
+``TypeError``: a verdict is never guessed, so an error never approves an origin.
+
+The optional cache (``allow_origin_func_cache_size``, ``allow_origin_func_cache_ttl``) remembers
+verdicts, least recently used first out, each for ``ttl`` seconds; it is shared by threads and
+tasks under a lock, and keeps nothing for a call that raised.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, Union
+
+from fastcors._types import Message, Send
+
+Verdict = Union[bool, Awaitable[bool]]
+
+FUNC = "allow_origin_func"
+SIZE = "allow_origin_func_cache_size"
+TTL = "allow_origin_func_cache_ttl"
+
+
+def monotonic() -> float:
+    """The cache's clock (a function of this module, so tests can move time on)."""
+    return time.monotonic()
+
+
+class OriginFunc:
+    """``allow_origin_func`` with its decision cache, as both cores call it."""
+
+    __slots__ = ("_cache", "_func", "_lock", "_size", "_ttl", "func", "is_async")
+
+    def __init__(self, func: Callable[[str], Any], cache_size: int, cache_ttl: float | None) -> None:
+        self.func = func
+        self._func = func
+        self.is_async = _is_async(func)
+        self._size = cache_size
+        self._ttl = cache_ttl
+        self._cache: OrderedDict[str, tuple[bool, float]] | None = OrderedDict() if cache_size else None
+        self._lock = threading.Lock()
+
+    def __call__(self, origin: str) -> Verdict:
+        """The verdict on ``origin``: a bool, or an awaitable of one when it must be awaited."""
+        if self._cache is not None:
+            cached = self._cached(origin)
+            if cached is not None:
+                return cached
+        result = self._func(origin)
+        if inspect.isawaitable(result):
+            return self._awaited(origin, result)
+        return self._remember(origin, _checked(result, origin))
+
+    def decide_now(self, origin: str) -> bool:
+        """The verdict, for ``is_allowed_origin``, which cannot wait."""
+        if self.is_async:
+            raise TypeError(_CANNOT_WAIT)
+        verdict = self(origin)
+        if isinstance(verdict, bool):
+            return verdict
+        close = getattr(verdict, "close", None)
+        if close is not None:
+            close()
+        raise TypeError(_CANNOT_WAIT)
+
+    async def _awaited(self, origin: str, result: Awaitable[object]) -> bool:
+        return self._remember(origin, _checked(await result, origin))
+
+    def _cached(self, origin: str) -> bool | None:
+        assert self._cache is not None
+        with self._lock:
+            entry = self._cache.get(origin)
+            if entry is None:
+                return None
+            verdict, expires = entry
+            if expires <= monotonic():
+                del self._cache[origin]
+                return None
+            self._cache.move_to_end(origin)
+            return verdict
+
+    def _remember(self, origin: str, verdict: bool) -> bool:
+        cache = self._cache
+        if cache is None:
+            return verdict
+        expires = math.inf if self._ttl is None else monotonic() + self._ttl
+        with self._lock:
+            cache[origin] = (verdict, expires)
+            cache.move_to_end(origin)
+            while len(cache) > self._size:
+                cache.popitem(last=False)
+        return verdict
+
+    def cache_len(self) -> int:
+        """How many verdicts the cache holds now (expired ones included until next asked)."""
+        if self._cache is None:
+            return 0
+        with self._lock:
+            return len(self._cache)
+
+
+_CANNOT_WAIT = (
+    "allow_origin_func is asynchronous, and is_allowed_origin cannot wait for it: requests await it "
+    "themselves; to ask it directly, await the function"
+)
+
+
+def _is_async(func: object) -> bool:
+    """``async def``, or an object whose ``__call__`` is."""
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(type(func).__call__)
+
+
+def _checked(verdict: object, origin: str) -> bool:
+    if verdict is True or verdict is False:
+        return verdict
+    raise TypeError(
+        f"{FUNC} must return True or False, and returned {verdict!r} for {origin!r}; "
+        "the origin is not allowed on a guess: return a bool"
+    )
+
+
+def build_origin_func(func: object, cache_size: object, cache_ttl: object) -> OriginFunc | None:
+    """Checks the three options and builds what the cores call, or ``None`` without a callable."""
+    if func is None:
+        for name, value in ((SIZE, cache_size), (TTL, cache_ttl)):
+            if value is not None:
+                raise ValueError(
+                    f"{name}={value!r} has nothing to cache without {FUNC}: pass {FUNC}, or drop {name}"
+                )
+        return None
+    if not callable(func):
+        raise TypeError(f"{FUNC} must be a callable (origin: str) -> bool, sync or async, not {func!r}")
+    size = 0
+    if cache_size is not None:
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise ValueError(
+                f"{SIZE} must be a number of origins (an int, 0 for no cache), not {cache_size!r}; "
+                f"write {SIZE}=1024"
+            )
+        size = cache_size
+    ttl: float | None = None
+    if cache_ttl is not None:
+        if (
+            isinstance(cache_ttl, bool)
+            or not isinstance(cache_ttl, (int, float))
+            or not math.isfinite(cache_ttl)
+            or cache_ttl <= 0
+        ):
+            raise ValueError(f"{TTL} must be a positive number of seconds, not {cache_ttl!r}; write {TTL}=60")
+        if not size:
+            raise ValueError(
+                f"{TTL}={cache_ttl!r} needs {SIZE}, the number of origins to remember: "
+                f"write {SIZE}=1024 as well"
+            )
+        ttl = float(cache_ttl)
+    return OriginFunc(func, size, ttl)
+
+
+async def continue_preflight(
+    verdict: Awaitable[bool], policy: Any, request_headers: list[Any], send: Send
+) -> None:
+    """A preflight waiting for ``allow_origin_func``: awaits the verdict, then answers."""
+    start, end = policy.finish_preflight(request_headers, await verdict)
+    await send(start)
+    await send(end)
+
+
+async def continue_response_start(
+    verdict: Awaitable[bool], policy: Any, message: Message, request_headers: list[Any], send: Send
+) -> None:
+    """A response start waiting for ``allow_origin_func``: awaits the verdict, edits, forwards."""
+    policy.finish_response_start(message, request_headers, await verdict)
+    await send(message)
