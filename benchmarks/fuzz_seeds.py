@@ -291,6 +291,53 @@ def policy_seeds() -> Iterable[bytes]:
         )
 
 
+#: Patterns and origins of ``tests/test_origin_patterns.py``, valid and invalid alike.
+PATTERN_SEEDS = [
+    b"https://*.example.com",
+    b"http://localhost:*",
+    b"https://*.example.com:8443",
+    b"http://[::1]:*",
+    b"http://127.0.0.1:8000",
+    b"https://*.a.example.com:*",
+    b"https://example.com",
+    b"https://*",
+    b"https://*.com",
+    b"HTTPS://example.com",
+    b"https://a.*.example.com",
+    b"https://example.com:443",
+    b"https://example.com:65536",
+]
+PATTERN_ORIGINS = [
+    b"https://a.example.com",
+    b"https://a.b.example.com",
+    b"https://example.com",
+    b"https://evil-example.com",
+    b"https://a.example.com.evil.io",
+    b"https://.example.com",
+    b"https://a.example.comx",
+    b"https://a.example.com:8443",
+    b"https://A.example.com",
+    b"https://a.example.com.",
+    b"https://a.example.com/",
+    b"https://a.example.com:443",
+    b"http://localhost",
+    b"http://localhost:3000",
+    b"http://localhost:0",
+    b"http://localhost:65536",
+    b"http://[::1]:5173",
+    b"null",
+]
+
+
+def origin_patterns_seeds() -> Iterable[bytes]:
+    """flags, patterns, pick, origin (or the label standing for ``*.``)."""
+    for origin in PATTERN_ORIGINS:
+        yield b"\x00" + items(PATTERN_SEEDS[:8]) + b"\x00" + origin
+        yield b"\x00" + items(PATTERN_SEEDS[5:]) + b"\x00" + origin
+    for pick, label in itertools.product(range(7), [b"a", b"a.b", b"", b"A", b"a:1"]):
+        yield bytes([1 | (pick & 2)]) + items(PATTERN_SEEDS[:7]) + bytes([pick]) + label
+
+
 def write_seeds(target: str, seeds: Iterable[bytes]) -> int:
     directory = SEEDS / target
     if directory.exists():
@@ -320,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         ("request_headers", request_headers_seeds()),
         ("response_headers", response_headers_seeds()),
         ("policy", policy_seeds()),
+        ("origin_patterns", origin_patterns_seeds()),
     ]:
         print(f"{target}: {write_seeds(target, seeds)} seeds")
     return 0

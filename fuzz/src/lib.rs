@@ -7,6 +7,7 @@
 //! a flag byte is one byte, a field is a length byte then that many bytes (cut short at the end of
 //! the input), a list is a count byte then fields, and the last field of a target takes the rest.
 
+pub mod origin_patterns;
 pub mod patterns;
 
 use std::cell::Cell;
