@@ -203,6 +203,29 @@ def test_a_subclass_overriding_is_allowed_origin_cannot_take_a_func() -> None:
         Custom(ok_app(), allow_origin_func=Recorder())
 
 
+def test_patching_is_allowed_origin_beside_a_func_is_refused() -> None:
+    middleware = cors(Recorder())
+    with pytest.raises(
+        TypeError, match=r"is_allowed_origin is not Starlette's.*allow_origin_func would never"
+    ):
+        middleware.is_allowed_origin = lambda origin: True  # type: ignore[method-assign]
+    assert "is_allowed_origin" not in vars(middleware)
+    assert not middleware.is_allowed_origin("https://evil.com")
+
+
+def test_patching_is_allowed_origin_on_the_class_of_a_middleware_with_a_func_is_refused() -> None:
+    class Custom(CORSMiddleware):
+        pass
+
+    middleware = Custom(ok_app(), allow_origin_func=Recorder())
+    with pytest.raises(
+        TypeError, match=r"is_allowed_origin is not Starlette's.*allow_origin_func would never"
+    ):
+        Custom.is_allowed_origin = lambda self, origin: True  # type: ignore[method-assign]
+    assert "is_allowed_origin" not in vars(Custom)
+    assert not middleware.is_allowed_origin("https://evil.com")
+
+
 # The decision cache.
 
 

@@ -39,6 +39,25 @@ _OPTION_ATTRIBUTES = (
 _STARLETTE_INTERNALS = ("preflight_response", "simple_response", "send", "allow_explicit_origin")
 #: What an instance holds that is worked out from its arguments, rebuilt rather than copied.
 _DERIVED_STATE = ("_config", "_options", "_policy", "__call__")
+#: The constructor's options after ``app``: Starlette's, by position, then fastcors' own.
+_STARLETTE_OPTIONS = (
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "allow_credentials",
+    "allow_origin_regex",
+    "allow_private_network",
+    "expose_headers",
+    "max_age",
+)
+_OWN_OPTIONS = (
+    "allow_origin_patterns",
+    "allow_origin_func",
+    "allow_origin_func_cache_size",
+    "allow_origin_func_cache_ttl",
+)
+#: One reconfiguration at a time, so that concurrent ones compose rather than lose an update.
+_RECONFIGURING = threading.Lock()
 
 
 def _unsupported(name: str) -> str:
@@ -63,6 +82,8 @@ class _CORSMiddlewareType(type):
     def __setattr__(cls, name: str, value: Any) -> None:
         if name in _OPTION_ATTRIBUTES or name in _STARLETTE_INTERNALS:
             raise TypeError(f"{cls.__qualname__}.{name} cannot be assigned: it is {_unsupported(name)}")
+        if name == "is_allowed_origin":
+            _LIVE.refuse_judges_beside_funcs(cls)
         super().__setattr__(name, value)
         if name == "is_allowed_origin":
             _LIVE.refresh_origin_judges(cls)
@@ -87,6 +108,15 @@ class _LiveMiddlewares:
         with self._lock:
             self._members.add(middleware)
 
+    def refuse_judges_beside_funcs(self, cls: type) -> None:
+        """Refuses to patch ``is_allowed_origin`` where a middleware has ``allow_origin_func``,
+        before anything changes."""
+        with self._lock:
+            members = list(self._members)
+        for middleware in members:
+            if isinstance(middleware, cls) and middleware._config.origin_func is not None:
+                raise _judge_beside_func(type(middleware))
+
     def refresh_origin_judges(self, cls: type) -> None:
         with self._lock:
             members = list(self._members)
@@ -96,6 +126,14 @@ class _LiveMiddlewares:
 
 
 _LIVE = _LiveMiddlewares()
+
+
+def _judge_beside_func(cls: type) -> TypeError:
+    return TypeError(
+        f"{cls.__qualname__}.is_allowed_origin is not Starlette's, and its verdict replaces every origin "
+        "check, so allow_origin_func would never be asked: call your function from is_allowed_origin, "
+        "or keep Starlette's is_allowed_origin"
+    )
 
 
 class _ReadAtConstruction(Generic[_T]):
@@ -280,11 +318,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         """``config`` for a policy that asks ``is_allowed_origin`` where it is not Starlette's."""
         judged = self._origin_judged()
         if judged and config.origin_func is not None:
-            raise TypeError(
-                f"{type(self).__qualname__}.is_allowed_origin is not Starlette's, and its verdict replaces "
-                "every origin check, so allow_origin_func would never be asked: call your function from "
-                "is_allowed_origin, or keep Starlette's is_allowed_origin"
-            )
+            raise _judge_beside_func(type(self))
         return replace(config, origin_judged=judged)
 
     def _refresh_origin_judge(self) -> None:
@@ -296,6 +330,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             raise TypeError(
                 f"{type(self).__qualname__}.{name} cannot be assigned: it is {_unsupported(name)}"
             )
+        if name == "is_allowed_origin" and self._config.origin_func is not None:
+            raise _judge_beside_func(type(self))
         super().__setattr__(name, value)
         if name == "is_allowed_origin":
             self._refresh_origin_judge()
@@ -313,6 +349,43 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
     def __setstate__(self, state: dict[str, Any]) -> None:
         vars(self).update(state)
         self._build()
+
+    def reconfigure(self, **options: Any) -> None:
+        """Changes options while serving: any constructor option but ``app``, by name; the others
+        keep their values.
+
+        A complete new policy is built first, then swapped in at once: requests in flight finish on
+        the policy they started with, new ones get the new one, none sees half of each. Invalid
+        options raise, and the old policy keeps serving. Safe to call from any thread. The option
+        attributes read the new values afterwards; ``allow_origin_func``'s cache starts empty.
+
+        >>> async def app(scope, receive, send): ...
+        >>> cors = CORSMiddleware(app, allow_origins=["https://a.example"])
+        >>> cors.reconfigure(allow_origins=["https://b.example"])
+        >>> cors.is_allowed_origin("https://a.example"), cors.is_allowed_origin("https://b.example")
+        (False, True)
+        """
+        unknown = sorted(set(options) - {*_STARLETTE_OPTIONS, *_OWN_OPTIONS})
+        if unknown:
+            if "app" in unknown:
+                raise TypeError("reconfigure() changes options, not the app: build a new middleware for that")
+            raise TypeError(
+                f"reconfigure() got unknown option(s) {', '.join(map(repr, unknown))}; "
+                f"it takes the constructor's: {', '.join((*_STARLETTE_OPTIONS, *_OWN_OPTIONS))}"
+            )
+        with _RECONFIGURING:
+            arguments = tuple(
+                options.get(name, current) for name, current in zip(_STARLETTE_OPTIONS, self._arguments)
+            )
+            own_options = {**self._own_options, **{k: v for k, v in options.items() if k in _OWN_OPTIONS}}
+            config, view = interpret_options(*arguments, **own_options)
+            policy = type(self._policy)(self._judged(config))
+            # Requests read `_policy` once; the attributes follow, the policy last.
+            self._arguments = arguments
+            self._own_options = own_options
+            self._config = config
+            self._options = view
+            self._policy = policy
 
     @property
     def origin_regex_engine(self) -> str | None:
