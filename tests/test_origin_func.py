@@ -389,3 +389,13 @@ def test_invalid_func_options_are_refused_at_construction(options: dict[str, Any
 def test_the_func_options_are_keyword_only() -> None:
     with pytest.raises(TypeError):
         CORSMiddleware(ok_app(), (), ("GET",), (), False, None, False, (), 600, Recorder())  # type: ignore[call-arg,arg-type]
+
+
+def test_the_websocket_origin_check_beside_a_func_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"check_websocket_origin .* allow_origin_func"):
+        CORSMiddleware(ok_app(), allow_origin_func=Recorder(), check_websocket_origin=True)
+
+
+def test_explain_refuses_to_guess_for_an_async_func() -> None:
+    with pytest.raises(TypeError, match=r"explain\(\) cannot wait"):
+        cors(AsyncRecorder()).explain("https://evil.com", "PUT")

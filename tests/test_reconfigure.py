@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from fastcors import CORSMiddleware
+from fastcors import CORSConfigError, CORSConfigWarning, CORSMiddleware
 from fastcors._types import Message, Receive, Scope, Send
 from tests.asgi import http_scope, ok_app, response_headers, run
 
@@ -55,9 +55,10 @@ def test_options_not_given_keep_their_values() -> None:
 
 def test_the_option_attributes_read_the_new_values() -> None:
     middleware = CORSMiddleware(ok_app(), allow_origins=[A])
-    middleware.reconfigure(
-        allow_origins=["*"], allow_credentials=True, allow_origin_patterns=["https://*.b.example"]
-    )
+    with pytest.warns(CORSConfigWarning, match="allow_credentials=True"):
+        middleware.reconfigure(
+            allow_origins=["*"], allow_credentials=True, allow_origin_patterns=["https://*.b.example"]
+        )
     assert middleware.allow_origins == ["*"]
     assert middleware.allow_all_origins is True
     assert middleware.allow_credentials is True
@@ -283,3 +284,16 @@ def test_copies_and_pickles_keep_the_reconfigured_options(duplicate: Any) -> Non
     assert duplicated.allow_origins == [B]
     assert duplicated.is_allowed_origin("https://x.c.example")
     assert not duplicated.is_allowed_origin(A)
+
+
+def test_reconfigure_checks_the_new_configuration_as_the_constructor_does() -> None:
+    middleware = CORSMiddleware(ok_app(), allow_origins=[A])
+    with pytest.raises(CORSConfigError):
+        middleware.reconfigure(allow_origins=[A + "/"], strict=True)
+    assert middleware.allow_origins == [A]
+
+
+def test_reconfigure_keeps_the_features_given_to_the_constructor() -> None:
+    middleware = CORSMiddleware(ok_app(), allow_origins=[A], cors_on_errors=True)
+    middleware.reconfigure(max_age=5)
+    assert middleware._config.cors_on_errors is True

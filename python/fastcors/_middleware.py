@@ -50,6 +50,7 @@ _STARLETTE_OPTIONS = (
     "expose_headers",
     "max_age",
 )
+_FEATURE_OPTIONS = ("cors_on_errors", "check_websocket_origin", "on_reject")
 _OWN_OPTIONS = (
     "allow_origin_patterns",
     "allow_origin_func",
@@ -319,6 +320,12 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         judged = self._origin_judged()
         if judged and config.origin_func is not None:
             raise _judge_beside_func(type(self))
+        if config.check_websocket_origin and config.origin_func is not None:
+            raise TypeError(
+                "check_websocket_origin checks handshakes against the static origin rules only, so it "
+                "would refuse origins that allow_origin_func allows: drop one of the two, or check "
+                "websocket origins in your app with the same function"
+            )
         return replace(config, origin_judged=judged)
 
     def _refresh_origin_judge(self) -> None:
@@ -365,22 +372,53 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         >>> cors.is_allowed_origin("https://a.example"), cors.is_allowed_origin("https://b.example")
         (False, True)
         """
-        unknown = sorted(set(options) - {*_STARLETTE_OPTIONS, *_OWN_OPTIONS})
+        unknown = sorted(set(options) - {*_STARLETTE_OPTIONS, "strict", *_FEATURE_OPTIONS, *_OWN_OPTIONS})
         if unknown:
             if "app" in unknown:
                 raise TypeError("reconfigure() changes options, not the app: build a new middleware for that")
             raise TypeError(
                 f"reconfigure() got unknown option(s) {', '.join(map(repr, unknown))}; "
-                f"it takes the constructor's: {', '.join((*_STARLETTE_OPTIONS, *_OWN_OPTIONS))}"
+                "it takes the constructor's: "
+                f"{', '.join((*_STARLETTE_OPTIONS, 'strict', *_FEATURE_OPTIONS, *_OWN_OPTIONS))}"
             )
         with _RECONFIGURING:
             arguments = tuple(
                 options.get(name, current) for name, current in zip(_STARLETTE_OPTIONS, self._arguments)
             )
             own_options = {**self._own_options, **{k: v for k, v in options.items() if k in _OWN_OPTIONS}}
+            cors_on_errors, check_websocket_origin, on_reject = self._features
+            cors_on_errors = options.get("cors_on_errors", cors_on_errors)
+            check_websocket_origin = options.get("check_websocket_origin", check_websocket_origin)
+            on_reject = options.get("on_reject", on_reject)
+            strict = options.get("strict", False)
+            _require_bool("strict", strict)
+            _require_bool("cors_on_errors", cors_on_errors)
+            _require_bool("check_websocket_origin", check_websocket_origin)
+            if on_reject is not None and not callable(on_reject):
+                raise TypeError(
+                    f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
+                )
+            problems = configuration_problems(
+                arguments[0],
+                arguments[1],
+                arguments[2],
+                arguments[3],
+                arguments[4],
+                arguments[6],
+                arguments[7],
+                check_websocket_origin,
+            )
+            check_configuration(problems, strict=strict, stacklevel=2)
             config, view = interpret_options(*arguments, **own_options)
+            config = replace(
+                config,
+                cors_on_errors=cors_on_errors,
+                check_websocket_origin=check_websocket_origin,
+                reporter=Reporter(on_reject).report,
+            )
             policy = type(self._policy)(self._judged(config))
             # Requests read `_policy` once; the attributes follow, the policy last.
+            self._features = (cors_on_errors, check_websocket_origin, on_reject)
             self._arguments = arguments
             self._own_options = own_options
             self._config = config
@@ -413,6 +451,12 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         >>> cors.explain("https://example.org", "PUT", ["X-Token"])
         <Explanation: preflight refused: method 'PUT' is not allowed>
         """
+        func = self._config.origin_func
+        if func is not None and func.is_async:
+            raise TypeError(
+                "explain() cannot wait for an async allow_origin_func: await a request through the "
+                "middleware instead"
+            )
         if isinstance(request_headers, str):
             raise TypeError(
                 "explain(): request_headers must be a list of header names, not the str "
@@ -443,6 +487,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             )
         answer = self._policy.handle(_explained_scope("OPTIONS", headers), _discard, self, quiet=True)
         assert isinstance(answer, tuple)
+        if answer[0] is None:  # a sync allow_origin_func that returned an awaitable
+            raise TypeError("explain() cannot wait for the awaitable allow_origin_func returned")
         response_start, body = answer
         failed = body["body"].decode().removeprefix("Disallowed CORS ").split(", ")
         failures = sum(bit for bit, name in _FAILURE_NAMES.items() if name in failed)
