@@ -1,7 +1,7 @@
 """The end-to-end load benchmark: real servers, real sockets, wrk as the client.
 
 A small JSON endpoint (``benchmarks.load_app``: Starlette routing to one GET route) is served by
-uvicorn (uvloop + httptools) and by granian (ASGI), each with one worker, wrapped in each contender:
+uvicorn (uvloop + httptools) and by granian (ASGI), each with one worker, behind each contender:
 
     bare             no middleware; for preflights, Starlette's 405 to the same OPTIONS request
     static           appends an allowed CORS response's headers, with no logic (the floor)
@@ -9,11 +9,16 @@ uvicorn (uvloop + httptools) and by granian (ASGI), each with one worker, wrappe
     fastcors-rust    fastcors on its Rust core
     fastcors-python  fastcors on its pure-Python core (FASTCORS_NO_EXTENSIONS=1)
 
+Every middleware runs in two positions: ``outermost`` (it wraps the Starlette app and the server
+calls it) and ``stack`` (inside the Starlette app's own middleware stack, where FastAPI's and
+Starlette's ``app.add_middleware`` put it). The CORS configuration is one users write: three explicit
+origins, credentials, five methods, three allowed headers, one exposed header.
+
 Two kinds of request, both with a browser's headers: ``simple`` (GET with an allowed Origin) and
 ``preflight`` (OPTIONS, Origin, Access-Control-Request-Method: PUT, Access-Control-Request-Headers).
 
-The server runs on one core (``taskset -c 0``), ``wrk -t1 -c32`` on the other (``taskset -c 1``),
-over 127.0.0.1. In every round each (server, contender) pair gets a fresh server process, in a
+The server runs on one core (``taskset -c 0``), ``wrk -t1 -c64`` on the other (``taskset -c 1``),
+over 127.0.0.1. In every round each (server, contender, position) gets a fresh server process, in a
 fresh random order; before anything is timed its answers to both kinds (one http.client request
 each) are checked: status, body, and the access-control-* and vary headers in order must be what
 Starlette's CORSMiddleware answers in-process for the CORS contenders (so a wrong implementation
@@ -21,10 +26,13 @@ cannot win), and what their own app answers in-process for the others. Each kind
 up and measured: wrk's requests per second and p99 latency, and the server's CPU time per request
 (utime + stime from /proc around the measured run, summed over the server's process tree: granian
 runs a supervisor and a worker process). The tables give medians over rounds and the medians of the
-per-round ratios between contenders measured in the same round.
+per-round ratios and differences between contenders measured in the same round, in the same
+position: RPS over the static-headers floor's, server CPU per request above the floor's, and that
+cost over the pure-Python core's.
 
-    python -m benchmarks.load [--rounds 10] [--seconds 5] [--warmup 1]
+    python -m benchmarks.load [--rounds 5] [--seconds 10] [--warmup 2] [--connections 64]
                               [--servers uvicorn,granian] [--kinds simple,preflight]
+                              [--positions outermost,stack]
                               [--contenders bare,static,starlette,fastcors-rust,fastcors-python]
                               [--markdown out.md] [--json out.json]
 
@@ -67,6 +75,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 SERVERS = ("uvicorn", "granian")
 KINDS = ("simple", "preflight")
+POSITIONS = ("outermost", "stack")
 KIND_TITLES = {
     "simple": "simple GET with an allowed Origin",
     "preflight": "preflight (OPTIONS, allowed Origin, PUT, content-type,x-request-id)",
@@ -76,18 +85,20 @@ KIND_TITLES = {
 @dataclass(frozen=True)
 class Contender:
     name: str
-    #: the factory in benchmarks.load_app the servers call
+    #: the factory in benchmarks.load_app the servers call (``<factory>_in_stack`` for the stack)
     factory: str
     #: the fastcors core the server must run, if any
     core: str | None
     #: implements CORS, so its answers must be Starlette's CORSMiddleware's
     cors: bool
+    #: a middleware, measured in each position (the bare app has none)
+    positioned: bool = True
 
 
 CONTENDERS: dict[str, Contender] = {
     c.name: c
     for c in (
-        Contender("bare", "bare", None, False),
+        Contender("bare", "bare", None, False, positioned=False),
         Contender("static", "static_headers", None, False),
         Contender("starlette", "starlette_cors", None, True),
         Contender("fastcors-python", "fastcors_cors", "python", True),
@@ -95,20 +106,37 @@ CONTENDERS: dict[str, Contender] = {
     )
 }
 
-#: ratio column -> (the measure, the contender in the denominator, the kinds it is reported for);
-#: each is the median over rounds of the ratio between two contenders measured in the same round
-RATIOS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "RPS ÷ static": ("rps", "static", KINDS),
-    "RPS ÷ starlette": ("rps", "starlette", KINDS),
-    "RPS ÷ bare OPTIONS (405)": ("rps", "bare", ("preflight",)),
-    "CPU/req ÷ starlette": ("server_cpu_us_per_request", "starlette", KINDS),
-}
+#: The position of the bare app, which has no middleware to place.
+NO_POSITION = "-"
 
 
-def contender_label(name: str, kind: str) -> str:
-    if name == "bare" and kind == "preflight":
-        return "bare OPTIONS (405)"
-    return name
+@dataclass(frozen=True)
+class Entry:
+    """One app a server runs: a contender in a position."""
+
+    contender: Contender
+    position: str
+
+    @property
+    def factory(self) -> str:
+        return self.contender.factory + ("_in_stack" if self.position == "stack" else "")
+
+    def label(self, kind: str) -> str:
+        if not self.contender.positioned:
+            return "bare OPTIONS (405)" if kind == "preflight" else "bare"
+        return f"{self.contender.name} ({self.position})"
+
+
+def entries(contenders: Sequence[str], positions: Sequence[str]) -> list[Entry]:
+    """Every app to measure: the bare app once, each middleware in each position."""
+    out = []
+    for name in contenders:
+        contender = CONTENDERS[name]
+        if not contender.positioned:
+            out.append(Entry(contender, NO_POSITION))
+        else:
+            out += [Entry(contender, position) for position in positions]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,19 +254,21 @@ def answer_over_http(port: int, kind: str, timeout: float) -> Answer:
         connection.close()
 
 
-def expected_answers(contenders: Sequence[str], kinds: Sequence[str]) -> dict[tuple[str, str], Answer]:
-    """contender, kind -> the answer it must give: Starlette's CORSMiddleware's for CORS contenders,
-    for the others what their own app answers in-process."""
-    starlette = {kind: answer_in_process("starlette_cors", kind) for kind in KINDS}
-    static = answer_in_process("static_headers", "simple")
-    if sorted(static.cors_headers) != sorted(starlette["simple"].cors_headers):
-        raise AssertionError("the static headers are not those of Starlette's allowed simple response")
+def expected_answers(apps: Sequence[Entry], kinds: Sequence[str]) -> dict[tuple[Entry, str], Answer]:
+    """entry, kind -> the answer it must give: Starlette's CORSMiddleware's (outermost) for CORS
+    contenders, for the others what their own app answers in-process."""
+    starlette = answer_in_process("starlette_cors", "simple")
+    for factory in ("static_headers", "static_headers_in_stack"):
+        static = answer_in_process(factory, "simple")
+        if sorted(static.cors_headers) != sorted(starlette.cors_headers):
+            raise AssertionError(
+                f"the static headers ({factory}) are not those of Starlette's allowed simple response"
+            )
     expected = {}
-    for name in contenders:
-        contender = CONTENDERS[name]
-        reference = "starlette_cors" if contender.cors else contender.factory
+    for entry in apps:
+        reference = "starlette_cors" if entry.contender.cors else entry.factory
         for kind in kinds:
-            expected[name, kind] = answer_in_process(reference, kind)
+            expected[entry, kind] = answer_in_process(reference, kind)
     return expected
 
 
@@ -294,16 +324,21 @@ _LIVE: set[Server] = set()
 class Server:
     """One server process, pinned to a core, serving one contender's app on a free port."""
 
-    def __init__(self, server: str, contender: Contender, cpu: int, log_dir: Path) -> None:
+    def __init__(
+        self, server: str, entry: Entry, cpu: int, log_dir: Path, wrapper: Sequence[str] = ()
+    ) -> None:
         self.server = server
-        self.contender = contender
+        self.entry = entry
+        self.contender = entry.contender
         self.cpu = cpu
+        #: a command the server runs under, such as valgrind's
+        self.wrapper = list(wrapper)
         self.port = free_port()
-        self.log_path = log_dir / f"{server}-{contender.name}-{self.port}.log"
+        self.log_path = log_dir / f"{server}-{entry.contender.name}-{entry.position}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
-        target = f"benchmarks.load_app:{self.contender.factory}"
+        target = f"benchmarks.load_app:{self.entry.factory}"
         common = ["--host", HOST, "--port", str(self.port), "--workers", "1"]
         if self.server == "uvicorn":
             options = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
@@ -312,7 +347,7 @@ class Server:
             threads = ["--runtime-threads", "1", "--blocking-threads", "1", "--runtime-blocking-threads", "1"]
             options = ["--interface", "asgi", "--loop", "uvloop", "--no-access-log", "--log-level", "warning"]
             server = ["-m", "granian", *options, *common, *threads, "--factory", target]
-        return ["taskset", "-c", str(self.cpu), sys.executable, *server]
+        return ["taskset", "-c", str(self.cpu), *self.wrapper, sys.executable, *server]
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -382,7 +417,7 @@ class Server:
         _LIVE.discard(self)
 
     def __str__(self) -> str:
-        return f"{self.server} serving {self.contender.name} on port {self.port}"
+        return f"{self.server} serving {self.entry.label('simple')} on port {self.port}"
 
 
 def _stop_all() -> None:
@@ -395,10 +430,12 @@ atexit.register(_stop_all)
 
 
 @contextlib.contextmanager
-def running(server: str, contender: Contender, cpu: int, log_dir: Path) -> Iterator[Server]:
-    instance = Server(server, contender, cpu, log_dir)
+def running(
+    server: str, entry: Entry, cpu: int, log_dir: Path, wrapper: Sequence[str] = (), timeout: float = 60.0
+) -> Iterator[Server]:
+    instance = Server(server, entry, cpu, log_dir, wrapper)
     try:
-        instance.start(timeout=60.0)
+        instance.start(timeout=timeout)
         yield instance
     finally:
         instance.stop()
@@ -471,6 +508,7 @@ class Sample:
     server: str
     kind: str
     contender: str
+    position: str
     requests: int
     duration_s: float
     rps: float
@@ -490,6 +528,7 @@ class Settings:
     connections: int
     servers: list[str]
     kinds: list[str]
+    positions: list[str]
     contenders: list[str]
     server_cpu: int
     client_cpu: int
@@ -533,6 +572,7 @@ def measure(
         server=server.server,
         kind=kind,
         contender=server.contender.name,
+        position=server.entry.position,
         requests=result.requests,
         duration_s=result.duration_s,
         rps=result.rps,
@@ -544,10 +584,14 @@ def measure(
     )
 
 
+def sample_entry(sample: Sample) -> Entry:
+    return Entry(CONTENDERS[sample.contender], sample.position)
+
+
 def describe(sample: Sample) -> str:
     errors = {name: count for name, count in sample.socket_errors.items() if count}
     return (
-        f"{sample.server:<7} {sample.kind:<9} {contender_label(sample.contender, sample.kind):<18} "
+        f"{sample.server:<7} {sample.kind:<9} {sample_entry(sample).label(sample.kind):<28} "
         f"{sample.rps:9.0f} req/s  p99 {sample.p99_ms:6.2f} ms  "
         f"{sample.server_cpu_us_per_request:6.1f} µs CPU/req  CPU busy {sample.server_cpu_share:4.0%}"
         + (f"  socket errors {errors}" if errors else "")
@@ -556,23 +600,24 @@ def describe(sample: Sample) -> str:
 
 def run(settings: Settings) -> list[Sample]:
     rng = random.Random(settings.seed)
-    expected = expected_answers(settings.contenders, settings.kinds)
+    apps = entries(settings.contenders, settings.positions)
+    expected = expected_answers(apps, settings.kinds)
     samples: list[Sample] = []
     with tempfile.TemporaryDirectory(prefix="fastcors-load-") as tmp:
         directory = Path(tmp)
         scripts = {kind: write_lua(directory, kind) for kind in settings.kinds}
         for round_index in range(settings.rounds):
-            jobs = [(server, name) for server in settings.servers for name in settings.contenders]
+            jobs = [(server, entry) for server in settings.servers for entry in apps]
             rng.shuffle(jobs)
-            for server_name, name in jobs:
-                with running(server_name, CONTENDERS[name], settings.server_cpu, directory) as server:
+            for server_name, entry in jobs:
+                with running(server_name, entry, settings.server_cpu, directory) as server:
                     for kind in settings.kinds:  # every answer checked before anything is timed
-                        check(server, kind, expected[name, kind])
+                        check(server, kind, expected[entry, kind])
                     kinds = list(settings.kinds)
                     rng.shuffle(kinds)
                     for kind in kinds:
                         sample = measure(
-                            server, kind, expected[name, kind], settings, scripts[kind], round_index
+                            server, kind, expected[entry, kind], settings, scripts[kind], round_index
                         )
                         samples.append(sample)
                         progress(f"  round {round_index + 1}/{settings.rounds}  {describe(sample)}")
@@ -584,59 +629,135 @@ def run(settings: Settings) -> list[Sample]:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A per-round comparison with the contenders measured in the same round and position."""
+
+    title: str
+    kinds: tuple[str, ...]
+    #: (this contender's sample, the round's samples by contender) -> the value, or None
+    compute: Callable[[Sample, dict[str, Sample]], float | None]
+    digits: int = 3
+
+
+def _ratio(measure: str, other: str) -> Callable[[Sample, dict[str, Sample]], float | None]:
+    def compute(mine: Sample, peers: dict[str, Sample]) -> float | None:
+        theirs = peers.get(other)
+        if theirs is None or theirs is mine:
+            return None
+        return float(getattr(mine, measure) / getattr(theirs, measure))
+
+    return compute
+
+
+def _cpu_above(floor: str) -> Callable[[Sample, dict[str, Sample]], float | None]:
+    def compute(mine: Sample, peers: dict[str, Sample]) -> float | None:
+        theirs = peers.get(floor)
+        if theirs is None or theirs is mine:
+            return None
+        return mine.server_cpu_us_per_request - theirs.server_cpu_us_per_request
+
+    return compute
+
+
+def _cost_over(other: str, floor: str) -> Callable[[Sample, dict[str, Sample]], float | None]:
+    """(CPU/req - the floor's) / (the other's CPU/req - the floor's): what is left of its cost."""
+
+    def compute(mine: Sample, peers: dict[str, Sample]) -> float | None:
+        theirs, base = peers.get(other), peers.get(floor)
+        if theirs is None or base is None or mine is theirs or mine is base:
+            return None
+        above = theirs.server_cpu_us_per_request - base.server_cpu_us_per_request
+        if above <= 0:
+            return None  # the other costs nothing measurable in this round: no ratio to speak of
+        return (mine.server_cpu_us_per_request - base.server_cpu_us_per_request) / above
+
+    return compute
+
+
+#: Each is the median over rounds of a comparison between contenders measured in the same round and
+#: position (the bare app, which has no position, stands in both).
+COLUMNS = (
+    Column("RPS ÷ static", ("simple",), _ratio("rps", "static")),
+    Column("RPS ÷ bare OPTIONS (405)", ("preflight",), _ratio("rps", "bare")),
+    Column("RPS ÷ starlette", KINDS, _ratio("rps", "starlette")),
+    Column("CPU above static (µs/req)", ("simple",), _cpu_above("static"), digits=1),
+    Column("CPU above bare OPTIONS (µs/req)", ("preflight",), _cpu_above("bare"), digits=1),
+    Column("cost ÷ fastcors-python's", ("simple",), _cost_over("fastcors-python", "static"), digits=2),
+)
+
+
+@dataclass(frozen=True)
 class Row:
     server: str
     kind: str
     contender: str
+    position: str
     rounds: int
     rps: float
     rps_min: float
     rps_max: float
     p99_ms: float
     server_cpu_us_per_request: float
+    server_cpu_min: float
+    server_cpu_max: float
     server_cpu_share: float
-    #: ratio column (see RATIOS) -> its value
-    ratios: dict[str, float]
+    #: column title (see COLUMNS) -> the median over rounds
+    comparisons: dict[str, float]
+    #: column title -> (min, max) over rounds
+    comparison_spread: dict[str, tuple[float, float]]
 
 
 def summarise(samples: list[Sample], settings: Settings) -> list[Row]:
     rows = []
     for server in settings.servers:
         for kind in settings.kinds:
-            by_contender: dict[str, dict[int, Sample]] = {}
+            mine_by_entry: dict[Entry, list[Sample]] = {}
+            # (round, position) -> contender -> sample; the bare app stands in every position
+            peers: dict[tuple[int, str], dict[str, Sample]] = {}
             for sample in samples:
-                if sample.server == server and sample.kind == kind:
-                    by_contender.setdefault(sample.contender, {})[sample.round] = sample
-            for name in CONTENDERS:
-                mine = by_contender.get(name)
+                if sample.server != server or sample.kind != kind:
+                    continue
+                mine_by_entry.setdefault(sample_entry(sample), []).append(sample)
+                positions = settings.positions if sample.position == NO_POSITION else [sample.position]
+                for position in positions:
+                    peers.setdefault((sample.round, position), {})[sample.contender] = sample
+            for entry in entries(settings.contenders, settings.positions):
+                mine = mine_by_entry.get(entry)
                 if not mine:
                     continue
-                ratios = {}
-                for column, (measure, other, ratio_kinds) in RATIOS.items():
-                    theirs = by_contender.get(other)
-                    if kind not in ratio_kinds or other == name or not theirs:
-                        continue
-                    paired = [
-                        getattr(mine[r], measure) / getattr(theirs[r], measure) for r in mine if r in theirs
+                position = settings.positions[0] if entry.position == NO_POSITION else entry.position
+                comparisons, spread = {}, {}
+                for column in COLUMNS:
+                    if kind not in column.kinds or not entry.contender.positioned:
+                        continue  # the bare app is what others are compared with, in both positions
+                    values = [
+                        value
+                        for sample in mine
+                        if (value := column.compute(sample, peers.get((sample.round, position), {})))
+                        is not None
                     ]
-                    if paired:
-                        ratios[column] = statistics.median(paired)
-                rps = [s.rps for s in mine.values()]
+                    if values:
+                        comparisons[column.title] = statistics.median(values)
+                        spread[column.title] = (min(values), max(values))
+                rps = [s.rps for s in mine]
+                cpu = [s.server_cpu_us_per_request for s in mine]
                 rows.append(
                     Row(
                         server=server,
                         kind=kind,
-                        contender=name,
+                        contender=entry.contender.name,
+                        position=entry.position,
                         rounds=len(mine),
                         rps=statistics.median(rps),
                         rps_min=min(rps),
                         rps_max=max(rps),
-                        p99_ms=statistics.median(s.p99_ms for s in mine.values()),
-                        server_cpu_us_per_request=statistics.median(
-                            s.server_cpu_us_per_request for s in mine.values()
-                        ),
-                        server_cpu_share=statistics.median(s.server_cpu_share for s in mine.values()),
-                        ratios=ratios,
+                        p99_ms=statistics.median(s.p99_ms for s in mine),
+                        server_cpu_us_per_request=statistics.median(cpu),
+                        server_cpu_min=min(cpu),
+                        server_cpu_max=max(cpu),
+                        server_cpu_share=statistics.median(s.server_cpu_share for s in mine),
+                        comparisons=comparisons,
+                        comparison_spread=spread,
                     )
                 )
     return rows
@@ -648,36 +769,43 @@ def markdown(rows: list[Row], settings: Settings, meta: dict[str, Any]) -> str:
         f"{settings.rounds} rounds x {settings.seconds} s per measurement (warm-up {settings.warmup} s), "
         f"wrk -t1 -c{settings.connections} on CPU {settings.client_cpu}, "
         f"server on CPU {settings.server_cpu}; "
-        "medians over rounds; ratios are medians of the per-round ratios; server CPU busy is the "
-        f"server's CPU time over the run's wall time (100% = one core). {versions}.",
+        "medians over rounds, [min, max] over rounds after them; comparisons are medians of per-round "
+        "comparisons with the contenders measured in the same round and position; server CPU busy is "
+        "the server's CPU time over the run's wall time (100% = one core). "
+        f"fastcors' compiled core: {meta['build']} build. {versions}.",
     ]
     for server in settings.servers:
         for kind in settings.kinds:
             group = [row for row in rows if row.server == server and row.kind == kind]
             if not group:
                 continue
-            columns = [c for c, (_, _, kinds) in RATIOS.items() if kind in kinds]
+            columns = [c for c in COLUMNS if kind in c.kinds]
             head = [
-                "contender",
-                "RPS",
-                "RPS min-max",
+                "contender (position)",
+                "RPS [min, max]",
                 "p99 (ms)",
                 "server CPU (µs/req)",
                 "server CPU busy",
-                *columns,
+                *(c.title for c in columns),
             ]
             out += ["", f"### {server}: {KIND_TITLES[kind]}", ""]
             out += ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
             for row in group:
                 cells = [
-                    contender_label(row.contender, kind),
-                    f"{row.rps:,.0f}",
-                    f"{row.rps_min:,.0f}-{row.rps_max:,.0f}",
+                    Entry(CONTENDERS[row.contender], row.position).label(kind),
+                    f"{row.rps:,.0f} [{row.rps_min:,.0f}, {row.rps_max:,.0f}]",
                     f"{row.p99_ms:.2f}",
-                    f"{row.server_cpu_us_per_request:.1f}",
+                    f"{row.server_cpu_us_per_request:.1f} "
+                    f"[{row.server_cpu_min:.1f}, {row.server_cpu_max:.1f}]",
                     f"{row.server_cpu_share:.0%}",
                 ]
-                cells += [f"{row.ratios[c]:.3f}" if c in row.ratios else "" for c in columns]
+                for column in columns:
+                    if column.title not in row.comparisons:
+                        cells.append("")
+                        continue
+                    low, high = row.comparison_spread[column.title]
+                    d = column.digits
+                    cells.append(f"{row.comparisons[column.title]:.{d}f} [{low:.{d}f}, {high:.{d}f}]")
                 out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -698,7 +826,17 @@ def metadata(settings: Settings) -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "loadavg_start": os.getloadavg(),
+        "build": core_build(),
     }
+
+
+def core_build() -> str:
+    """Which build of the compiled core is installed: the stable ABI's (abi3) or this interpreter's."""
+    spec = importlib.util.find_spec("fastcors._fastcors")
+    if spec is None or spec.origin is None:
+        return "no"
+    name = Path(spec.origin).name
+    return f"abi3 ({name})" if ".abi3." in name else f"per-interpreter ({name})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -747,12 +885,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--seconds", type=int, default=5, help="each measured wrk run (whole seconds)")
-    parser.add_argument("--warmup", type=int, default=1, help="the wrk run before each measurement (0: none)")
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=10, help="each measured wrk run (whole seconds)")
+    parser.add_argument("--warmup", type=int, default=2, help="the wrk run before each measurement (0: none)")
+    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--servers", type=csv_of(SERVERS), default=list(SERVERS))
     parser.add_argument("--kinds", type=csv_of(KINDS), default=list(KINDS))
+    parser.add_argument("--positions", type=csv_of(POSITIONS), default=list(POSITIONS))
     parser.add_argument("--contenders", type=csv_of(list(CONTENDERS)), default=list(CONTENDERS))
     parser.add_argument("--server-cpu", type=int, default=0)
     parser.add_argument("--client-cpu", type=int, default=1)
@@ -769,6 +908,7 @@ def main(argv: list[str] | None = None) -> None:
         connections=args.connections,
         servers=args.servers,
         kinds=args.kinds,
+        positions=[p for p in POSITIONS if p in args.positions],
         contenders=[c for c in CONTENDERS if c in args.contenders],
         server_cpu=args.server_cpu,
         client_cpu=args.client_cpu,
@@ -777,11 +917,12 @@ def main(argv: list[str] | None = None) -> None:
     preconditions(settings)
     signal.signal(signal.SIGTERM, _terminate)
     meta = metadata(settings)
-    jobs = len(settings.servers) * len(settings.contenders)
+    jobs = len(settings.servers) * len(entries(settings.contenders, settings.positions))
     estimate = settings.rounds * jobs * (len(settings.kinds) * (settings.seconds + settings.warmup) + 2)
     progress(
         f"load benchmark: {', '.join(settings.servers)} x {', '.join(settings.contenders)} x "
-        f"{', '.join(settings.kinds)}; {settings.rounds} rounds, about {estimate / 60:.1f} min"
+        f"{', '.join(settings.positions)} x {', '.join(settings.kinds)}; {settings.rounds} rounds, "
+        f"about {estimate / 60:.1f} min"
     )
     samples = run(settings)
     meta["loadavg_end"] = os.getloadavg()

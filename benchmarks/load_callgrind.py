@@ -1,0 +1,367 @@
+"""Instructions per request of the server process, counted by callgrind: the end-to-end cost of each
+contender without the machine's noise.
+
+The same servers, apps, positions and requests as ``benchmarks.load``, but each server runs under
+``valgrind --tool=callgrind`` (with ``--cache-sim=yes`` unless told otherwise) and the client is a
+small asyncio loop in this process that sends a fixed number of requests over keep-alive
+connections. Per (server, contender, position, kind): a fresh server process, its answers checked
+against Starlette's CORSMiddleware (or its own app's) as ``benchmarks.load`` checks them, a warm-up,
+then the counters of every process of the server are zeroed (``callgrind_control -z``), exactly
+``--requests`` requests are sent, and the counters are dumped (``callgrind_control -d``). Dividing
+by the number of requests gives instructions (Ir) per request and, with the cache simulation,
+first-level instruction-cache misses (I1mr) and last-level misses (ILmr + DLmr + DLmw) per request.
+The tables subtract the bare app's figures (and the static-headers floor's, in the same position).
+
+Instruction counts are not time: they do not see stalls, branch mispredictions or the real caches
+(the simulated ones are a model). They are, however, the same from run to run to within a fraction
+of a percent, whatever else the machine is doing, which wall-clock figures on a shared machine are
+not.
+
+    python -m benchmarks.load_callgrind [--requests 2000] [--warmup 500] [--connections 64]
+                                        [--servers uvicorn,granian] [--kinds simple,preflight]
+                                        [--positions outermost,stack] [--contenders ...]
+                                        [--no-cache-sim] [--keep DIR] [--markdown F] [--json F]
+
+``--keep DIR`` keeps the dumps (one per process, named after the server, the contender and the
+kind), for ``callgrind_annotate --inclusive=yes DIR/<file>``: where the instructions go, by function.
+Needs Linux, valgrind (callgrind_control, vgdb) and the ``bench`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import shutil
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.load import (
+    CONTENDERS,
+    HOST,
+    KIND_TITLES,
+    KINDS,
+    POSITIONS,
+    SERVERS,
+    Server,
+    check,
+    core_build,
+    csv_of,
+    entries,
+    expected_answers,
+    process_tree,
+    progress,
+    raw_request,
+    running,
+)
+
+#: The events a dump counts, in the order of callgrind's "events:" line with the cache simulation.
+LAST_LEVEL_MISSES = ("ILmr", "DLmr", "DLmw")
+
+
+@dataclass(frozen=True)
+class Count:
+    server: str
+    kind: str
+    contender: str
+    position: str
+    requests: int
+    #: event name (Ir, I1mr, ...) -> count per request, summed over the server's processes
+    per_request: dict[str, float]
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+
+
+async def _one_connection(port: int, request: bytes, count: int) -> list[int]:
+    """Sends ``request`` ``count`` times over one keep-alive connection; the statuses it got."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    statuses = []
+    try:
+        for _ in range(count):
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status_line, *header_lines = head.split(b"\r\n")
+            statuses.append(int(status_line.split()[1]))
+            lengths = [
+                int(line.split(b":", 1)[1])
+                for line in header_lines
+                if line.lower().startswith(b"content-length:")
+            ]
+            if len(lengths) != 1:
+                raise RuntimeError(f"an answer without a single content-length: {head!r}")
+            await reader.readexactly(lengths[0])
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return statuses
+
+
+async def _send_requests(port: int, request: bytes, count: int, connections: int) -> list[int]:
+    shares = [count // connections + (1 if i < count % connections else 0) for i in range(connections)]
+    done = await asyncio.gather(*(_one_connection(port, request, n) for n in shares if n))
+    return [status for statuses in done for status in statuses]
+
+
+def send_requests(port: int, kind: str, count: int, connections: int, expected_status: int) -> None:
+    """Exactly ``count`` requests of ``kind``, each answered with ``expected_status``."""
+    statuses = asyncio.run(
+        asyncio.wait_for(_send_requests(port, raw_request(kind), count, connections), timeout=1800)
+    )
+    wrong = [status for status in statuses if status != expected_status]
+    if len(statuses) != count or wrong:
+        raise AssertionError(f"{len(wrong)} of {len(statuses)} answers were not {expected_status}")
+
+
+# ---------------------------------------------------------------------------------------------
+# callgrind
+
+
+def valgrind_command(out_dir: Path, cache_sim: bool) -> list[str]:
+    return [
+        "valgrind",
+        "--tool=callgrind",
+        "--trace-children=yes",  # granian's worker is a process of its own
+        f"--cache-sim={'yes' if cache_sim else 'no'}",
+        "--dump-instr=no",
+        f"--callgrind-out-file={out_dir}/callgrind.%p",
+        "--log-file=/dev/null",
+    ]
+
+
+def callgrind_pids(server: Server) -> list[int]:
+    """The processes of the server that run under callgrind (all of them but exited ones)."""
+    return [pid for pid in process_tree(server.pid) if Path(f"/proc/{pid}").exists()]
+
+
+def callgrind_control(option: str, pid: int) -> bool:
+    """``callgrind_control <option> <pid>``; False where the process is not a callgrind run."""
+    done = subprocess.run(
+        ["callgrind_control", option, str(pid)], capture_output=True, text=True, timeout=300, check=False
+    )
+    return done.returncode == 0 and "OK." in done.stdout
+
+
+def read_totals(path: Path) -> dict[str, int]:
+    """The event totals of one dump file."""
+    events: list[str] = []
+    totals: list[int] = []
+    with path.open() as dump:
+        for line in dump:
+            if line.startswith("events:"):
+                events = line.split()[1:]
+            elif line.startswith("totals:"):
+                totals = [int(value) for value in line.split()[1:]]
+    if not events or not totals:
+        raise RuntimeError(f"{path} has no events or totals line")
+    return dict(zip(events, totals + [0] * (len(events) - len(totals))))
+
+
+def measure(
+    server: Server, kind: str, expected_status: int, settings: Settings, out_dir: Path
+) -> dict[str, float]:
+    """Warm-up, zero, ``settings.requests`` requests, dump: the events per request."""
+    send_requests(server.port, kind, settings.warmup, settings.connections, expected_status)
+    pids = [pid for pid in callgrind_pids(server) if callgrind_control("-z", pid)]
+    if not pids:
+        raise RuntimeError(f"{server}: no process answered callgrind_control")
+    before = set(out_dir.iterdir())
+    send_requests(server.port, kind, settings.requests, settings.connections, expected_status)
+    for pid in pids:
+        if not callgrind_control("-d", pid):
+            raise RuntimeError(f"{server}: callgrind_control -d {pid} failed")
+    dumps = sorted(set(out_dir.iterdir()) - before)
+    if len(dumps) != len(pids):
+        raise RuntimeError(f"{server}: expected {len(pids)} dumps, found {[d.name for d in dumps]}")
+    summed: dict[str, int] = {}
+    for dump in dumps:
+        for event, value in read_totals(dump).items():
+            summed[event] = summed.get(event, 0) + value
+        if settings.keep is not None:
+            name = f"{server.server}-{server.entry.contender.name}-{server.entry.position}-{kind}-{dump.name}"
+            shutil.copy(dump, settings.keep / name)
+    return {event: value / settings.requests for event, value in summed.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Running and reporting
+
+
+@dataclass(frozen=True)
+class Settings:
+    requests: int
+    warmup: int
+    connections: int
+    servers: list[str]
+    kinds: list[str]
+    positions: list[str]
+    contenders: list[str]
+    cache_sim: bool
+    server_cpu: int
+    keep: Path | None
+
+
+def run(settings: Settings) -> list[Count]:
+    apps = entries(settings.contenders, settings.positions)
+    expected = expected_answers(apps, settings.kinds)
+    counts = []
+    with tempfile.TemporaryDirectory(prefix="fastcors-callgrind-") as tmp:
+        directory = Path(tmp)
+        wrapper = valgrind_command(directory, settings.cache_sim)
+        for server_name in settings.servers:
+            for entry in apps:
+                with running(
+                    server_name, entry, settings.server_cpu, directory, wrapper, timeout=600.0
+                ) as server:
+                    for kind in settings.kinds:
+                        check(server, kind, expected[entry, kind])
+                    for kind in settings.kinds:
+                        per_request = measure(server, kind, expected[entry, kind].status, settings, directory)
+                        count = Count(
+                            server_name,
+                            kind,
+                            entry.contender.name,
+                            entry.position,
+                            settings.requests,
+                            per_request,
+                        )
+                        counts.append(count)
+                        progress(f"  {server_name:<7} {kind:<9} {entry.label(kind):<28} {describe(count)}")
+    return counts
+
+
+def last_level_misses(count: Count) -> float:
+    return sum(count.per_request.get(event, 0.0) for event in LAST_LEVEL_MISSES)
+
+
+def describe(count: Count) -> str:
+    text = f"{count.per_request['Ir']:10,.0f} Ir/req"
+    if "I1mr" in count.per_request:
+        text += (
+            f"  {count.per_request['I1mr']:8.1f} I1 misses/req  {last_level_misses(count):6.2f} LL misses/req"
+        )
+    return text
+
+
+def markdown(counts: list[Count], settings: Settings, meta: dict[str, Any]) -> str:
+    out = [
+        f"callgrind, {settings.requests} requests counted after {settings.warmup} of warm-up, over "
+        f"{settings.connections} keep-alive connections; instructions (Ir) and, with the cache "
+        "simulation, first-level instruction-cache misses (I1mr) and last-level misses "
+        "(ILmr + DLmr + DLmw) per request, summed over the server's processes. "
+        f"fastcors' compiled core: {meta['build']} build. Python {meta['python']}.",
+    ]
+    cache = settings.cache_sim
+    for server in settings.servers:
+        for kind in settings.kinds:
+            group = {(c.contender, c.position): c for c in counts if c.server == server and c.kind == kind}
+            bare = group.get(("bare", "-"))
+            if not group:
+                continue
+            head = ["contender (position)", "Ir/req", "Ir/req above bare", "Ir/req above static"]
+            if kind == "simple":
+                head.append("cost ÷ fastcors-python's")
+            if cache:
+                head += ["I1 misses/req", "above bare", "LL misses/req", "above bare"]
+            out += ["", f"### {server}: {KIND_TITLES[kind]}", ""]
+            out += ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+            for entry in entries(settings.contenders, settings.positions):
+                count = group.get((entry.contender.name, entry.position))
+                if count is None:
+                    continue
+                ir = count.per_request["Ir"]
+                static = group.get(("static", entry.position))
+                python = group.get(("fastcors-python", entry.position))
+                cells = [
+                    entry.label(kind),
+                    f"{ir:,.0f}",
+                    f"{ir - bare.per_request['Ir']:+,.0f}" if bare else "",
+                    f"{ir - static.per_request['Ir']:+,.0f}" if static and entry.contender.positioned else "",
+                ]
+                if kind == "simple":
+                    ratio = ""
+                    if static and python and entry.contender.positioned:
+                        above = python.per_request["Ir"] - static.per_request["Ir"]
+                        if above > 0:
+                            ratio = f"{(ir - static.per_request['Ir']) / above:.2f}"
+                    cells.append(ratio)
+                if cache:
+                    i1 = count.per_request.get("I1mr", 0.0)
+                    ll = last_level_misses(count)
+                    cells += [
+                        f"{i1:,.1f}",
+                        f"{i1 - bare.per_request.get('I1mr', 0.0):+,.1f}" if bare else "",
+                        f"{ll:,.2f}",
+                        f"{ll - last_level_misses(bare):+,.2f}" if bare else "",
+                    ]
+                out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def preconditions(settings: Settings) -> None:
+    problems = []
+    for tool in ("valgrind", "callgrind_control", "vgdb", "taskset"):
+        if shutil.which(tool) is None:
+            problems.append(f"{tool} is not on PATH (apt-get install valgrind util-linux)")
+    if not Path("/proc/self/stat").exists():
+        problems.append("/proc is needed to find the server's processes (Linux only)")
+    if problems:
+        raise SystemExit("benchmarks.load_callgrind cannot run:\n  " + "\n  ".join(problems))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=2000, help="requests counted per measurement")
+    parser.add_argument("--warmup", type=int, default=500, help="requests sent before counting")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--servers", type=csv_of(SERVERS), default=list(SERVERS))
+    parser.add_argument("--kinds", type=csv_of(KINDS), default=list(KINDS))
+    parser.add_argument("--positions", type=csv_of(POSITIONS), default=list(POSITIONS))
+    parser.add_argument("--contenders", type=csv_of(list(CONTENDERS)), default=list(CONTENDERS))
+    parser.add_argument("--no-cache-sim", action="store_true", help="count instructions only (faster)")
+    parser.add_argument("--server-cpu", type=int, default=0)
+    parser.add_argument("--keep", type=Path, help="a directory to keep the dumps in")
+    parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.warmup < 0 or args.connections < 1:
+        parser.error("--requests and --connections must be positive, --warmup not negative")
+    settings = Settings(
+        requests=args.requests,
+        warmup=args.warmup,
+        connections=args.connections,
+        servers=args.servers,
+        kinds=args.kinds,
+        positions=[p for p in POSITIONS if p in args.positions],
+        contenders=[c for c in CONTENDERS if c in args.contenders],
+        cache_sim=not args.no_cache_sim,
+        server_cpu=args.server_cpu,
+        keep=args.keep,
+    )
+    preconditions(settings)
+    if settings.keep is not None:
+        settings.keep.mkdir(parents=True, exist_ok=True)
+    meta = {"build": core_build(), "python": platform.python_version(), "platform": platform.platform()}
+    counts = run(settings)
+    table = markdown(counts, settings, meta)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table + "\n")
+    if args.json:
+        document = {
+            "meta": meta,
+            "settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()},
+            "counts": [asdict(count) for count in counts],
+        }
+        args.json.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
