@@ -342,6 +342,8 @@ class Server:
         common = ["--host", HOST, "--port", str(self.port), "--workers", "1"]
         if self.server == "uvicorn":
             options = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+            # Idle connections stay open (default: 5 s), as the callgrind client's must between phases.
+            options += ["--timeout-keep-alive", "600"]
             server = ["-m", "uvicorn", "--factory", target, *common, *options]
         else:
             threads = ["--runtime-threads", "1", "--blocking-threads", "1", "--runtime-blocking-threads", "1"]
@@ -876,7 +878,7 @@ def preconditions(settings: Settings) -> None:
         raise SystemExit("benchmarks.load cannot run:\n  " + "\n  ".join(dict.fromkeys(problems)))
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
+def terminate(signum: int, frame: FrameType | None) -> None:
     progress(f"benchmarks.load: signal {signum}, stopping the servers")
     raise SystemExit(128 + signum)  # runs the finally blocks and atexit: no server is left behind
 
@@ -915,7 +917,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
     )
     preconditions(settings)
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     meta = metadata(settings)
     jobs = len(settings.servers) * len(entries(settings.contenders, settings.positions))
     estimate = settings.rounds * jobs * (len(settings.kinds) * (settings.seconds + settings.warmup) + 2)

@@ -32,8 +32,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import asdict, dataclass
@@ -57,6 +60,7 @@ from benchmarks.load import (
     progress,
     raw_request,
     running,
+    terminate,
 )
 
 #: The events a dump counts, in the order of callgrind's "events:" line with the cache simulation.
@@ -78,11 +82,41 @@ class Count:
 # The client
 
 
-async def _one_connection(port: int, request: bytes, count: int) -> list[int]:
-    """Sends ``request`` ``count`` times over one keep-alive connection; the statuses it got."""
-    reader, writer = await asyncio.open_connection(HOST, port)
-    statuses = []
-    try:
+class Client:
+    """Keep-alive connections to a server, opened once: a measurement counts requests, not the
+    opening of connections."""
+
+    def __init__(self, port: int, connections: int) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.streams = self.loop.run_until_complete(self._open(port, connections))
+
+    @staticmethod
+    async def _open(port: int, connections: int) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+        return list(await asyncio.gather(*(asyncio.open_connection(HOST, port) for _ in range(connections))))
+
+    def send(self, kind: str, count: int, expected_status: int) -> None:
+        """Exactly ``count`` requests of ``kind``, spread over the connections, each answered with
+        ``expected_status``."""
+        request = raw_request(kind)
+        n = len(self.streams)
+        shares = [count // n + (1 if i < count % n else 0) for i in range(n)]
+        done = self.loop.run_until_complete(self._all_connections(request, shares))
+        statuses = [status for statuses in done for status in statuses]
+        wrong = [status for status in statuses if status != expected_status]
+        if len(statuses) != count or wrong:
+            raise AssertionError(f"{len(wrong)} of {len(statuses)} answers were not {expected_status}")
+
+    async def _all_connections(self, request: bytes, shares: list[int]) -> list[list[int]]:
+        work = asyncio.gather(
+            *(self._one_connection(*stream, request, share) for stream, share in zip(self.streams, shares))
+        )
+        return list(await asyncio.wait_for(work, timeout=1800))
+
+    @staticmethod
+    async def _one_connection(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes, count: int
+    ) -> list[int]:
+        statuses = []
         for _ in range(count):
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -96,26 +130,13 @@ async def _one_connection(port: int, request: bytes, count: int) -> list[int]:
             if len(lengths) != 1:
                 raise RuntimeError(f"an answer without a single content-length: {head!r}")
             await reader.readexactly(lengths[0])
-    finally:
-        writer.close()
-        await writer.wait_closed()
-    return statuses
+        return statuses
 
-
-async def _send_requests(port: int, request: bytes, count: int, connections: int) -> list[int]:
-    shares = [count // connections + (1 if i < count % connections else 0) for i in range(connections)]
-    done = await asyncio.gather(*(_one_connection(port, request, n) for n in shares if n))
-    return [status for statuses in done for status in statuses]
-
-
-def send_requests(port: int, kind: str, count: int, connections: int, expected_status: int) -> None:
-    """Exactly ``count`` requests of ``kind``, each answered with ``expected_status``."""
-    statuses = asyncio.run(
-        asyncio.wait_for(_send_requests(port, raw_request(kind), count, connections), timeout=1800)
-    )
-    wrong = [status for status in statuses if status != expected_status]
-    if len(statuses) != count or wrong:
-        raise AssertionError(f"{len(wrong)} of {len(statuses)} answers were not {expected_status}")
+    def close(self) -> None:
+        for _, writer in self.streams:
+            writer.close()
+        self.loop.run_until_complete(asyncio.sleep(0))
+        self.loop.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,6 +150,8 @@ def valgrind_command(out_dir: Path, cache_sim: bool) -> list[str]:
         "--trace-children=yes",  # granian's worker is a process of its own
         f"--cache-sim={'yes' if cache_sim else 'no'}",
         "--dump-instr=no",
+        # Start-up runs uninstrumented (several times faster); measure() turns instrumentation on.
+        "--instr-atstart=no",
         f"--callgrind-out-file={out_dir}/callgrind.%p",
         "--log-file=/dev/null",
     ]
@@ -148,17 +171,18 @@ def callgrind_control(option: str, pid: int) -> bool:
 
 
 def read_totals(path: Path) -> dict[str, int]:
-    """The event totals of one dump file."""
+    """The events one dump file counts since the counters were zeroed (its ``summary:`` line; the
+    ``totals:`` line also holds costs of calls that were under way when they were zeroed)."""
     events: list[str] = []
     totals: list[int] = []
     with path.open() as dump:
         for line in dump:
             if line.startswith("events:"):
                 events = line.split()[1:]
-            elif line.startswith("totals:"):
+            elif line.startswith("summary:"):
                 totals = [int(value) for value in line.split()[1:]]
     if not events or not totals:
-        raise RuntimeError(f"{path} has no events or totals line")
+        raise RuntimeError(f"{path} has no events or summary line")
     return dict(zip(events, totals + [0] * (len(events) - len(totals))))
 
 
@@ -166,18 +190,35 @@ def measure(
     server: Server, kind: str, expected_status: int, settings: Settings, out_dir: Path
 ) -> dict[str, float]:
     """Warm-up, zero, ``settings.requests`` requests, dump: the events per request."""
-    send_requests(server.port, kind, settings.warmup, settings.connections, expected_status)
+    for pid in callgrind_pids(server):
+        callgrind_control("--instr=on", pid)
+    client = Client(server.port, settings.connections)
+    try:
+        client.send(kind, settings.warmup, expected_status)
+        return count_events(server, kind, settings, out_dir, client, expected_status)
+    finally:
+        client.close()
+
+
+def count_events(
+    server: Server, kind: str, settings: Settings, out_dir: Path, client: Client, expected_status: int
+) -> dict[str, float]:
     pids = [pid for pid in callgrind_pids(server) if callgrind_control("-z", pid)]
     if not pids:
         raise RuntimeError(f"{server}: no process answered callgrind_control")
     before = set(out_dir.iterdir())
-    send_requests(server.port, kind, settings.requests, settings.connections, expected_status)
+    client.send(kind, settings.requests, expected_status)
     for pid in pids:
         if not callgrind_control("-d", pid):
             raise RuntimeError(f"{server}: callgrind_control -d {pid} failed")
-    dumps = sorted(set(out_dir.iterdir()) - before)
-    if len(dumps) != len(pids):
-        raise RuntimeError(f"{server}: expected {len(pids)} dumps, found {[d.name for d in dumps]}")
+    # callgrind.<pid>.<n> is the n-th dump on demand; callgrind.<pid> is written at a process's exit
+    fresh = set(out_dir.iterdir()) - before
+    dumps = []
+    for pid in pids:
+        mine = [d for d in fresh if re.fullmatch(rf"callgrind\.{pid}\.\d+", d.name)]
+        if len(mine) != 1:
+            raise RuntimeError(f"{server}: expected one dump of process {pid}, found {sorted(fresh)}")
+        dumps += mine
     summed: dict[str, int] = {}
     for dump in dumps:
         for event, value in read_totals(dump).items():
@@ -346,6 +387,8 @@ def main(argv: list[str] | None = None) -> None:
         keep=args.keep,
     )
     preconditions(settings)
+    signal.signal(signal.SIGTERM, terminate)  # stops the servers on the way out
+    os.environ["PYTHONHASHSEED"] = "0"  # the servers inherit it: the same dict layouts every run
     if settings.keep is not None:
         settings.keep.mkdir(parents=True, exist_ok=True)
     meta = {"build": core_build(), "python": platform.python_version(), "platform": platform.platform()}

@@ -114,7 +114,7 @@ def test_callgrind_totals_are_read_by_event_name(tmp_path: Path) -> None:
     dump = tmp_path / "callgrind.1.1"
     dump.write_text(
         "version: 1\ncreator: callgrind-3.19.0\nevents: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw\n"
-        "fn=(1) main\n0 10 1 0 4\nsummary: 10 1 0 4 0 0 0 0 0\ntotals: 10 1 0 4 0 0 0 0 0\n"
+        "fn=(1) main\n0 10 1 0 4\nsummary: 10 1 0 4 0 0 0 0 0\ntotals: 12 1 0 4 0 0 0 0 0\n"
     )
     assert load_callgrind.read_totals(dump) == {
         "Ir": 10,
