@@ -322,11 +322,13 @@ def markdown(counts: list[Count], settings: Settings, meta: dict[str, Any]) -> s
                     entry.label(kind),
                     f"{ir:,.0f}",
                     f"{ir - bare.per_request['Ir']:+,.0f}" if bare else "",
-                    f"{ir - static.per_request['Ir']:+,.0f}" if static and entry.contender.positioned else "",
+                    f"{ir - static.per_request['Ir']:+,.0f}"
+                    if static and entry.contender.name not in ("bare", "static")
+                    else "",
                 ]
                 if kind == "simple":
                     ratio = ""
-                    if static and python and entry.contender.positioned:
+                    if static and python and entry.contender.name not in ("static", "fastcors-python"):
                         above = python.per_request["Ir"] - static.per_request["Ir"]
                         if above > 0:
                             ratio = f"{(ir - static.per_request['Ir']) / above:.2f}"
