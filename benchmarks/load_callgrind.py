@@ -17,7 +17,7 @@ Instruction counts are not time: they do not see stalls, branch mispredictions o
 of a percent, whatever else the machine is doing, which wall-clock figures on a shared machine are
 not.
 
-    python -m benchmarks.load_callgrind [--requests 2000] [--warmup 500] [--connections 64]
+    python -m benchmarks.load_callgrind [--requests 1000] [--warmup 300] [--connections 64]
                                         [--servers uvicorn,granian] [--kinds simple,preflight]
                                         [--positions outermost,stack] [--contenders ...]
                                         [--no-cache-sim] [--keep DIR] [--markdown F] [--json F]
@@ -361,8 +361,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--requests", type=int, default=2000, help="requests counted per measurement")
-    parser.add_argument("--warmup", type=int, default=500, help="requests sent before counting")
+    parser.add_argument("--requests", type=int, default=1000, help="requests counted per measurement")
+    parser.add_argument("--warmup", type=int, default=300, help="requests sent before counting")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--servers", type=csv_of(SERVERS), default=list(SERVERS))
     parser.add_argument("--kinds", type=csv_of(KINDS), default=list(KINDS))
