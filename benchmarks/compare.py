@@ -4,8 +4,10 @@ For each configuration and request class the contenders are timed in interleaved
 random order each round), so that a noisy machine slows them alike. A contender's overhead is the
 median over rounds of its time minus the bare app's time in the same round.
 
-    python -m benchmarks.compare [--rounds 15] [--batch 2000] [--config NAME]
-                                 [--markdown out.md] [--json out.json] [--png out.png]
+    python -m benchmarks.compare [--rounds 15] [--batch 2000] [--config NAME] [--out docs] [--no-save]
+
+Prints a headline and a compact table; writes the full matrix (benchmark.md), the raw figures
+(benchmark.json) and a chart (benchmark.png) to --out.
 """
 
 from __future__ import annotations
@@ -90,14 +92,74 @@ def measure(config: str, request: RequestClass, rounds: int, batch: int) -> Row:
 
 def run(rounds: int, batch: int, configs: Iterable[str]) -> list[Row]:
     rows = []
-    for config in configs:
-        for request in REQUEST_CLASSES:
-            rows.append(measure(config, request, rounds, batch))
-            print(f"  measured {config} / {request.name}", file=sys.stderr)
+    cases = [(config, request) for config in configs for request in REQUEST_CLASSES]
+    for done, (config, request) in enumerate(cases, 1):
+        rows.append(measure(config, request, rounds, batch))
+        print(f"  [{done}/{len(cases)}] measured {config} / {request.name}", file=sys.stderr)
     return rows
 
 
+def _median_overhead(rows: list[Row], contender: str) -> float:
+    return statistics.median(row.overhead_ns[contender] for row in rows)
+
+
+def headline(rows: list[Row]) -> str:
+    """One sentence per core for the impatient: its median cost over the cases next to Starlette's,
+    and the range of the per-case ratios."""
+    starlette = _median_overhead(rows, "starlette")
+    cores = [c for c in ("fastcors rust", "fastcors python") if c in rows[0].overhead_ns]
+    sentences = []
+    for core in cores:
+        cost = _median_overhead(rows, core)
+        gains = [row.overhead_ns["starlette"] / row.overhead_ns[core] for row in rows]
+        spread = f"{min(gains):.1f}x to {max(gains):.1f}x"
+        if core == "fastcors rust":
+            sentences.append(
+                f"fastcors (Rust) adds {cost / 1000:.2f} µs per request, Starlette adds "
+                f"{starlette / 1000:.2f} µs: {starlette / cost:.1f}x less ({spread})."
+            )
+        else:
+            sentences.append(
+                f"fastcors (pure Python) adds {cost / 1000:.2f} µs: {starlette / cost:.1f}x less "
+                f"than Starlette ({spread})."
+            )
+    return "\n".join(sentences)
+
+
+#: The compact table's columns: (heading, contender), each cell an overhead in µs.
+COMPACT = [("Starlette", "starlette"), ("Python", "fastcors python"), ("Rust", "fastcors rust")]
+FLOOR = "no-op + send wrapper"
+
+
+def compact_table(rows: list[Row], rounds: int) -> str:
+    """The table for a terminal: under 100 columns, one line of legend above it."""
+    columns = [(heading, c) for heading, c in COMPACT if c in rows[0].overhead_ns]
+    has_rust = "fastcors rust" in rows[0].overhead_ns
+    bare = statistics.median(row.bare_ns for row in rows) / 1000
+    legend = (
+        f"µs added per request, medians of {rounds} rounds (bare app: {bare:.2f} µs); "
+        "floor: a no-op send wrapper"
+    )
+    config_width = max(len("config"), *(len(row.config) for row in rows))
+    request_width = max(len("request"), *(len(row.request) for row in rows))
+    head = [f"{'config':<{config_width}}", f"{'request':<{request_width}}"]
+    head += [f"{heading:>9}" for heading, _ in columns] + [f"{'floor':>7}"]
+    if has_rust:
+        head.append("Starlette÷Rust")
+    lines = [legend, "  ".join(head)]
+    for row in rows:
+        cells = [f"{row.config:<{config_width}}", f"{row.request:<{request_width}}"]
+        cells += [f"{row.overhead_ns[c] / 1000:>+9.2f}" for _, c in columns]
+        cells.append(f"{row.overhead_ns[FLOOR] / 1000:>+7.2f}")
+        if has_rust:
+            gain = row.overhead_ns["starlette"] / row.overhead_ns["fastcors rust"]
+            cells.append(f"{gain:>13.1f}x")
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
 def markdown(rows: list[Row]) -> str:
+    """The full matrix: every contender, the bare app's own time, and the ratios."""
     contenders = [c for c in COLUMNS if c in rows[0].overhead_ns]
     head = ["config", "request", "bare app (µs)", *[f"{c} (µs)" for c in contenders]]
     ratios = [c for c in ("fastcors python", "fastcors rust") if c in contenders]
@@ -111,7 +173,7 @@ def markdown(rows: list[Row]) -> str:
         starlette = row.overhead_ns["starlette"]
         cells += [f"{row.overhead_ns[c] / starlette:.3f}" for c in ratios]
         if "fastcors rust" in contenders:
-            cells.append(f"{row.overhead_ns['fastcors rust'] / row.overhead_ns['no-op + send wrapper']:.2f}")
+            cells.append(f"{row.overhead_ns['fastcors rust'] / row.overhead_ns[FLOOR]:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -150,25 +212,36 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--config", action="append", choices=list(CONFIGS), help="default: all")
-    parser.add_argument("--markdown", type=Path)
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--png", type=Path)
+    parser.add_argument(
+        "--out", type=Path, default=Path("docs"), help="where the full results go (default: docs)"
+    )
+    parser.add_argument("--no-save", action="store_true", help="print only; write nothing to --out")
     args = parser.parse_args(argv)
 
-    print(
+    environment = (
         f"fastcors {fastcors.__version__} ({fastcors.IMPLEMENTATION} core available), "
-        f"Python {platform.python_version()}, {args.rounds} rounds x {args.batch} requests",
-        file=sys.stderr,
+        f"Python {platform.python_version()}, {args.rounds} rounds x {args.batch} requests"
     )
+    print(environment, file=sys.stderr)
     rows = run(args.rounds, args.batch, args.config or list(CONFIGS))
-    table = markdown(rows)
-    print(table)
-    if args.markdown:
-        args.markdown.write_text(table + "\n")
-    if args.json:
-        args.json.write_text(json.dumps([asdict(row) for row in rows], indent=2))
-    if args.png:
-        chart(rows, args.png)
+    print(headline(rows))
+    print()
+    print(compact_table(rows, args.rounds))
+    if args.no_save:
+        return
+    args.out.mkdir(parents=True, exist_ok=True)
+    saved = [args.out / "benchmark.md", args.out / "benchmark.json"]
+    saved[0].write_text(
+        f"{environment}; overheads above the bare app, medians over rounds.\n\n{markdown(rows)}\n"
+    )
+    saved[1].write_text(json.dumps([asdict(row) for row in rows], indent=2) + "\n")
+    try:
+        chart(rows, args.out / "benchmark.png")
+    except ImportError:
+        print("(no chart: matplotlib is not installed; `pip install -e '.[bench]'`)", file=sys.stderr)
+    else:
+        saved.append(args.out / "benchmark.png")
+    print(f"\nFull matrix, JSON and chart: {', '.join(str(path) for path in saved)}")
 
 
 if __name__ == "__main__":
