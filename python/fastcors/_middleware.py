@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
-from typing import Any, Generic, NoReturn, TypeVar, overload
+from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
 
 from fastcors._checks import check_configuration, configuration_problems
 from fastcors._config import CorsConfig, StarletteView, interpret_options
@@ -137,6 +138,12 @@ def _judge_beside_func(cls: type) -> TypeError:
     )
 
 
+class _ASGICall(Protocol):
+    """An ASGI 3 application's call, parameter names included (callers may pass them by name)."""
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]: ...
+
+
 class _ReadAtConstruction(Generic[_T]):
     """One of Starlette's option attributes: readable, but the options are read at construction,
     so assigning one is an error rather than a silent no-op."""
@@ -195,23 +202,49 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
     (True, False)
     """
 
-    allow_origins = _ReadAtConstruction(lambda options: options.allow_origins)
-    allow_methods = _ReadAtConstruction(lambda options: options.allow_methods)
-    allow_headers = _ReadAtConstruction(lambda options: options.allow_headers)
-    allow_all_origins = _ReadAtConstruction(lambda options: options.allow_all_origins)
-    allow_all_headers = _ReadAtConstruction(lambda options: options.allow_all_headers)
-    allow_credentials = _ReadAtConstruction(lambda options: options.allow_credentials)
-    preflight_explicit_allow_origin = _ReadAtConstruction(
+    allow_origins: _ReadAtConstruction[Collection[str]] = _ReadAtConstruction(
+        lambda options: options.allow_origins
+    )
+    allow_methods: _ReadAtConstruction[Collection[str]] = _ReadAtConstruction(
+        lambda options: options.allow_methods
+    )
+    allow_headers: _ReadAtConstruction[list[str]] = _ReadAtConstruction(lambda options: options.allow_headers)
+    allow_all_origins: _ReadAtConstruction[bool] = _ReadAtConstruction(
+        lambda options: options.allow_all_origins
+    )
+    allow_all_headers: _ReadAtConstruction[bool] = _ReadAtConstruction(
+        lambda options: options.allow_all_headers
+    )
+    allow_credentials: _ReadAtConstruction[bool] = _ReadAtConstruction(
+        lambda options: options.allow_credentials
+    )
+    preflight_explicit_allow_origin: _ReadAtConstruction[bool] = _ReadAtConstruction(
         lambda options: options.preflight_explicit_allow_origin
     )
-    allow_origin_regex = _ReadAtConstruction(lambda options: options.allow_origin_regex)
-    allow_private_network = _ReadAtConstruction(lambda options: options.allow_private_network)
-    simple_headers = _ReadAtConstruction(lambda options: options.simple_headers)
-    preflight_headers = _ReadAtConstruction(lambda options: options.preflight_headers)
-    allow_origin_patterns = _ReadAtConstruction(lambda options: options.allow_origin_patterns)
-    allow_origin_func = _ReadAtConstruction(lambda options: options.allow_origin_func)
-    allow_origin_func_cache_size = _ReadAtConstruction(lambda options: options.allow_origin_func_cache_size)
-    allow_origin_func_cache_ttl = _ReadAtConstruction(lambda options: options.allow_origin_func_cache_ttl)
+    allow_origin_regex: _ReadAtConstruction[re.Pattern[Any] | None] = _ReadAtConstruction(
+        lambda options: options.allow_origin_regex
+    )
+    allow_private_network: _ReadAtConstruction[bool] = _ReadAtConstruction(
+        lambda options: options.allow_private_network
+    )
+    simple_headers: _ReadAtConstruction[dict[str, str]] = _ReadAtConstruction(
+        lambda options: options.simple_headers
+    )
+    preflight_headers: _ReadAtConstruction[dict[str, str]] = _ReadAtConstruction(
+        lambda options: options.preflight_headers
+    )
+    allow_origin_patterns: _ReadAtConstruction[tuple[str, ...]] = _ReadAtConstruction(
+        lambda options: options.allow_origin_patterns
+    )
+    allow_origin_func: _ReadAtConstruction[Callable[[str], Any] | None] = _ReadAtConstruction(
+        lambda options: options.allow_origin_func
+    )
+    allow_origin_func_cache_size: _ReadAtConstruction[int | None] = _ReadAtConstruction(
+        lambda options: options.allow_origin_func_cache_size
+    )
+    allow_origin_func_cache_ttl: _ReadAtConstruction[float | None] = _ReadAtConstruction(
+        lambda options: options.allow_origin_func_cache_ttl
+    )
 
     _arguments: tuple[Any, ...]
     _own_options: dict[str, Any]
@@ -305,7 +338,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         if type(self).__call__ is Middleware.__call__:
             # Calls go through the base class's `__call__` (in Rust, where the extension is built),
             # which returns the app's own awaitable: no coroutine frame of the middleware's own.
-            self.__call__ = _ApplicationEntry(self)  # type: ignore[method-assign]  # see _ApplicationEntry
+            self.__call__: _ASGICall = _ApplicationEntry(self)  # see _ApplicationEntry
         _LIVE.add(self)
 
     def _origin_judged(self) -> bool:
@@ -427,8 +460,17 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
     @property
     def origin_regex_engine(self) -> str | None:
-        """Which engine evaluates ``allow_origin_regex``: ``"rust"`` (linear time, immune to
-        catastrophic backtracking), ``"python"`` (Python's ``re``), or ``None`` without one."""
+        r"""Which engine evaluates ``allow_origin_regex``: ``"rust"`` (linear time, immune to
+        catastrophic backtracking), ``"python"`` (Python's ``re``), or ``None`` without one.
+
+        A pattern the Rust engine cannot express (here a look-behind) stays with Python's ``re``:
+
+        >>> async def app(scope, receive, send): ...
+        >>> CORSMiddleware(app, allow_origins=["https://example.org"]).origin_regex_engine is None
+        True
+        >>> CORSMiddleware(app, allow_origin_regex=r"https://[a-z]+(?<!evil)\.example\.org").origin_regex_engine
+        'python'
+        """
         return self._policy.origin_regex_engine
 
     def explain(
@@ -507,7 +549,15 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         )
 
     def is_allowed_origin(self, origin: str) -> bool:
-        """Whether responses may be shared with ``origin``, as Starlette decides it."""
+        r"""Whether responses may be shared with ``origin``, as Starlette decides it.
+
+        >>> async def app(scope, receive, send): ...
+        >>> cors = CORSMiddleware(app, allow_origin_regex=r"https://[a-z]+\.example\.org")
+        >>> cors.is_allowed_origin("https://api.example.org")
+        True
+        >>> cors.is_allowed_origin("https://api.example.org.evil.com")  # the regex must match it all
+        False
+        """
         if origin.__class__ is str:
             try:
                 raw = origin.encode("latin-1")
