@@ -1,0 +1,29 @@
+"""A bare ASGI 3 app, no framework: fastcors wraps it directly.
+
+Run it with ``uvicorn raw_asgi:app --app-dir examples`` (or hypercorn, granian, ...).
+"""
+
+import json
+
+from fastcors import CORSMiddleware
+
+
+async def items(scope, receive, send):
+    if scope["type"] != "http":
+        return  # lifespan: nothing to start or stop
+    item_id = int(scope["path"].rsplit("/", 1)[-1])
+    body = json.dumps({"item_id": item_id}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+app = CORSMiddleware(
+    items,
+    allow_origins=["https://app.example.com"],
+    allow_credentials=True,
+    allow_methods=["GET", "POST"],
+    allow_headers=["Content-Type", "Authorization"],
+    expose_headers=["X-Request-ID"],
+    max_age=3600,
+)
