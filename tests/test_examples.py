@@ -7,18 +7,17 @@ Every example configures the same policy: ``https://app.example.com`` may call `
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import serving
+from tests.serving import free_port, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -33,13 +32,6 @@ FRAMEWORKS = {
 ALLOWED = "https://app.example.com"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class Servers:
     """One uvicorn per example and core, started on first use and stopped at the end of the module."""
 
@@ -48,40 +40,17 @@ class Servers:
 
     def port(self, example: str, implementation: str) -> int:
         if (example, implementation) not in self.running:
-            self.running[example, implementation] = self._start(example, implementation)
+            port = free_port()
+            command = [sys.executable, "-m", "uvicorn", f"{example}:app", "--app-dir", str(EXAMPLES)]
+            command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+            env = {**os.environ, "FASTCORS_NO_EXTENSIONS": "1" if implementation == "python" else ""}
+            what = f"uvicorn serving examples/{example}.py"
+            self.running[example, implementation] = (start(command, port, cwd=ROOT, env=env, what=what), port)
         return self.running[example, implementation][1]
-
-    def _start(self, example: str, implementation: str) -> tuple[subprocess.Popen[bytes], int]:
-        port = free_port()
-        command = [sys.executable, "-m", "uvicorn", f"{example}:app", "--app-dir", str(EXAMPLES)]
-        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-        env = {**os.environ, "FASTCORS_NO_EXTENSIONS": "1" if implementation == "python" else ""}
-        process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"uvicorn serving examples/{example}.py exited with {process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return process, port
-            except OSError:
-                if time.monotonic() > deadline:
-                    self._stop(process)
-                    pytest.fail(f"uvicorn serving examples/{example}.py did not listen on port {port}")
-                time.sleep(0.05)
-
-    @staticmethod
-    def _stop(process: subprocess.Popen[bytes]) -> None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
     def stop_all(self) -> None:
         for process, _ in self.running.values():
-            self._stop(process)
+            stop(process)
         self.running.clear()
 
 
@@ -102,13 +71,7 @@ def port(request: pytest.FixtureRequest, servers: Servers, implementation: str) 
 
 
 def fetch(port: int, method: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, "/items/7", headers=headers)
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
+    return serving.fetch(port, method, headers, path="/items/7")
 
 
 def test_an_allowed_origin_reads_the_response_with_credentials(port: int) -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import http.client
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.serving import fetch, free_port, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = "tests.server_app:app"
@@ -22,13 +19,6 @@ SERVERS = {
     "hypercorn": [sys.executable, "-m", "hypercorn", APP, "--bind", "127.0.0.1:{port}", *QUIET],
     "granian": [sys.executable, "-m", "granian", "--interface", "asgi", "--port", "{port}", *QUIET, APP],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(params=list(SERVERS))
@@ -42,37 +32,11 @@ def server(request: pytest.FixtureRequest, implementation: str) -> Iterator[int]
         "PYTHONPATH": str(ROOT),
         "FASTCORS_NO_EXTENSIONS": "1" if implementation == "python" else "",
     }
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    process = start(command, port, cwd=ROOT, env=env, what=request.param)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"{request.param} exited with {process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{request.param} did not listen on port {port}")
-                time.sleep(0.05)
         yield port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def fetch(port: int, method: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, "/", headers=headers)
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
+        stop(process)
 
 
 def test_a_simple_request_gets_the_cors_headers_from_the_chosen_core(
