@@ -19,7 +19,7 @@ async def items(scope, receive, send):
 
 
 app = CORSMiddleware(
-    items,
+    items,  # any ASGI 3 callable: async def items(scope, receive, send)
     allow_origins=["https://app.example.com"],
     allow_credentials=True,
     allow_methods=["GET", "POST"],
