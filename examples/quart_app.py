@@ -9,7 +9,7 @@ from quart import Quart
 from fastcors import CORSMiddleware
 
 app = Quart(__name__)
-app.asgi_app = CORSMiddleware(  # type: ignore[method-assign]  # Quart's documented way
+app.asgi_app = CORSMiddleware(
     app.asgi_app,
     allow_origins=["https://app.example.com"],
     allow_credentials=True,
