@@ -116,3 +116,12 @@ def test_in_fastapi_the_middleware_added_last_sees_the_preflight_first(
         api.add_middleware(RequireAuthorization)
     start, _ = request(api, "OPTIONS", PREFLIGHT)
     assert start["status"] == status
+
+
+def test_in_fastapi_a_refusal_by_an_inner_middleware_carries_the_cors_headers() -> None:
+    api = FastAPI()
+    api.add_middleware(RequireAuthorization)
+    add_cors(api)
+    start, _ = request(api, "GET", {"Origin": ORIGIN})
+    assert start["status"] == 401
+    assert cors_headers(start) == {b"access-control-allow-origin": ORIGIN.encode()}
