@@ -32,7 +32,7 @@ class CORSConfigError(ValueError):
     """Raised with ``strict=True``: every problem of the configuration at once, in ``problems``."""
 
     def __init__(self, problems: Collection[str]) -> None:
-        self.problems = tuple(problems)
+        self.problems: tuple[str, ...] = tuple(problems)
         count = len(self.problems)
         heading = f"{count} problem{'s' if count != 1 else ''} in the CORS configuration:"
         super().__init__("\n".join([heading, *(f"- {problem}" for problem in self.problems)]))

@@ -16,3 +16,5 @@ api = FastAPI()
 api.add_middleware(CORSMiddleware, allow_origin=["https://example.org"])  # expected error
 api.add_middleware(CORSMiddleware, allow_credentials="true")  # expected error
 api.add_middleware(CORSMiddleware, max_age="600")  # expected error
+api.add_middleware(CORSMiddleware, cors_on_errors="yes")  # expected error
+api.add_middleware(CORSMiddleware, on_reject=lambda: None)  # expected error

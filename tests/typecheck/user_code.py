@@ -48,7 +48,21 @@ async def bare_app(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-wrapped = CORSMiddleware(bare_app, allow_origins={"https://example.org"}, allow_private_network=True)
+def count_refusal(event: fastcors.RejectEvent) -> None:
+    print(event.kind, event.origin, event.reasons)
+
+
+wrapped = CORSMiddleware(
+    bare_app,
+    allow_origins={"https://example.org"},
+    allow_private_network=True,
+    strict=True,
+    cors_on_errors=True,
+    check_websocket_origin=True,
+    on_reject=count_refusal,
+)
+explanation: fastcors.Explanation = wrapped.explain("https://example.org", "PUT", ["X-Token"])
+reasons: tuple[str, ...] = explanation.reasons
 engine: str | None = wrapped.origin_regex_engine
 allowed: bool = wrapped.is_allowed_origin("https://example.org")
 credentials: bool = wrapped.allow_credentials
