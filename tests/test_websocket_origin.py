@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +14,7 @@ from fastcors import CORSMiddleware
 from fastcors._types import Message, Receive, Scope, Send
 
 from .loopback import free_port
+from .serving import start, stop
 from .test_servers import ROOT
 
 ALLOWED = b"https://app.example.com"
@@ -157,29 +155,11 @@ def websocket_server(request: pytest.FixtureRequest, implementation: str) -> Ite
         "PYTHONPATH": str(ROOT),
         "FASTCORS_NO_EXTENSIONS": "1" if implementation == "python" else "",
     }
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    process = start(command, port, cwd=ROOT, env=env, what=request.param)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"{request.param} exited with {process.returncode}")
-            try:
-                import socket
-
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{request.param} did not listen on port {port}")
-                time.sleep(0.05)
         yield port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process)
 
 
 def test_real_servers_refuse_a_cross_site_handshake_and_serve_an_allowed_one(
