@@ -16,7 +16,7 @@ async def read_item(item_id: int) -> dict[str, int]:
 
 
 app = CORSMiddleware(
-    Litestar(route_handlers=[read_item]),
+    Litestar(route_handlers=[read_item]),  # type: ignore[arg-type]  # Litestar's own ASGI types
     allow_origins=["https://app.example.com"],
     allow_credentials=True,
     allow_methods=["GET", "POST"],

@@ -9,8 +9,8 @@ from quart import Quart
 from fastcors import CORSMiddleware
 
 app = Quart(__name__)
-app.asgi_app = CORSMiddleware(
-    app.asgi_app,
+app.asgi_app = CORSMiddleware(  # type: ignore[method-assign,assignment]  # Quart's documented way
+    app.asgi_app,  # type: ignore[arg-type]  # Quart's own ASGI types
     allow_origins=["https://app.example.com"],
     allow_credentials=True,
     allow_methods=["GET", "POST"],

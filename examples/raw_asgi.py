@@ -4,11 +4,17 @@ Run it with ``uvicorn raw_asgi:app --app-dir examples`` (or hypercorn, granian, 
 """
 
 import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from fastcors import CORSMiddleware
 
+Message = MutableMapping[str, Any]
 
-async def items(scope, receive, send):
+
+async def items(
+    scope: Message, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
+) -> None:
     if scope["type"] != "http":
         return  # lifespan: nothing to start or stop
     item_id = int(scope["path"].rsplit("/", 1)[-1])

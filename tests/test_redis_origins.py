@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_servers import free_port
+from tests.serving import free_port
 
 redis_asyncio = pytest.importorskip("redis.asyncio")
 
