@@ -81,7 +81,7 @@ def measure(config: str, request: RequestClass, rounds: int, batch: int) -> Row:
             samples[name].append(time_batch(apps[name], scope, batch))
     bare = samples[BARE]
     overhead = {
-        name: statistics.median(t - b for t, b in zip(times, bare))
+        name: statistics.median(t - b for t, b in zip(times, bare, strict=True))
         for name, times in samples.items()
         if name != BARE
     }
@@ -127,7 +127,7 @@ def chart(rows: list[Row], path: Path) -> None:
     figure, axes = plt.subplots(1, len(configs), figsize=(5 * len(configs), 4.5), sharey=True)
     axes_list = list(axes) if len(configs) > 1 else [axes]
     width = 0.8 / len(contenders)
-    for axis, config in zip(axes_list, configs):
+    for axis, config in zip(axes_list, configs, strict=True):
         config_rows = [row for row in rows if row.config == config]
         for index, contender in enumerate(contenders):
             xs = [i + index * width for i in range(len(config_rows))]
