@@ -148,7 +148,7 @@ def preflight_prediction(
     def edit(message: Message) -> Message:
         # The body says which checks failed; a run whose client stays shows it in full.
         answered = run_with_own_options(
-            fastcors.CORSMiddleware, options, request, AppPlan(messages=(), raise_after=None)
+            fastcors.CORSMiddleware, options, request, AppPlan(messages=(), raise_after=None), "plain"
         )
         status_body = answered.messages[1]["body"]
         failures = (
@@ -206,8 +206,8 @@ def assert_only_documented_differences(
     installed Starlette's (``reference``)."""
     if "no-private-network" in DIFFERENCES:
         options = {name: value for name, value in options.items() if name != "allow_private_network"}
-    theirs = run_with_own_options(reference, options, request, plan)
-    ours = run_with_own_options(fastcors.CORSMiddleware, options, request, plan)
+    theirs = run_with_own_options(reference, options, request, plan, "plain")
+    ours = run_with_own_options(fastcors.CORSMiddleware, options, request, plan, "plain")
     if not (theirs.constructed and ours.constructed):
         assert ours == theirs
         return
@@ -326,7 +326,7 @@ SHOWN_BY = {
 def test_each_documented_difference_is_real(difference: str) -> None:
     """Every entry of the allow-list is a difference the installed Starlette really shows."""
     options, request = SHOWN_BY[difference]
-    ours = run_with_own_options(fastcors.CORSMiddleware, options, request, RESPONSE)
-    theirs = run_with_own_options(StarletteCORSMiddleware, options, request, RESPONSE)
+    ours = run_with_own_options(fastcors.CORSMiddleware, options, request, RESPONSE, "plain")
+    theirs = run_with_own_options(StarletteCORSMiddleware, options, request, RESPONSE, "plain")
     assert ours != theirs
     assert_only_documented_differences(options, request, RESPONSE)
