@@ -72,10 +72,14 @@ def generation(version: str) -> tuple[int, int]:
 INSTALLED = generation(starlette.__version__)
 DIFFERENCES = GENERATIONS[INSTALLED]
 
-pytestmark = pytest.mark.skipif(
-    not DIFFERENCES,
-    reason=f"Starlette {starlette.__version__} is the reference itself; scripts/older-starlette runs this",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not DIFFERENCES,
+        reason=f"Starlette {starlette.__version__} is the reference itself; scripts/older-starlette runs this",
+    ),
+    # As in test_differential: the configuration checks' warnings are beside the point here.
+    pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning"),
+]
 
 
 def note(label: str) -> None:
