@@ -75,7 +75,7 @@ DIFFERENCES = GENERATIONS[INSTALLED]
 pytestmark = [
     pytest.mark.skipif(
         not DIFFERENCES,
-        reason=f"Starlette {starlette.__version__} is the reference itself; scripts/older-starlette runs this",
+        reason=f"Starlette {starlette.__version__} is the reference; scripts/older-starlette runs this",
     ),
     # As in test_differential: the configuration checks' warnings are beside the point here.
     pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning"),
