@@ -223,7 +223,7 @@ def assert_only_documented_differences(
 
     # A separate instance answers the questions about the configuration, so that the ones under
     # test are asked exactly what the request makes them ask.
-    own = {
+    own: dict[str, Any] = {
         name: copy.deepcopy(value) if isinstance(value, OwnMembership) else value
         for name, value in options.items()
     }
