@@ -113,7 +113,8 @@ def main() -> None:
                 logger.setLevel(logging.NOTSET)
         bare = samples["bare app"]
         cells = [
-            f"+{statistics.median(t - b for t, b in zip(samples[name], bare)) / 1000:.2f}" for name in names
+            f"+{statistics.median(t - b for t, b in zip(samples[name], bare, strict=True)) / 1000:.2f}"
+            for name in names
         ]
         print(f"| {request.name} | " + " | ".join(cells) + " |")
 

@@ -61,11 +61,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable
+from typing import Any
 
 from benchmarks import load_app
 
@@ -474,7 +474,9 @@ def parse_wrk(output: str) -> WrkResult:
         rps=float(rps[1]),
         p99_ms=float(p99[1]) * _TIME_UNITS[p99[2]],
         non_2xx_3xx=int(non_2xx[1]) if non_2xx else 0,
-        socket_errors=dict(zip(("connect", "read", "write", "timeout"), map(int, errors.groups())))
+        socket_errors=dict(
+            zip(("connect", "read", "write", "timeout"), map(int, errors.groups()), strict=True)
+        )
         if errors
         else {},
     )

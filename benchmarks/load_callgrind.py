@@ -108,7 +108,10 @@ class Client:
 
     async def _all_connections(self, request: bytes, shares: list[int]) -> list[list[int]]:
         work = asyncio.gather(
-            *(self._one_connection(*stream, request, share) for stream, share in zip(self.streams, shares))
+            *(
+                self._one_connection(*stream, request, share)
+                for stream, share in zip(self.streams, shares, strict=False)
+            )
         )
         return list(await asyncio.wait_for(work, timeout=1800))
 
@@ -183,7 +186,7 @@ def read_totals(path: Path) -> dict[str, int]:
                 totals = [int(value) for value in line.split()[1:]]
     if not events or not totals:
         raise RuntimeError(f"{path} has no events or summary line")
-    return dict(zip(events, totals + [0] * (len(events) - len(totals))))
+    return dict(zip(events, totals + [0] * (len(events) - len(totals)), strict=False))
 
 
 def measure(

@@ -121,7 +121,10 @@ def measure(
         for name in order:
             samples[name].append(time_batch(apps[name], scope, batch, clock))
     bare = samples.pop("bare")
-    return {name: statistics.median(t - b for t, b in zip(times, bare)) for name, times in samples.items()}
+    return {
+        name: statistics.median(t - b for t, b in zip(times, bare, strict=True))
+        for name, times in samples.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

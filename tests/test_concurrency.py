@@ -140,9 +140,9 @@ def test_concurrent_tasks_never_see_another_requests_values() -> None:
     middleware = CORSMiddleware(suspending_app, **OPTIONS)
     requests = [request for thread in range(4) for request in requests_for(thread)]
     answers = asyncio.run(serve_concurrently(middleware, requests))
-    assert [foreign_ids(request, answer) for request, answer in zip(requests, answers)] == [set()] * len(
-        requests
-    )
+    assert [foreign_ids(request, answer) for request, answer in zip(requests, answers, strict=True)] == [
+        set()
+    ] * len(requests)
 
 
 def test_threads_with_their_own_loops_get_the_answers_of_serial_serving() -> None:
@@ -178,7 +178,9 @@ def test_threads_never_see_another_threads_values() -> None:
     def work(thread: int) -> None:
         barrier.wait()
         requests = requests_for(thread)
-        for request, answer in zip(requests, asyncio.run(serve_concurrently(middleware, requests))):
+        for request, answer in zip(
+            requests, asyncio.run(serve_concurrently(middleware, requests)), strict=True
+        ):
             foreign = foreign_ids(request, answer)
             if foreign or not answer:
                 leaks.append((request.id, foreign))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -162,8 +163,6 @@ SAFE_REGEXES = [
     r"https://[a-z\xe9例]+\.org",
     r"(?a)https://\w+\.org",
     r"(?x) https:// example \. org  # a comment",
-    r"https://\w*+\.org",
-    r"https://(?>\w+)\.org",
     r"https://(?P<sub>\w+)\.example\.org",
     r"https://caf\u00e9\.fr",
     r"https://caf\351\.fr",
@@ -174,6 +173,8 @@ SAFE_REGEXES = [
     r"https://[^\W\d_]+\.org",
     r"https://\W+\.org",
 ]
+if sys.version_info >= (3, 11):  # possessive quantifiers and atomic groups are new in 3.11's re
+    SAFE_REGEXES += [r"https://\w*+\.org", r"https://(?>\w+)\.org"]
 #: Compiled patterns: Starlette's ``re.compile`` returns them as they are, flags included.
 COMPILED_REGEXES = [
     re.compile(r"https://example\.org", re.IGNORECASE),

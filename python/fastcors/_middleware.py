@@ -416,7 +416,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             )
         with _RECONFIGURING:
             arguments = tuple(
-                options.get(name, current) for name, current in zip(_STARLETTE_OPTIONS, self._arguments)
+                options.get(name, current)
+                for name, current in zip(_STARLETTE_OPTIONS, self._arguments, strict=False)
             )
             own_options = {**self._own_options, **{k: v for k, v in options.items() if k in _OWN_OPTIONS}}
             cors_on_errors, check_websocket_origin, on_reject = self._features

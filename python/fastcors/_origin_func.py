@@ -22,11 +22,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, Union
+from typing import Any
 
 from fastcors._types import Message, Send
 
-Verdict = Union[bool, Awaitable[bool]]
+Verdict = bool | Awaitable[bool]
 
 FUNC = "allow_origin_func"
 SIZE = "allow_origin_func_cache_size"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Union
+from typing import Any
 
 OPTION = "allow_origin_patterns"
 
@@ -30,7 +30,7 @@ _PORT = re.compile(rb"[1-9][0-9]{0,4}")
 
 #: In a parsed pattern, the port: ``None`` for the default one, ``ANY_PORT`` for ``:*``.
 ANY_PORT = -1
-Port = Union[int, None]
+Port = int | None
 
 
 def validate_patterns(patterns: object) -> tuple[bytes, ...]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 MIDDLEWARES = ("rust", "python", "starlette")
 FASTCORS = ("rust", "python")
@@ -80,8 +80,8 @@ class Refused:
     """The WebSocket never opened (its ``error`` event fired)."""
 
 
-Action = Union[Fetch, WebSocket]
-Outcome = Union[Readable, Blocked, Opened, Refused]
+Action = Fetch | WebSocket
+Outcome = Readable | Blocked | Opened | Refused
 BLOCKED = Blocked()
 
 
