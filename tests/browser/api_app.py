@@ -5,7 +5,8 @@ The process serves one middleware, named by ``FASTCORS_BROWSER_MIDDLEWARE``: ``r
 ``starlette`` (Starlette's own ``CORSMiddleware``). ``FASTCORS_BROWSER_PLACEHOLDERS`` holds the real
 origins (JSON) that fill the scenarios' configurations.
 
-``/<scenario>/<token>`` goes through that scenario's middleware to the app; a recorder in front of
+``/<scenario>/<token>`` goes through that scenario's middleware (scenarios that do not run on this
+middleware have none) to the app; a recorder in front of
 the middleware notes what reached the server and what reached the app, and ``/__seen/<token>``
 returns it. ``/__whoami`` says which middleware and core answer.
 """
@@ -60,10 +61,26 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": content})
 
 
+def allow_the_app_page(origin: str) -> bool:
+    """The ``allow_origin_func`` of the scenarios: approves the ``app`` page alone."""
+    return origin == PLACEHOLDERS["app"]
+
+
+FUNCTIONS = {"allow_the_app_page": allow_the_app_page}
+
+
+def option(key: str, value: Any) -> Any:
+    """A configuration value of the table, with its placeholders filled and functions named."""
+    if key == "allow_origin_func":
+        return FUNCTIONS[value]
+    return fill(value, PLACEHOLDERS)
+
+
 CLASS = middleware_class()
 MIDDLEWARES: dict[str, ASGIApp] = {
-    scenario.name: CLASS(app, **{key: fill(value, PLACEHOLDERS) for key, value in scenario.config.items()})
+    scenario.name: CLASS(app, **{key: option(key, value) for key, value in scenario.config.items()})
     for scenario in SCENARIOS
+    if MIDDLEWARE in scenario.middlewares
 }
 SEEN: dict[str, list[dict[str, Any]]] = {}
 
