@@ -1,4 +1,4 @@
-"""The Rust core (``rust/bindings.rs``); ``fastcors._pure`` is its pure-Python twin."""
+"""The Rust core (``rust/bindings/``); ``fastcors._pure`` is its pure-Python twin."""
 
 from collections.abc import Awaitable
 from types import CodeType

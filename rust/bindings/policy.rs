@@ -1,17 +1,19 @@
-//! The only module that knows about Python: the core's `Policy` and the `send` wrapper it hands to
-//! the app, exposed as `fastcors._fastcors`.
-//!
-//! Response headers are prebuilt tuples of `bytes`; the request's own `bytes` objects are reused
-//! for echoed values, so a request allocates only the lists and dicts ASGI requires.
+//! `fastcors._fastcors.Policy`: the core's `Policy` over a `fastcors._config.CorsConfig`, and
+//! Python's answers to the questions the core cannot answer itself.
 
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
+use super::asgi_headers::{
+    exact_bytes, first_origin, header_list, header_tuple, str_equals, value_not_bytes, HeaderPair,
+    PreflightHeaders,
+};
+use super::config::{byte_string, byte_strings, latin1_str, membership, python_function_if};
+use super::cors_send::CorsSend;
 use crate::delegate::Delegate;
-use crate::membership::Membership;
 use crate::origin::OriginRegex;
 use crate::origin_patterns::OriginPatterns;
 use crate::policy::{
@@ -25,7 +27,7 @@ use crate::response_headers::{
 
 /// A CORS policy over a `fastcors._config.CorsConfig`; immutable and shareable across threads.
 #[pyclass(name = "Policy", module = "fastcors._fastcors", frozen)]
-struct PyPolicy {
+pub(super) struct PyPolicy {
     core: Policy,
     /// `fastcors._preflight.send_preflight`: the coroutine that sends a preflight's two messages.
     send_preflight: Py<PyAny>,
@@ -41,7 +43,7 @@ struct PyPolicy {
     /// `fastcors._origin_func.continue_preflight` and `continue_response_start`: the coroutines
     /// that await an async `allow_origin_func`, then finish the request.
     continue_preflight: Py<PyAny>,
-    continue_response_start: Py<PyAny>,
+    pub(super) continue_response_start: Py<PyAny>,
     preflight_headers: Vec<Py<PyTuple>>,
     simple_headers: Vec<Py<PyTuple>>,
     /// `{"type": "http.response.start", "status": ...}` for 200 and 400, to copy.
@@ -214,7 +216,7 @@ impl PyPolicy {
     /// any other request runs `app` with a `send` that adds the CORS headers. `middleware` is the
     /// one whose `is_allowed_origin` a judged policy asks.
     #[pyo3(signature = (app, scope, receive, send, middleware = None))]
-    fn dispatch<'py>(
+    pub(super) fn dispatch<'py>(
         slf: &Bound<'py, Self>,
         app: &Bound<'py, PyAny>,
         scope: &Bound<'py, PyAny>,
@@ -384,80 +386,6 @@ impl Delegate for PythonDelegate<'_, '_> {
     fn method_listed(&self, method: &[u8]) -> PyResult<bool> {
         self.ask_collection(self.policy.methods_collection.as_ref(), method)
     }
-}
-
-fn latin1_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    PyBytes::new(py, bytes).call_method1(intern!(py, "decode"), (intern!(py, "latin-1"),))
-}
-
-/// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
-/// enters the core with no Python frame on the way.
-#[pyclass(name = "Middleware", module = "fastcors._fastcors", subclass, frozen)]
-struct MiddlewareBase;
-
-#[pymethods]
-impl MiddlewareBase {
-    /// The subclass's `__init__` takes the arguments.
-    #[new]
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
-        Self
-    }
-
-    /// `middleware(scope, receive, send)`: `self._policy` serves the request for `self.app`, and
-    /// the awaitable it returns is the app's own (or the preflight's).
-    #[pyo3(signature = (*args, **kwargs))]
-    fn __call__<'py>(
-        slf: &Bound<'py, Self>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let (scope, receive, send) = asgi_arguments(args, kwargs)?;
-        let app = slf.getattr(intern!(py, "app"))?;
-        let policy = slf.getattr(intern!(py, "_policy"))?;
-        match policy.cast::<PyPolicy>() {
-            Ok(policy) => PyPolicy::dispatch(policy, &app, &scope, &receive, send, Some(slf.as_any())),
-            // The pure-Python core, swapped in.
-            Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send, slf)),
-        }
-    }
-}
-
-type AsgiArguments<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>);
-
-/// `scope, receive, send`, given by position (the way servers call) or by name.
-fn asgi_arguments<'py>(
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<AsgiArguments<'py>> {
-    let py = args.py();
-    let keywords = kwargs.map_or(0, PyDictMethods::len);
-    if keywords == 0 && args.len() == 3 {
-        return Ok((args.get_item(0)?, args.get_item(1)?, args.get_item(2)?));
-    }
-    if args.len() + keywords != 3 {
-        return Err(PyTypeError::new_err(format!(
-            "__call__() takes 3 arguments (scope, receive, send), {} given",
-            args.len() + keywords
-        )));
-    }
-    let argument = |position: usize, name: &str| -> PyResult<Bound<'py, PyAny>> {
-        let by_name = match kwargs {
-            Some(kwargs) => kwargs.get_item(PyString::intern(py, name))?,
-            None => None,
-        };
-        match (args.get_item(position).ok(), by_name) {
-            (Some(value), None) | (None, Some(value)) => Ok(value),
-            (Some(_), Some(_)) => {
-                Err(PyTypeError::new_err(format!("__call__() got multiple values for argument '{name}'")))
-            }
-            (None, None) => {
-                Err(PyTypeError::new_err(format!("__call__() missing required argument: '{name}'")))
-            }
-        }
-    };
-    Ok((argument(0, "scope")?, argument(1, "receive")?, argument(2, "send")?))
 }
 
 /// What a request gets: a preflight response, or a `send` for the app.
@@ -662,7 +590,7 @@ impl PyPolicy {
     /// Starlette's edits of the app's `http.response.start`, in place in `message`; or, when the
     /// origin waits for an async `allow_origin_func`, its verdict to await (`origin_allowed` is
     /// that verdict, once awaited).
-    fn edit_response_start<'py>(
+    pub(super) fn edit_response_start<'py>(
         &self,
         py: Python<'py>,
         message: &Bound<'py, PyAny>,
@@ -791,57 +719,6 @@ impl PyPolicy {
     }
 }
 
-impl CorsSend {
-    /// Edits the message if it starts the response, then forwards it with `forward`.
-    fn call_with<'py>(
-        &self,
-        py: Python<'py>,
-        message: &Bound<'py, PyAny>,
-        forward: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let kind = match message.cast_exact::<PyDict>() {
-            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
-            Err(_) => message.get_item(intern!(py, "type"))?,
-        };
-        if str_equals(&kind, intern!(py, "http.response.start"))? {
-            let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
-            let method = self.report.then(|| self.method.bind(py));
-            let policy = self.policy.get();
-            let request_headers = self.request_headers.bind(py);
-            if let Some(verdict) =
-                policy.edit_response_start(py, message, request_headers, middleware, method, None)?
-            {
-                return policy.continue_response_start.bind(py).call1((
-                    verdict,
-                    self.policy.bind(py),
-                    message,
-                    request_headers,
-                    self.send.bind(py),
-                ));
-            }
-        }
-        forward()
-    }
-}
-
-/// The one message of `send(message)` or `send(message=...)`.
-fn single_message<'py>(
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let keywords = kwargs.map_or(0, PyDictMethods::len);
-    match (args.len(), keywords, kwargs) {
-        (1, 0, _) => args.get_item(0),
-        (0, 1, Some(kwargs)) => kwargs
-            .get_item(intern!(args.py(), "message"))?
-            .ok_or_else(|| PyTypeError::new_err("send() got an unexpected keyword argument")),
-        (given, keywords, _) => Err(PyTypeError::new_err(format!(
-            "send() takes exactly one argument, the message ({} given)",
-            given + keywords
-        ))),
-    }
-}
-
 /// Where the test hook makes the core panic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PanicPoint {
@@ -859,327 +736,4 @@ impl PanicPoint {
             ))),
         }
     }
-}
-
-/// The `send` handed to the app: edits `http.response.start`, then forwards every message.
-///
-/// A plain callable returning the downstream awaitable: `await send(message)` works as with
-/// Starlette's coroutine, without a Python frame per message. Its class attributes make it pass as
-/// the coroutine function Starlette's is (`fastcors._coroutine_marks`).
-#[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
-struct CorsSend {
-    policy: Py<PyPolicy>,
-    send: Py<PyAny>,
-    /// The scope's header list, read when the response starts, as Starlette does.
-    request_headers: Py<PyList>,
-    /// The middleware, when its policy asks the middleware's `is_allowed_origin`.
-    middleware: Option<Py<PyAny>>,
-    /// The request's method, for the report of a refused origin.
-    method: Py<PyAny>,
-    /// Whether a refused origin is reported (not for `explain`'s hypothetical requests).
-    report: bool,
-}
-
-/// One of `fastcors._coroutine_marks.SEND_ATTRIBUTES`.
-fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-    let attributes =
-        py.import(intern!(py, "fastcors._coroutine_marks"))?.getattr(intern!(py, "SEND_ATTRIBUTES"))?;
-    Ok(attributes.get_item(name)?.unbind())
-}
-
-#[pymethods]
-impl CorsSend {
-    /// `send(message)`: a positional message goes on to the server's `send` in the same tuple.
-    #[pyo3(signature = (*args, **kwargs))]
-    fn __call__<'py>(
-        &self,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = args.py();
-        if kwargs.is_some_and(|kwargs| !kwargs.is_empty()) || args.len() != 1 {
-            let message = single_message(args, kwargs)?;
-            return self.call_with(py, &message, || self.send.bind(py).call1((&message,)));
-        }
-        let message = args.get_borrowed_item(0)?;
-        self.call_with(py, &message, || self.send.bind(py).call(args, None))
-    }
-
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.policy)?;
-        visit.call(&self.send)?;
-        visit.call(&self.method)?;
-        visit.call(&self.request_headers)?;
-        if let Some(middleware) = &self.middleware {
-            visit.call(middleware)?;
-        }
-        Ok(())
-    }
-
-    #[classattr]
-    fn _is_coroutine(py: Python<'_>) -> PyResult<Py<PyAny>> {
-        send_attribute(py, "_is_coroutine")
-    }
-
-    #[classattr]
-    fn _is_coroutine_marker(py: Python<'_>) -> PyResult<Py<PyAny>> {
-        // Absent before CPython 3.12, where `inspect` reads `__code__` instead.
-        let attributes =
-            py.import(intern!(py, "fastcors._coroutine_marks"))?.getattr(intern!(py, "SEND_ATTRIBUTES"))?;
-        Ok(attributes.call_method1(intern!(py, "get"), ("_is_coroutine_marker",))?.unbind())
-    }
-
-    #[classattr]
-    #[pyo3(name = "__code__")]
-    fn code(py: Python<'_>) -> PyResult<Py<PyAny>> {
-        send_attribute(py, "__code__")
-    }
-
-    /// A getter, not a class attribute: assigning `__name__` to a class renames the class.
-    #[getter(__name__)]
-    #[allow(clippy::unused_self, reason = "a getter takes the instance, needed or not")]
-    fn name(&self) -> &'static str {
-        "send"
-    }
-
-    #[classattr]
-    #[pyo3(name = "__defaults__")]
-    fn defaults(py: Python<'_>) -> PyResult<Py<PyAny>> {
-        send_attribute(py, "__defaults__")
-    }
-
-    #[classattr]
-    #[pyo3(name = "__kwdefaults__")]
-    fn kwdefaults(py: Python<'_>) -> PyResult<Py<PyAny>> {
-        send_attribute(py, "__kwdefaults__")
-    }
-
-    #[classattr]
-    #[pyo3(name = "__annotations__")]
-    fn annotations(py: Python<'_>) -> PyResult<Py<PyAny>> {
-        send_attribute(py, "__annotations__")
-    }
-}
-
-/// The request headers a preflight reads.
-const PREFLIGHT_REQUEST_HEADERS: [&[u8]; 4] = [
-    b"origin",
-    b"access-control-request-method",
-    b"access-control-request-headers",
-    b"access-control-request-private-network",
-];
-
-/// The first of each CORS request header, as Starlette's `Headers.get` finds them.
-#[derive(Default)]
-struct PreflightHeaders<'py> {
-    origin: Option<Bound<'py, PyBytes>>,
-    method: Option<Bound<'py, PyBytes>>,
-    headers: Option<Bound<'py, PyBytes>>,
-    private_network: bool,
-}
-
-impl<'py> PreflightHeaders<'py> {
-    fn scan(request_headers: &Bound<'py, PyList>) -> PyResult<Self> {
-        let mut origin = None;
-        let mut method = None;
-        let mut headers = None;
-        let mut private_network = None;
-        for item in request_headers.iter() {
-            let pair = HeaderPair::of(&item)?;
-            let slot = pair.with_name(&PREFLIGHT_REQUEST_HEADERS, |name| match name {
-                Some(b"origin") => Some(&mut origin),
-                Some(b"access-control-request-method") => Some(&mut method),
-                Some(b"access-control-request-headers") => Some(&mut headers),
-                Some(b"access-control-request-private-network") => Some(&mut private_network),
-                _ => None,
-            })?;
-            let Some(slot) = slot else { continue };
-            if slot.is_none() {
-                *slot = Some(pair.value()?);
-            }
-        }
-        // Values are checked after the scan, in this order, as the pure-Python core does.
-        Ok(Self {
-            origin: origin.map(checked_value).transpose()?,
-            method: method.map(checked_value).transpose()?,
-            headers: headers.map(checked_value).transpose()?,
-            private_network: private_network.map(checked_value).transpose()?.is_some(),
-        })
-    }
-}
-
-/// The scope's headers as a list, without changing the scope.
-fn header_list<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
-    match headers.cast::<PyList>() {
-        Ok(list) => Ok(list.clone()),
-        Err(_) => Ok(PyList::type_object(headers.py()).call1((headers,))?.cast_into::<PyList>()?),
-    }
-}
-
-/// `module.name`, imported when `wanted`.
-fn python_function_if(py: Python<'_>, wanted: bool, module: &str, name: &str) -> PyResult<Option<Py<PyAny>>> {
-    if !wanted {
-        return Ok(None);
-    }
-    Ok(Some(py.import(module)?.getattr(name)?.unbind()))
-}
-
-impl PreflightHeaders<'_> {
-    /// The preflight these headers make, if they make one (an `Origin` and a requested method).
-    fn request(&self) -> Option<PreflightRequest<'_>> {
-        Some(PreflightRequest {
-            origin: self.origin.as_ref()?.as_bytes(),
-            method: self.method.as_ref()?.as_bytes(),
-            headers: self.headers.as_ref().map(PyBytesMethods::as_bytes),
-            private_network: self.private_network,
-        })
-    }
-}
-
-/// The request's first `origin` header, if any.
-fn first_origin<'py>(request_headers: &Bound<'py, PyList>) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    for item in request_headers.iter() {
-        let pair = HeaderPair::of(&item)?;
-        if pair.with_name(&[b"origin"], |name| name == Some(b"origin"))? {
-            return checked_value(pair.value()?).map(Some);
-        }
-    }
-    Ok(None)
-}
-
-/// An ASGI header item checked to unpack as `name, value = item` does.
-enum HeaderPair<'a, 'py> {
-    /// The usual shape, read without taking references.
-    Tuple(&'a Bound<'py, PyTuple>),
-    Other(Bound<'py, PyAny>, Bound<'py, PyAny>),
-}
-
-impl<'a, 'py> HeaderPair<'a, 'py> {
-    fn of(item: &'a Bound<'py, PyAny>) -> PyResult<Self> {
-        if let Ok(pair) = item.cast::<PyTuple>() {
-            return if pair.len() == 2 { Ok(Self::Tuple(pair)) } else { Err(malformed(item)) };
-        }
-        if let Ok(pair) = item.cast::<PyList>() {
-            if pair.len() == 2 {
-                return Ok(Self::Other(pair.get_item(0)?, pair.get_item(1)?));
-            }
-            return Err(malformed(item));
-        }
-        let mut parts = item.try_iter().map_err(|_| malformed(item))?;
-        let mut next = || parts.next().transpose().map_err(|_| malformed(item));
-        match (next()?, next()?, next()?) {
-            (Some(name), Some(value), None) => Ok(Self::Other(name, value)),
-            _ => Err(malformed(item)),
-        }
-    }
-
-    /// Applies `read` to the name when it is bytes, `None` otherwise: other names never match.
-    ///
-    /// A name that is not bytes yet equals one of `wanted` (a `bytearray`, say), which Starlette
-    /// would match, is an error rather than a silent difference.
-    fn with_name<R>(&self, wanted: &[&[u8]], read: impl FnOnce(Option<&[u8]>) -> R) -> PyResult<R> {
-        let name = match self {
-            Self::Tuple(pair) => pair.get_borrowed_item(0)?,
-            Self::Other(name, _) => name.as_borrowed(),
-        };
-        if let Ok(bytes) = name.cast::<PyBytes>() {
-            return Ok(read(Some(bytes.as_bytes())));
-        }
-        if !name.is_instance_of::<PyString>() {
-            for target in wanted {
-                if name.eq(PyBytes::new(name.py(), target))? {
-                    return Err(PyTypeError::new_err(format!(
-                        "ASGI header names must be bytes, got {}",
-                        repr(&name)
-                    )));
-                }
-            }
-        }
-        Ok(read(None))
-    }
-
-    fn value(&self) -> PyResult<Bound<'py, PyAny>> {
-        match self {
-            Self::Tuple(pair) => pair.get_item(1),
-            Self::Other(_, value) => Ok(value.clone()),
-        }
-    }
-
-    fn owned(self) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-        match self {
-            Self::Tuple(pair) => Ok((pair.get_item(0)?, pair.get_item(1)?)),
-            Self::Other(name, value) => Ok((name, value)),
-        }
-    }
-}
-
-/// `value == expected`, as Python compares, without a full comparison where the identity or the
-/// length of a str already answers.
-fn str_equals(value: &Bound<'_, PyAny>, expected: &Bound<'_, PyString>) -> PyResult<bool> {
-    if value.is(expected) {
-        return Ok(true);
-    }
-    if value.is_exact_instance_of::<PyString>() && value.len()? != expected.len()? {
-        return Ok(false);
-    }
-    value.eq(expected)
-}
-
-/// A request value echoed into the response: Starlette decodes and re-encodes it, so a `bytes`
-/// subclass arrives as plain `bytes`.
-fn exact_bytes<'py>(value: &Bound<'py, PyBytes>) -> Bound<'py, PyBytes> {
-    if value.is_exact_instance_of::<PyBytes>() {
-        value.clone()
-    } else {
-        PyBytes::new(value.py(), value.as_bytes())
-    }
-}
-
-fn checked_value(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyBytes>> {
-    value.cast_into::<PyBytes>().map_err(|error| value_not_bytes(error.into_inner().as_any()))
-}
-
-fn malformed(item: &Bound<'_, PyAny>) -> PyErr {
-    PyTypeError::new_err(format!("ASGI headers must be (name, value) pairs, got {}", repr(item)))
-}
-
-fn value_not_bytes(value: &Bound<'_, PyAny>) -> PyErr {
-    PyTypeError::new_err(format!("ASGI header values must be bytes, got {}", repr(value)))
-}
-
-fn repr(object: &Bound<'_, PyAny>) -> String {
-    object.repr().map_or_else(|_| "<unrepresentable object>".to_owned(), |text| text.to_string())
-}
-
-fn header_tuple(py: Python<'_>, name: &[u8], value: &[u8]) -> PyResult<Py<PyTuple>> {
-    Ok(PyTuple::new(py, [PyBytes::new(py, name), PyBytes::new(py, value)])?.unbind())
-}
-
-fn byte_string(value: &Bound<'_, PyAny>) -> PyResult<Box<[u8]>> {
-    Ok(value.cast::<PyBytes>()?.as_bytes().into())
-}
-
-fn byte_strings(config: &Bound<'_, PyAny>, attribute: &str) -> PyResult<Vec<Box<[u8]>>> {
-    config.getattr(attribute)?.try_iter()?.map(|item| byte_string(&item?)).collect()
-}
-
-/// The membership of `allow_origins` (`"origins"`) or `allow_methods` (`"methods"`).
-fn membership(config: &Bound<'_, PyAny>, option: &str) -> PyResult<Membership> {
-    if !config.getattr(format!("{option}_collection"))?.is_none() {
-        return Ok(Membership::Delegated);
-    }
-    let items = byte_strings(config, &format!("allowed_{option}"))?;
-    Ok(if config.getattr(format!("allowed_{option}_are_substrings"))?.extract()? {
-        Membership::substring(items)
-    } else {
-        Membership::exact(items)
-    })
-}
-
-#[pymodule(gil_used = false)]
-fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
-    module.add_class::<PyPolicy>()?;
-    module.add_class::<MiddlewareBase>()?;
-    module.add_class::<CorsSend>()?;
-    Ok(())
 }

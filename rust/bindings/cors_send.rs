@@ -1,0 +1,161 @@
+//! `fastcors._fastcors.CorsSend`: the `send` handed to the app.
+
+use pyo3::exceptions::{PyKeyError, PyTypeError};
+use pyo3::gc::PyVisit;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::{intern, PyTraverseError};
+
+use super::asgi_headers::str_equals;
+use super::policy::PyPolicy;
+
+impl CorsSend {
+    /// Edits the message if it starts the response, then forwards it with `forward`.
+    fn call_with<'py>(
+        &self,
+        py: Python<'py>,
+        message: &Bound<'py, PyAny>,
+        forward: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kind = match message.cast_exact::<PyDict>() {
+            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
+            Err(_) => message.get_item(intern!(py, "type"))?,
+        };
+        if str_equals(&kind, intern!(py, "http.response.start"))? {
+            let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
+            let method = self.report.then(|| self.method.bind(py));
+            let policy = self.policy.get();
+            let request_headers = self.request_headers.bind(py);
+            if let Some(verdict) =
+                policy.edit_response_start(py, message, request_headers, middleware, method, None)?
+            {
+                return policy.continue_response_start.bind(py).call1((
+                    verdict,
+                    self.policy.bind(py),
+                    message,
+                    request_headers,
+                    self.send.bind(py),
+                ));
+            }
+        }
+        forward()
+    }
+}
+
+/// The one message of `send(message)` or `send(message=...)`.
+fn single_message<'py>(
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keywords = kwargs.map_or(0, PyDictMethods::len);
+    match (args.len(), keywords, kwargs) {
+        (1, 0, _) => args.get_item(0),
+        (0, 1, Some(kwargs)) => kwargs
+            .get_item(intern!(args.py(), "message"))?
+            .ok_or_else(|| PyTypeError::new_err("send() got an unexpected keyword argument")),
+        (given, keywords, _) => Err(PyTypeError::new_err(format!(
+            "send() takes exactly one argument, the message ({} given)",
+            given + keywords
+        ))),
+    }
+}
+
+/// The `send` handed to the app: edits `http.response.start`, then forwards every message.
+///
+/// A plain callable returning the downstream awaitable: `await send(message)` works as with
+/// Starlette's coroutine, without a Python frame per message. Its class attributes make it pass as
+/// the coroutine function Starlette's is (`fastcors._coroutine_marks`).
+#[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
+pub(super) struct CorsSend {
+    pub(super) policy: Py<PyPolicy>,
+    pub(super) send: Py<PyAny>,
+    /// The scope's header list, read when the response starts, as Starlette does.
+    pub(super) request_headers: Py<PyList>,
+    /// The middleware, when its policy asks the middleware's `is_allowed_origin`.
+    pub(super) middleware: Option<Py<PyAny>>,
+    /// The request's method, for the report of a refused origin.
+    pub(super) method: Py<PyAny>,
+    /// Whether a refused origin is reported (not for `explain`'s hypothetical requests).
+    pub(super) report: bool,
+}
+
+/// One of `fastcors._coroutine_marks.SEND_ATTRIBUTES`.
+fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+    let attributes =
+        py.import(intern!(py, "fastcors._coroutine_marks"))?.getattr(intern!(py, "SEND_ATTRIBUTES"))?;
+    Ok(attributes.get_item(name)?.unbind())
+}
+
+#[pymethods]
+impl CorsSend {
+    /// `send(message)`: a positional message goes on to the server's `send` in the same tuple.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = args.py();
+        if kwargs.is_some_and(|kwargs| !kwargs.is_empty()) || args.len() != 1 {
+            let message = single_message(args, kwargs)?;
+            return self.call_with(py, &message, || self.send.bind(py).call1((&message,)));
+        }
+        let message = args.get_borrowed_item(0)?;
+        self.call_with(py, &message, || self.send.bind(py).call(args, None))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.policy)?;
+        visit.call(&self.send)?;
+        visit.call(&self.method)?;
+        visit.call(&self.request_headers)?;
+        if let Some(middleware) = &self.middleware {
+            visit.call(middleware)?;
+        }
+        Ok(())
+    }
+
+    #[classattr]
+    fn _is_coroutine(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "_is_coroutine")
+    }
+
+    #[classattr]
+    fn _is_coroutine_marker(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        // Absent before CPython 3.12, where `inspect` reads `__code__` instead.
+        let attributes =
+            py.import(intern!(py, "fastcors._coroutine_marks"))?.getattr(intern!(py, "SEND_ATTRIBUTES"))?;
+        Ok(attributes.call_method1(intern!(py, "get"), ("_is_coroutine_marker",))?.unbind())
+    }
+
+    #[classattr]
+    #[pyo3(name = "__code__")]
+    fn code(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "__code__")
+    }
+
+    /// A getter, not a class attribute: assigning `__name__` to a class renames the class.
+    #[getter(__name__)]
+    #[allow(clippy::unused_self, reason = "a getter takes the instance, needed or not")]
+    fn name(&self) -> &'static str {
+        "send"
+    }
+
+    #[classattr]
+    #[pyo3(name = "__defaults__")]
+    fn defaults(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "__defaults__")
+    }
+
+    #[classattr]
+    #[pyo3(name = "__kwdefaults__")]
+    fn kwdefaults(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "__kwdefaults__")
+    }
+
+    #[classattr]
+    #[pyo3(name = "__annotations__")]
+    fn annotations(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        send_attribute(py, "__annotations__")
+    }
+}

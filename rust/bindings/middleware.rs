@@ -1,0 +1,78 @@
+//! `fastcors._fastcors.Middleware`: the base class that gives `CORSMiddleware` its `__call__`.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+
+use super::policy::PyPolicy;
+
+/// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
+/// enters the core with no Python frame on the way.
+#[pyclass(name = "Middleware", module = "fastcors._fastcors", subclass, frozen)]
+pub(super) struct MiddlewareBase;
+
+#[pymethods]
+impl MiddlewareBase {
+    /// The subclass's `__init__` takes the arguments.
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Self
+    }
+
+    /// `middleware(scope, receive, send)`: `self._policy` serves the request for `self.app`, and
+    /// the awaitable it returns is the app's own (or the preflight's).
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let (scope, receive, send) = asgi_arguments(args, kwargs)?;
+        let app = slf.getattr(intern!(py, "app"))?;
+        let policy = slf.getattr(intern!(py, "_policy"))?;
+        match policy.cast::<PyPolicy>() {
+            Ok(policy) => PyPolicy::dispatch(policy, &app, &scope, &receive, send, Some(slf.as_any())),
+            // The pure-Python core, swapped in.
+            Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send, slf)),
+        }
+    }
+}
+
+type AsgiArguments<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>);
+
+/// `scope, receive, send`, given by position (the way servers call) or by name.
+fn asgi_arguments<'py>(
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<AsgiArguments<'py>> {
+    let py = args.py();
+    let keywords = kwargs.map_or(0, PyDictMethods::len);
+    if keywords == 0 && args.len() == 3 {
+        return Ok((args.get_item(0)?, args.get_item(1)?, args.get_item(2)?));
+    }
+    if args.len() + keywords != 3 {
+        return Err(PyTypeError::new_err(format!(
+            "__call__() takes 3 arguments (scope, receive, send), {} given",
+            args.len() + keywords
+        )));
+    }
+    let argument = |position: usize, name: &str| -> PyResult<Bound<'py, PyAny>> {
+        let by_name = match kwargs {
+            Some(kwargs) => kwargs.get_item(PyString::intern(py, name))?,
+            None => None,
+        };
+        match (args.get_item(position).ok(), by_name) {
+            (Some(value), None) | (None, Some(value)) => Ok(value),
+            (Some(_), Some(_)) => {
+                Err(PyTypeError::new_err(format!("__call__() got multiple values for argument '{name}'")))
+            }
+            (None, None) => {
+                Err(PyTypeError::new_err(format!("__call__() missing required argument: '{name}'")))
+            }
+        }
+    };
+    Ok((argument(0, "scope")?, argument(1, "receive")?, argument(2, "send")?))
+}
