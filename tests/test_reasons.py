@@ -240,3 +240,43 @@ def test_explain_refuses_a_bare_string_of_headers() -> None:
         TypeError, match=r"request_headers must be a list of header names.*write \['X-Token'\]"
     ):
         explain(ALLOWED, "PUT", "X-Token")
+
+
+def test_refusals_are_logged_from_the_moment_debug_is_switched_on(caplog: pytest.LogCaptureFixture) -> None:
+    # While DEBUG is off the cores skip the report on logging's own word; switching it on must
+    # be seen by the very next refusal, whichever way the level changes.
+    middleware = CORSMiddleware(ok_app(), **OPTIONS)
+    logger = logging.getLogger("fastcors")
+    with caplog.at_level(logging.DEBUG, logger="fastcors"):
+        logger.setLevel(logging.INFO)
+        for _ in range(3):
+            run(middleware, simple("https://evil.example"))
+            run(middleware, preflight("https://evil.example"))
+        assert caplog.records == []
+        logger.setLevel(logging.DEBUG)
+        run(middleware, simple("https://evil.example"))
+        run(middleware, preflight("https://evil.example"))
+        assert [record.getMessage().split(" from ")[0] for record in caplog.records] == [
+            "refused request GET",
+            "refused preflight PUT",
+        ]
+        caplog.clear()
+        logger.setLevel(logging.INFO)
+        run(middleware, simple("https://evil.example"))
+        assert caplog.records == []
+        logger.setLevel(logging.NOTSET)  # the root logger's level decides now
+        root_level = logging.root.level
+        logging.root.setLevel(logging.DEBUG)
+        try:
+            run(middleware, simple("https://evil.example"))
+        finally:
+            logging.root.setLevel(root_level)
+        assert [record.name for record in caplog.records if record.name == "fastcors"] == ["fastcors"]
+
+
+def test_on_reject_hears_every_refusal_whatever_the_log_level() -> None:
+    events: list[RejectEvent] = []
+    middleware = CORSMiddleware(ok_app(), **OPTIONS, on_reject=events.append)
+    for _ in range(3):
+        run(middleware, simple("https://evil.example"))
+    assert [event.kind for event in events] == ["request"] * 3

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Explanation", "RejectEvent", "Reporter", "logger", "reasons_for"]
+__all__ = ["Explanation", "RejectEvent", "Reporter", "log_memo", "logger", "reasons_for"]
 
 logger = logging.getLogger("fastcors")
 
@@ -51,6 +51,18 @@ def reasons_for(failures: int, origin: str, method: str, refused_header: str | N
 
 def _text(value: object) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def log_memo(on_reject: Callable[[RejectEvent], object] | None) -> dict[int, bool] | None:
+    """The memo ``logging`` keeps of ``logger.isEnabledFor(level)``, when the log is the only
+    listener: while it holds ``False`` for ``DEBUG``, the cores skip the report (a call into Python
+    for every refused request). ``logging`` empties it whenever a level changes, and the report asks
+    ``isEnabledFor`` itself, so a missing entry only costs that call. ``None`` (always report)
+    with an ``on_reject`` callback, or where ``logging`` keeps no such memo."""
+    if on_reject is not None:
+        return None
+    memo = getattr(logger, "_cache", None)
+    return memo if type(memo) is dict else None
 
 
 class Reporter:

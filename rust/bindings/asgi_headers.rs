@@ -79,6 +79,18 @@ pub(super) fn first_origin<'py>(
     request_headers: &Bound<'py, PyList>,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     for item in request_headers.iter() {
+        // The usual item, a tuple of two bytes, is read without calls into the interpreter.
+        if let Ok(pair) = item.cast_exact::<PyTuple>() {
+            let mut parts = pair.iter_borrowed();
+            if let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) {
+                if let Ok(name) = name.cast_exact::<PyBytes>() {
+                    if name.as_bytes() == b"origin" {
+                        return checked_value(value.to_owned()).map(Some);
+                    }
+                    continue;
+                }
+            }
+        }
         let pair = HeaderPair::of(&item)?;
         if pair.with_name(&[b"origin"], |name| name == Some(b"origin"))? {
             return checked_value(pair.value()?).map(Some);
@@ -123,7 +135,7 @@ impl<'a, 'py> HeaderPair<'a, 'py> {
         read: impl FnOnce(Option<&[u8]>) -> R,
     ) -> PyResult<R> {
         let name = match self {
-            Self::Tuple(pair) => pair.get_borrowed_item(0)?,
+            Self::Tuple(pair) => tuple_item(pair, 0)?,
             Self::Other(name, _) => name.as_borrowed(),
         };
         if let Ok(bytes) = name.cast::<PyBytes>() {
@@ -144,29 +156,43 @@ impl<'a, 'py> HeaderPair<'a, 'py> {
 
     pub(super) fn value(&self) -> PyResult<Bound<'py, PyAny>> {
         match self {
-            Self::Tuple(pair) => pair.get_item(1),
+            Self::Tuple(pair) => Ok(tuple_item(pair, 1)?.to_owned()),
             Self::Other(_, value) => Ok(value.clone()),
         }
     }
 
     pub(super) fn owned(self) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
         match self {
-            Self::Tuple(pair) => Ok((pair.get_item(0)?, pair.get_item(1)?)),
+            Self::Tuple(pair) => Ok((tuple_item(pair, 0)?.to_owned(), tuple_item(pair, 1)?.to_owned())),
             Self::Other(name, value) => Ok((name, value)),
         }
     }
 }
 
-/// `value == expected`, as Python compares, without a full comparison where the identity or the
-/// length of a str already answers.
-pub(super) fn str_equals(value: &Bound<'_, PyAny>, expected: &Bound<'_, PyString>) -> PyResult<bool> {
-    if value.is(expected) {
+/// Item `index` of a pair whose length was checked, borrowed: iterating a tuple reads its items in
+/// place (no call into the interpreter for each), where indexing it calls `PyTuple_GetItem`.
+fn tuple_item<'a, 'py>(pair: &'a Bound<'py, PyTuple>, index: usize) -> PyResult<Borrowed<'a, 'py, PyAny>> {
+    pair.iter_borrowed().nth(index).map_or_else(|| pair.get_borrowed_item(index), Ok)
+}
+
+/// `value == expected`, as Python compares. `interned` is `expected` as a Python string, which
+/// ASGI servers often pass itself. A plain `str` is compared by its text, which the interpreter
+/// keeps ready as UTF-8 for the ASCII strings ASGI uses; anything else (a subclass, a string with
+/// lone surrogates) is asked with `==`.
+pub(super) fn str_equals(
+    value: &Bound<'_, PyAny>,
+    interned: &Bound<'_, PyString>,
+    expected: &str,
+) -> PyResult<bool> {
+    if value.is(interned) {
         return Ok(true);
     }
-    if value.is_exact_instance_of::<PyString>() && value.len()? != expected.len()? {
-        return Ok(false);
+    if let Ok(text) = value.cast_exact::<PyString>() {
+        if let Ok(text) = text.to_str() {
+            return Ok(text == expected);
+        }
     }
-    value.eq(expected)
+    value.eq(interned)
 }
 
 /// A request value echoed into the response: Starlette decodes and re-encodes it, so a `bytes`

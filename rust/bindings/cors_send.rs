@@ -1,13 +1,13 @@
 //! `fastcors._fastcors.CorsSend`: the `send` handed to the app.
 
-use pyo3::exceptions::{PyKeyError, PyTypeError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3::{intern, PyTraverseError};
 
 use super::asgi_headers::str_equals;
-use super::policy::PyPolicy;
+use super::policy::{item_of, PyPolicy};
 
 impl CorsSend {
     /// Edits the message if it starts the response, then forwards it with `forward`.
@@ -17,11 +17,8 @@ impl CorsSend {
         message: &Bound<'py, PyAny>,
         forward: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kind = match message.cast_exact::<PyDict>() {
-            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
-            Err(_) => message.get_item(intern!(py, "type"))?,
-        };
-        if str_equals(&kind, intern!(py, "http.response.start"))? {
+        let kind = item_of(message, intern!(py, "type"))?;
+        if str_equals(&kind, intern!(py, "http.response.start"), "http.response.start")? {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
             let method = self.report.then(|| self.method.bind(py));
             let policy = self.policy.get();
@@ -100,7 +97,9 @@ impl CorsSend {
             let message = single_message(args, kwargs)?;
             return self.call_with(py, &message, || self.send.bind(py).call1((&message,)));
         }
-        let message = args.get_borrowed_item(0)?;
+        let Some(message) = args.iter_borrowed().next() else {
+            return Err(PyTypeError::new_err("send() takes exactly one argument, the message (0 given)"));
+        };
         self.call_with(py, &message, || self.send.bind(py).call(args, None))
     }
 

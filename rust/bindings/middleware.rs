@@ -8,7 +8,8 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use super::policy::PyPolicy;
 
 /// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
-/// enters the core with no Python frame on the way.
+/// enters the core with no Python frame on the way. It adds nothing to the instance's layout, so
+/// that subclasses combine with other bases as Starlette's pure-Python class does.
 #[pyclass(name = "Middleware", module = "fastcors._fastcors", subclass, frozen)]
 pub(super) struct MiddlewareBase;
 
@@ -50,8 +51,14 @@ fn asgi_arguments<'py>(
 ) -> PyResult<AsgiArguments<'py>> {
     let py = args.py();
     let keywords = kwargs.map_or(0, PyDictMethods::len);
-    if keywords == 0 && args.len() == 3 {
-        return Ok((args.get_item(0)?, args.get_item(1)?, args.get_item(2)?));
+    if keywords == 0 {
+        // Iterating reads the tuple's items in place; indexing calls `PyTuple_GetItem` for each.
+        let mut items = args.iter_borrowed();
+        if let (Some(scope), Some(receive), Some(send), None) =
+            (items.next(), items.next(), items.next(), items.next())
+        {
+            return Ok((scope.to_owned(), receive.to_owned(), send.to_owned()));
+        }
     }
     if args.len() + keywords != 3 {
         return Err(PyTypeError::new_err(format!(

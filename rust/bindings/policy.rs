@@ -4,7 +4,7 @@
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
 use super::asgi_headers::{
@@ -64,6 +64,8 @@ pub(super) struct PyPolicy {
     /// Told of every refusal: `report(kind, origin, method, requested_headers, failures,
     /// refused_header)` (see `fastcors._reasons`). Called only when a request is refused.
     reporter: Option<Py<PyAny>>,
+    /// `CorsConfig.log_memo`: while it holds `False` for `DEBUG`, `reporter` is not called.
+    log_memo: Option<Py<PyDict>>,
 }
 
 #[pymethods]
@@ -161,6 +163,7 @@ impl PyPolicy {
                 "refuse_websocket",
             )?,
             reporter: config.getattr("reporter")?.extract()?,
+            log_memo: config.getattr("log_memo")?.extract()?,
             core,
             send_preflight: py
                 .import(intern!(py, "fastcors._preflight"))?
@@ -225,14 +228,11 @@ impl PyPolicy {
         middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let kind = match scope.cast_exact::<PyDict>() {
-            Ok(dict) => dict.get_item(intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?,
-            Err(_) => scope.get_item(intern!(py, "type"))?,
-        };
+        let kind = item_of(scope, intern!(py, "type"))?;
         let this = slf.get();
-        if !str_equals(&kind, intern!(py, "http"))? {
+        if !str_equals(&kind, intern!(py, "http"), "http")? {
             if let Some(refuse) = &this.refuse_websocket {
-                if str_equals(&kind, intern!(py, "websocket"))? {
+                if str_equals(&kind, intern!(py, "websocket"), "websocket")? {
                     if let Some(origin) = this.websocket_refused_origin(py, scope, middleware)? {
                         this.report(
                             py,
@@ -320,6 +320,9 @@ impl PyPolicy {
         .flatten()
         {
             visit.call(object)?;
+        }
+        if let Some(memo) = &self.log_memo {
+            visit.call(memo)?;
         }
         for header in self.preflight_headers.iter().chain(&self.simple_headers) {
             visit.call(header)?;
@@ -419,15 +422,15 @@ impl PyPolicy {
         let py = slf.py();
         let this = slf.get();
         this.maybe_panic(PanicPoint::Handle);
-        let method = scope.get_item(intern!(py, "method"))?;
-        let mut request_headers = scope.get_item(intern!(py, "headers"))?;
+        let method = item_of(scope, intern!(py, "method"))?;
+        let mut request_headers = item_of(scope, intern!(py, "headers"))?;
         if !request_headers.is_exact_instance_of::<PyList>() {
             // Starlette's `Headers(scope=scope)` leaves a list in the scope.
             request_headers = PyList::type_object(py).call1((request_headers,))?;
             scope.set_item(intern!(py, "headers"), &request_headers)?;
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
-        if str_equals(&method, intern!(py, "OPTIONS"))? {
+        if str_equals(&method, intern!(py, "OPTIONS"), "OPTIONS")? {
             match this.preflight(py, &request_headers, middleware, report)? {
                 Some(PreflightAnswer::Ready(start, end)) => return Ok(Answer::Preflight(start, end)),
                 Some(PreflightAnswer::Pending(verdict)) => {
@@ -476,6 +479,15 @@ impl PyPolicy {
         refused_header: Option<&[u8]>,
     ) -> PyResult<()> {
         let Some(reporter) = &self.reporter else { return Ok(()) };
+        if let Some(memo) = &self.log_memo {
+            // logging's own memo says nobody wants DEBUG records: nothing to report.
+            let wanted = memo.bind(py).get_item(LOGGING_DEBUG)?;
+            if wanted.is_some_and(
+                |wanted| matches!(wanted.cast_exact::<PyBool>(), Ok(wanted) if !wanted.is_true()),
+            ) {
+                return Ok(());
+            }
+        }
         let refused_header = refused_header.map(|name| PyBytes::new(py, name));
         reporter.bind(py).call1((
             kind,
@@ -613,10 +625,12 @@ impl PyPolicy {
         } else {
             message.call_method1(intern!(py, "setdefault"), (headers_key, PyList::empty(py)))?
         };
-        // `MutableHeaders(scope=message)` works on a copy: `list(message["headers"])`.
-        let edited = match app_headers.cast::<PyList>() {
-            Ok(list) => list.get_slice(0, list.len()),
-            Err(_) => PyList::type_object(py).call1((app_headers,))?.cast_into::<PyList>()?,
+        // `MutableHeaders(scope=message)` works on a copy, `list(message["headers"])`, taken now.
+        // Of a list, the copy is a snapshot of its items here, and the Python list is built once,
+        // with the edits, rather than copied and then grown.
+        let snapshot: Vec<Bound<'py, PyAny>> = match app_headers.cast::<PyList>() {
+            Ok(list) => list.iter().collect(),
+            Err(_) => PyList::type_object(py).call1((app_headers,))?.cast_into::<PyList>()?.iter().collect(),
         };
         let origin = first_origin(request_headers)?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
@@ -644,20 +658,19 @@ impl PyPolicy {
         }
 
         let mut edits_existing = false;
-        for item in edited.iter() {
-            let pair = HeaderPair::of(&item)?;
+        for item in &snapshot {
+            let pair = HeaderPair::of(item)?;
             edits_existing |= pair.with_name(&EDITED_RESPONSE_HEADERS, |name| {
                 name.is_some_and(Policy::edits_response_header)
             })?;
         }
         let edited = if edits_existing {
-            self.merged(py, &edited, outcome, origin.as_ref())?
+            self.merged(py, &snapshot, outcome, origin.as_ref())?
         } else {
             // Nothing of the app's to merge or replace: the edits only append.
-            for header in self.core.appended_headers(outcome) {
-                edited.append(self.new_header(py, header, origin.as_ref()))?;
-            }
-            edited
+            let appended = self.core.appended_headers(outcome).iter();
+            let appended = appended.map(|header| self.new_header(py, header, origin.as_ref()));
+            PyList::new(py, snapshot.into_iter().chain(appended))?
         };
         match message.cast_exact::<PyDict>() {
             Ok(dict) => dict.set_item(headers_key, edited)?,
@@ -670,11 +683,10 @@ impl PyPolicy {
     fn merged<'py>(
         &self,
         py: Python<'py>,
-        edited: &Bound<'py, PyList>,
+        items: &[Bound<'py, PyAny>],
         outcome: OriginOutcome,
         origin: Option<&Bound<'py, PyBytes>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let items: Vec<Bound<'py, PyAny>> = edited.iter().collect();
         let pairs = items.iter().map(|item| HeaderPair::of(item)?.owned()).collect::<PyResult<Vec<_>>>()?;
         let existing: Vec<ExistingHeader<'_>> = pairs
             .iter()
@@ -716,6 +728,20 @@ impl PyPolicy {
                     .into_any()
             }
         }
+    }
+}
+
+/// `logging.DEBUG`.
+const LOGGING_DEBUG: i32 = 10;
+
+/// `mapping[key]`; an exact dict is read directly (a subclass's own `__getitem__` is called).
+pub(super) fn item_of<'py>(
+    mapping: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match mapping.cast_exact::<PyDict>() {
+        Ok(dict) => dict.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.clone().unbind())),
+        Err(_) => mapping.get_item(key),
     }
 }
 
