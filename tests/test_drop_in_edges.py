@@ -213,6 +213,20 @@ def test_a_mixin_overriding_is_allowed_origin_decides_requests(
     assert not allowed(ours)
 
 
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_a_mixin_with_slots_combines_as_with_starlettes_class(
+    method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    # The compiled base class adds nothing to the instance's layout, as a pure-Python class would.
+    class Tagged:
+        __slots__ = ("tag",)
+
+    ours, theirs = both(
+        lambda cls: type("Custom", (Tagged, cls), {})(ok_app(), allow_origins=[EVIL]), method, headers
+    )
+    assert ours == theirs
+
+
 # --- 4. Containers whose iteration disagrees with their membership ------------------------------
 
 
@@ -435,6 +449,22 @@ def test_a_cycle_through_an_option_is_collected() -> None:
     origins.middleware = middleware
     freed = weakref.ref(middleware)
     del middleware, origins
+    gc.collect()
+    assert freed() is None
+
+
+def test_a_cycle_through_a_callback_is_collected() -> None:
+    class Listener:
+        middleware: Any = None
+
+        def __call__(self, event: object) -> None:
+            pass
+
+    listener = Listener()
+    middleware = CORSMiddleware(BigApp(), allow_origins=["https://a.example.org"], on_reject=listener)
+    listener.middleware = middleware
+    freed = weakref.ref(middleware)
+    del middleware, listener
     gc.collect()
     assert freed() is None
 

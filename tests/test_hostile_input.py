@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
-from fastcors import CORSMiddleware
+from fastcors import CORSMiddleware, _pure
 
-from .asgi import run_to_completion
+from .asgi import http_scope, ok_app, run, run_to_completion
 
 Message = dict[str, Any]
 Scope = dict[str, Any]
@@ -436,3 +436,71 @@ def test_a_scope_whose_headers_are_a_tuple_of_tuples(config: str, method: str) -
     scope = request_scope(method, [])
     scope["headers"] = ((b"origin", ALLOWED), *PREFLIGHT)
     assert_same_as_starlette(config, scope)
+
+
+MEMO_OPTIONS: dict[str, Any] = {
+    "allow_origin_regex": r"https://[a-z0-9-]+\.example\.com",
+    "allow_methods": ["GET", "PUT"],
+    "allow_headers": ["X-Token", "Content-Type"],
+}
+
+
+def _memo_requests() -> list[Any]:
+    """Endless new origins and requested-header lists (more than any memo keeps, some huge), then
+    the ones a browser repeats."""
+    scopes = []
+    for index in range(1_300):
+        origin = f"https://tenant{index}.example.{'com' if index % 2 else 'net'}".encode()
+        if index % 97 == 0:
+            origin += b"x" * 4_000
+        requested = b"x-token," * (index % 7) + (f"x-{index}".encode() if index % 3 else b"content-type")
+        if index % 89 == 0:
+            requested += b",x-token" * 1_000
+        scopes.append(http_scope("GET", [(b"origin", origin)]))
+        scopes.append(
+            http_scope(
+                "OPTIONS",
+                [
+                    (b"origin", origin),
+                    (b"access-control-request-method", b"PUT"),
+                    (b"access-control-request-headers", requested),
+                ],
+            )
+        )
+    for origin in (b"https://app.example.com", b"https://app.example.net", b"https://tenant3.example.com"):
+        for requested in (b"x-token", b"x-token, x-other", b"content-type,x-token"):
+            scopes.append(http_scope("GET", [(b"origin", origin)]))
+            scopes.append(
+                http_scope(
+                    "OPTIONS",
+                    [
+                        (b"origin", origin),
+                        (b"access-control-request-method", b"PUT"),
+                        (b"access-control-request-headers", requested),
+                    ],
+                )
+            )
+    return scopes
+
+
+def test_verdicts_stay_starlettes_however_many_new_values_arrive() -> None:
+    # The pure core remembers verdicts on origins and requested headers; a client sending new
+    # values without end must neither change an answer nor grow the memory without bound.
+    ours = CORSMiddleware(ok_app(), **MEMO_OPTIONS)
+    theirs = StarletteCORSMiddleware(ok_app(), **MEMO_OPTIONS)
+    for scope in _memo_requests():
+        assert run(ours, copy.deepcopy(scope)) == run(theirs, copy.deepcopy(scope))
+
+
+def test_the_pure_cores_memos_stay_bounded(implementation: str) -> None:
+    if implementation != "python":
+        pytest.skip("the Rust core decides without a memo")
+    middleware = CORSMiddleware(ok_app(), **MEMO_OPTIONS)
+    for scope in _memo_requests():
+        run(middleware, scope)
+    policy = middleware._policy
+    assert isinstance(policy, _pure.Policy)
+    for memo in (policy._origin_verdicts, policy._requested_headers_verdicts):
+        assert memo is not None
+        assert len(memo) == _pure.MEMO_SIZE
+        assert max(map(len, memo)) <= _pure.MEMO_LONGEST_VALUE

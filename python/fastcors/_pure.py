@@ -39,8 +39,14 @@ _VARY_ORIGIN: Header = (_VARY, b"Origin")
 _PLAIN_TEXT: Header = (b"content-type", b"text/plain; charset=utf-8")
 _PRIVATE_NETWORK_GRANTED: Header = (b"access-control-allow-private-network", b"true")
 _FAILURE_NAMES = ("origin", "method", "headers", "private-network")
+#: How many verdicts each memo keeps, and the longest value kept (see ``_remember``): browsers
+#: send a handful of short origins and requested-header lists; a client sending endless new or
+#: huge ones only stops the memo growing.
+MEMO_SIZE = 512
+MEMO_LONGEST_VALUE = 512
 #: An absent request header, distinct from any value a malformed scope could hold.
 _MISSING: Any = object()
+_DEBUG = 10  # logging.DEBUG
 
 
 class Middleware:
@@ -67,6 +73,7 @@ class Policy:
         "_check_websocket_origin",
         "_cors_on_errors",
         "_echo_preflight_origin",
+        "_log_memo",
         "_methods",
         "_methods_are_substrings",
         "_methods_collection",
@@ -75,12 +82,14 @@ class Policy:
         "_origin_judged",
         "_origin_pattern",
         "_origin_patterns",
+        "_origin_verdicts",
         "_origins",
         "_origins_are_substrings",
         "_origins_collection",
         "_preflight_bodies",
         "_preflight_headers",
         "_reporter",
+        "_requested_headers_verdicts",
         "_simple_headers",
     )
 
@@ -91,7 +100,7 @@ class Policy:
         self._origins_collection = config.origins_collection
         self._origin_pattern = config.origin_pattern
         self._origin_judged = config.origin_judged
-        self._origin_patterns = OriginPatterns(config.origin_patterns)
+        self._origin_patterns = OriginPatterns(config.origin_patterns) if config.origin_patterns else None
         self._origin_func = config.origin_func
         # The usual case, a plain list of origins, answered without a call.
         only_listed = not (
@@ -103,6 +112,12 @@ class Policy:
             or bool(config.origin_patterns)
         )
         self._only_listed_origins = self._origins if only_listed else None
+        # The static rules' verdict on an origin depends on the origin alone, except where a
+        # collection of the user's answers `in` itself, live, or the middleware's own
+        # `is_allowed_origin` judges: there nothing is remembered.
+        remembers = not (only_listed or config.origins_collection is not None or config.origin_judged)
+        self._origin_verdicts: dict[bytes, bool] | None = {} if remembers else None
+        self._requested_headers_verdicts: dict[bytes, bool] = {}
         self._methods = frozenset(config.allowed_methods)
         self._methods_are_substrings = config.allowed_methods_are_substrings
         self._methods_collection = config.methods_collection
@@ -113,6 +128,7 @@ class Policy:
         self._cors_on_errors = config.cors_on_errors
         self._check_websocket_origin = config.check_websocket_origin
         self._reporter = config.reporter
+        self._log_memo = config.log_memo
         # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
         self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials
 
@@ -168,8 +184,20 @@ class Policy:
         return self._origin_func.decide_now(origin.decode("latin-1"))
 
     def _statically_allowed(self, origin: bytes) -> bool:
-        """Starlette's rules, and the patterns."""
-        if self._allow_all_origins or self._origin_patterns.matches(origin):
+        """Starlette's rules, and the patterns; remembered for plain ``bytes`` origins."""
+        verdicts = self._origin_verdicts
+        if verdicts is None or origin.__class__ is not bytes:
+            return self._static_rules_allow(origin)
+        verdict = verdicts.get(origin)
+        if verdict is None:
+            verdict = self._static_rules_allow(origin)
+            _remember(verdicts, origin, verdict)
+        return verdict
+
+    def _static_rules_allow(self, origin: bytes) -> bool:
+        if self._allow_all_origins:
+            return True
+        if self._origin_patterns is not None and self._origin_patterns.matches(origin):
             return True
         pattern = self._origin_pattern
         if pattern is not None and pattern.fullmatch(origin.decode("latin-1")):
@@ -196,7 +224,15 @@ class Policy:
                     self._report("websocket", refused, "GET", None, 1, None)
                     return refuse_websocket(scope, receive, send)
             return app(scope, receive, send)
-        answer = self.handle(scope, send, middleware)
+        method = scope["method"]
+        request_headers = scope["headers"]
+        if request_headers.__class__ is not list:
+            # Starlette's `Headers(scope=scope)` leaves a list in the scope.
+            request_headers = scope["headers"] = list(request_headers)
+        if method != "OPTIONS" and not self._cors_on_errors:
+            # The usual request, as `handle` answers it, without its call.
+            return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
+        answer = self._handle(method, request_headers, send, middleware, False)
         if isinstance(answer, tuple):
             if answer[0] is None:
                 return answer[1]  # a preflight waiting for allow_origin_func
@@ -229,7 +265,7 @@ class Policy:
         failures: int,
         refused_header: bytes | None,
     ) -> None:
-        if self._reporter is not None:
+        if self._reporter is not None and (self._log_memo is None or self._log_memo.get(_DEBUG) is not False):
             self._reporter(kind, origin, method, requested_headers, failures, refused_header)
 
     def handle(
@@ -243,6 +279,11 @@ class Policy:
         if request_headers.__class__ is not list:
             # Starlette's `Headers(scope=scope)` leaves a list in the scope.
             request_headers = scope["headers"] = list(request_headers)
+        return self._handle(method, request_headers, send, middleware, quiet)
+
+    def _handle(
+        self, method: Any, request_headers: list[Any], send: Send, middleware: Any, quiet: bool
+    ) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
         if method == "OPTIONS":
             preflight = self._preflight(request_headers, middleware, not quiet)
             if preflight is not None:
@@ -272,7 +313,10 @@ class Policy:
         origin = first.get(_ORIGIN)
         if origin is None or first.get(_REQUEST_METHOD) is None:
             return None
-        origin_allowed = self._judge_origin(origin, middleware)
+        if self._only_listed_origins is not None:
+            origin_allowed = origin in self._only_listed_origins
+        else:
+            origin_allowed = self._judge_origin(origin, middleware)
         if not origin_allowed and self._origin_func is not None:
             verdict = self._origin_func(origin.decode("latin-1"))
             if verdict.__class__ is not bool:
@@ -285,7 +329,7 @@ class Policy:
         first: dict[bytes, Any] = {}
         try:
             for name, value in request_headers:
-                if isinstance(name, bytes):
+                if name.__class__ is bytes or isinstance(name, bytes):
                     if name in _PREFLIGHT_NAMES and name not in first:
                         first[name] = value
                 elif name.__class__ is not str:
@@ -293,9 +337,12 @@ class Policy:
         except (TypeError, ValueError):
             _raise_for_malformed(request_headers)
             raise
-        for name in _PREFLIGHT_NAMES_IN_ORDER:  # values are checked in the Rust core's order
-            if name in first:
-                _checked_value(first[name])
+        for value in first.values():
+            if value.__class__ is not bytes:
+                for name in _PREFLIGHT_NAMES_IN_ORDER:  # values are checked in the Rust core's order
+                    if name in first:
+                        _checked_value(first[name])
+                break
         return first
 
     def _preflight_messages(
@@ -320,11 +367,11 @@ class Policy:
         if private_network and not self._allow_private_network:
             failures |= 8
 
-        if failures and report and self._reporter is not None:
+        if failures and report:
             refused_header = None
-            if failures & 4 and requested_headers is not None:
+            if failures & 4 and requested_headers is not None and self._reporter is not None:
                 refused_header = self._refused_request_header(requested_headers)
-            self._reporter("preflight", origin, method, requested_headers, failures, refused_header)
+            self._report("preflight", origin, method, requested_headers, failures, refused_header)
 
         headers = list(self._preflight_headers)
         if origin_allowed and self._echo_preflight_origin:
@@ -349,6 +396,17 @@ class Policy:
         return method in self._methods
 
     def _headers_allowed(self, requested: bytes) -> bool:
+        """Whether every requested header is allowed; remembered for plain ``bytes`` values."""
+        if requested.__class__ is not bytes:
+            return self._headers_check(requested)
+        verdicts = self._requested_headers_verdicts
+        verdict = verdicts.get(requested)
+        if verdict is None:
+            verdict = self._headers_check(requested)
+            _remember(verdicts, requested, verdict)
+        return verdict
+
+    def _headers_check(self, requested: bytes) -> bool:
         # Starlette splits on commas, lowercases and strips each item, and refuses any item it
         # does not list: so an empty value, an empty item and a trailing comma are refused.
         allowed = self._allowed_headers
@@ -400,13 +458,22 @@ class Policy:
             if self._only_listed_origins is not None:
                 echoes = origin in self._only_listed_origins
             else:
-                echoes = self._judge_origin(origin, middleware)
+                remembered = None
+                if self._origin_verdicts is not None and origin.__class__ is bytes:
+                    remembered = self._origin_verdicts.get(origin)
+                echoes = self._judge_origin(origin, middleware) if remembered is None else remembered
             if not echoes and self._origin_func is not None:
                 verdict = self._origin_func(origin.decode("latin-1"))
                 if verdict.__class__ is not bool:
                     return verdict  # type: ignore[return-value]  # an awaitable of the verdict
                 echoes = verdict
-        if reported_method is not None and origin is not None and not echoes and not self._allow_all_origins:
+        if (
+            reported_method is not None
+            and origin is not None
+            and not echoes
+            and not self._allow_all_origins
+            and (self._log_memo is None or self._log_memo.get(_DEBUG) is not False)
+        ):
             self._report("request", origin, reported_method, None, 1, None)
         try:
             for name, _ in headers:
@@ -475,6 +542,13 @@ class CorsSend(SendShape):
         return self._send(message)
 
 
+def _remember(verdicts: dict[bytes, bool], key: bytes, verdict: bool) -> None:
+    """Keeps a verdict while the memo has room: a full memo is left as it is, so that a client
+    sending new values costs no more than the check itself and the memory stays bounded."""
+    if len(verdicts) < MEMO_SIZE and len(key) <= MEMO_LONGEST_VALUE:
+        verdicts[key] = verdict
+
+
 def _exact_bytes(value: bytes) -> bytes:
     """A value echoed into the response: Starlette decodes and re-encodes it, so a ``bytes``
     subclass arrives as plain ``bytes``."""
@@ -505,6 +579,8 @@ def _first_origin(request_headers: list[Any]) -> bytes | None:
     except (TypeError, ValueError):
         _raise_for_malformed(request_headers)
         raise
+    if origin.__class__ is bytes:
+        return origin
     checked: bytes | None = _checked_value(origin)
     return checked
 
