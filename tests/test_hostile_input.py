@@ -456,31 +456,22 @@ def _memo_requests() -> list[Any]:
         requested = b"x-token," * (index % 7) + (f"x-{index}".encode() if index % 3 else b"content-type")
         if index % 89 == 0:
             requested += b",x-token" * 1_000
-        scopes.append(http_scope("GET", [(b"origin", origin)]))
-        scopes.append(
-            http_scope(
-                "OPTIONS",
-                [
-                    (b"origin", origin),
-                    (b"access-control-request-method", b"PUT"),
-                    (b"access-control-request-headers", requested),
-                ],
-            )
-        )
+        scopes += [http_scope("GET", [(b"origin", origin)]), _preflight_scope(origin, requested)]
     for origin in (b"https://app.example.com", b"https://app.example.net", b"https://tenant3.example.com"):
         for requested in (b"x-token", b"x-token, x-other", b"content-type,x-token"):
-            scopes.append(http_scope("GET", [(b"origin", origin)]))
-            scopes.append(
-                http_scope(
-                    "OPTIONS",
-                    [
-                        (b"origin", origin),
-                        (b"access-control-request-method", b"PUT"),
-                        (b"access-control-request-headers", requested),
-                    ],
-                )
-            )
+            scopes += [http_scope("GET", [(b"origin", origin)]), _preflight_scope(origin, requested)]
     return scopes
+
+
+def _preflight_scope(origin: bytes, requested: bytes) -> Any:
+    return http_scope(
+        "OPTIONS",
+        [
+            (b"origin", origin),
+            (b"access-control-request-method", b"PUT"),
+            (b"access-control-request-headers", requested),
+        ],
+    )
 
 
 def test_verdicts_stay_starlettes_however_many_new_values_arrive() -> None:
