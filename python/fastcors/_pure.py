@@ -265,8 +265,16 @@ class Policy:
         failures: int,
         refused_header: bytes | None,
     ) -> None:
-        if self._reporter is not None and (self._log_memo is None or self._log_memo.get(_DEBUG) is not False):
-            self._reporter(kind, origin, method, requested_headers, failures, refused_header)
+        reporter = self._reporter
+        if reporter is not None and self._listening():
+            reporter(kind, origin, method, requested_headers, failures, refused_header)
+
+    def _listening(self) -> bool:
+        """Whether a refusal has anyone to hear it: a reporter, unless ``logging``'s own memo says
+        the logger wants no ``DEBUG`` records and there is no ``on_reject`` (``CorsConfig.log_memo``)."""
+        return self._reporter is not None and (
+            self._log_memo is None or self._log_memo.get(_DEBUG) is not False
+        )
 
     def handle(
         self, scope: Scope, send: Send, middleware: Any = None, *, quiet: bool = False
@@ -367,9 +375,9 @@ class Policy:
         if private_network and not self._allow_private_network:
             failures |= 8
 
-        if failures and report:
+        if failures and report and self._listening():
             refused_header = None
-            if failures & 4 and requested_headers is not None and self._reporter is not None:
+            if failures & 4 and requested_headers is not None:
                 refused_header = self._refused_request_header(requested_headers)
             self._report("preflight", origin, method, requested_headers, failures, refused_header)
 
@@ -472,7 +480,7 @@ class Policy:
             and origin is not None
             and not echoes
             and not self._allow_all_origins
-            and (self._log_memo is None or self._log_memo.get(_DEBUG) is not False)
+            and (self._log_memo is None or self._log_memo.get(_DEBUG) is not False)  # `_listening`, inlined
         ):
             self._report("request", origin, reported_method, None, 1, None)
         try:

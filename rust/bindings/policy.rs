@@ -479,14 +479,8 @@ impl PyPolicy {
         refused_header: Option<&[u8]>,
     ) -> PyResult<()> {
         let Some(reporter) = &self.reporter else { return Ok(()) };
-        if let Some(memo) = &self.log_memo {
-            // logging's own memo says nobody wants DEBUG records: nothing to report.
-            let wanted = memo.bind(py).get_item(LOGGING_DEBUG)?;
-            if wanted.is_some_and(
-                |wanted| matches!(wanted.cast_exact::<PyBool>(), Ok(wanted) if !wanted.is_true()),
-            ) {
-                return Ok(());
-            }
+        if !self.listening(py)? {
+            return Ok(());
         }
         let refused_header = refused_header.map(|name| PyBytes::new(py, name));
         reporter.bind(py).call1((
@@ -498,6 +492,18 @@ impl PyPolicy {
             refused_header,
         ))?;
         Ok(())
+    }
+
+    /// Whether a refusal has anyone to hear it: a reporter, unless `logging`'s own memo says the
+    /// logger wants no `DEBUG` records and there is no `on_reject` (`CorsConfig.log_memo`).
+    fn listening(&self, py: Python<'_>) -> PyResult<bool> {
+        if self.reporter.is_none() {
+            return Ok(false);
+        }
+        let Some(memo) = &self.log_memo else { return Ok(true) };
+        let wanted = memo.bind(py).get_item(LOGGING_DEBUG)?;
+        Ok(!wanted
+            .is_some_and(|wanted| matches!(wanted.cast_exact::<PyBool>(), Ok(wanted) if !wanted.is_true())))
     }
 
     fn maybe_panic(&self, point: PanicPoint) {
@@ -560,7 +566,7 @@ impl PyPolicy {
         let method = found.method.as_ref().expect("a preflight has a requested method");
         let requested_headers = &found.headers;
         let decision = self.core.preflight_judged(request, origin_allowed, &self.delegate(py, middleware))?;
-        if report && !decision.failures.is_empty() {
+        if report && !decision.failures.is_empty() && self.listening(py)? {
             let refused_header = if decision.failures.contains(Failures::HEADERS) {
                 request.headers.and_then(|requested| self.core.refused_request_header(requested))
             } else {
