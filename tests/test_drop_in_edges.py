@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import gc
 import inspect
 import pickle
@@ -27,7 +28,7 @@ from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSMiddleware
 
-from .asgi import http_scope, ok_app, run
+from .asgi import http_scope, ok_app, run, run_to_completion
 
 #: Starlette accepts these configurations, good or bad, and so must fastcors: the checks' warnings
 #: are beside the point here (tests/test_config_checks.py covers them).
@@ -486,6 +487,111 @@ def test_the_send_handed_to_the_app_is_a_coroutine_function_as_starlettes_is() -
     run(CORSMiddleware(app, allow_origins=["https://a.org"]), http_scope("GET", SIMPLE_EVIL))
     run(StarletteCORSMiddleware(app, allow_origins=["https://a.org"]), http_scope("GET", SIMPLE_EVIL))
     assert seen == [(True, True, True), (True, True, True)]
+
+
+#: The ways an app may call the ``send`` it is handed: name -> (how it sends one message).
+SEND_CALLS: dict[str, Callable[[Any, Any], Any]] = {
+    "by position": lambda send, message: send(message),
+    "by keyword": lambda send, message: send(message=message),
+    "through __call__": lambda send, message: send.__call__(message),
+    "through type(send).__call__": lambda send, message: type(send).__call__(send, message),
+    "through functools.partial": lambda send, message: functools.partial(send, message)(),
+    "unpacked from a tuple": lambda send, message: send(*(message,)),
+}
+
+
+def app_calling_send(call: Callable[[Any, Any], Any]) -> Any:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await call(send, {"type": "http.response.start", "status": 200, "headers": [(b"x-app", b"1")]})
+        await call(send, {"type": "http.response.body", "body": b"app"})
+
+    return app
+
+
+@pytest.mark.parametrize("call", SEND_CALLS.values(), ids=SEND_CALLS.keys())
+@pytest.mark.parametrize(
+    "origin", [b"https://a.org", EVIL.encode(), None], ids=["allowed", "refused", "no Origin"]
+)
+def test_send_called_any_way_python_allows_edits_the_response_as_starlettes(
+    call: Callable[[Any, Any], Any], origin: bytes | None
+) -> None:
+    headers = [] if origin is None else [(b"origin", origin)]
+    options: dict[str, Any] = {"allow_origins": ["https://a.org"], "expose_headers": ["X-App"]}
+    ours, theirs = both(lambda cls: cls(app_calling_send(call), **options), "GET", headers)
+    assert ours == theirs
+    assert ours[1] == {"type": "http.response.body", "body": b"app"}
+
+
+BAD_SEND_CALLS: dict[str, Callable[[Any], Any]] = {
+    "no message": lambda send: send(),
+    "two messages": lambda send: send({"type": "http.response.body"}, {"type": "http.response.body"}),
+    "a message and a keyword": lambda send: send({"type": "http.response.body"}, message={}),
+    "an unknown keyword": lambda send: send(msg={"type": "http.response.body"}),
+    "a message that is not a mapping": lambda send: send("http.response.start"),
+}
+
+
+@pytest.mark.parametrize("call", BAD_SEND_CALLS.values(), ids=BAD_SEND_CALLS.keys())
+def test_send_called_wrongly_raises_the_type_error_starlettes_raises(call: Callable[[Any], Any]) -> None:
+    raised: list[type[BaseException]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await call(send)
+        except Exception as error:  # the kind is what is compared
+            raised.append(type(error))
+
+    both(lambda cls: cls(app, allow_origins=["https://a.org"]), "GET", [(b"origin", b"https://a.org")])
+    assert raised == [TypeError, TypeError]
+
+
+def test_an_error_of_the_servers_send_reaches_the_app_unchanged() -> None:
+    class Gone(Exception):
+        pass
+
+    async def failing_send(message: Any) -> None:
+        raise Gone(message["type"])
+
+    raised: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        for message in ({"type": "http.response.start", "status": 200}, {"type": "http.response.body"}):
+            try:
+                await send(message)
+            except Gone as error:
+                raised.append(str(error))
+
+    async def receive() -> Any:
+        return {"type": "http.request"}
+
+    scope = http_scope("GET", [(b"origin", b"https://a.org")])
+    for cls in (CORSMiddleware, StarletteCORSMiddleware):
+        run_to_completion(cls(app, allow_origins=["https://a.org"])(dict(scope), receive, failing_send))
+    assert raised == ["http.response.start", "http.response.body"] * 2
+
+
+def test_the_native_send_takes_the_fast_call_path_where_the_build_allows_it(implementation: str) -> None:
+    """The per-interpreter build's ``send`` is called by vectorcall, without an argument tuple; the
+    stable-ABI build's type object is opaque, so it keeps the tuple call. The behaviour is the same
+    (the tests above); this guards the speed from being lost unnoticed."""
+    if implementation != "rust":
+        pytest.skip("the pure core's send is a Python object")
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    from fastcors import _fastcors
+
+    seen: list[type[Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(type(send))
+        await ok_app()(scope, receive, send)
+
+    run(CORSMiddleware(app, allow_origins=["https://a.org"]), http_scope("GET", SIMPLE_EVIL))
+    assert seen == [_fastcors.CorsSend]
+    have_vectorcall = 1 << 11  # Py_TPFLAGS_HAVE_VECTORCALL
+    # The interpreter's own suffix comes first (`.cpython-311-x86_64-linux-gnu.so`, `.cp311-win_amd64.pyd`).
+    stable_abi = not _fastcors.__file__.endswith(EXTENSION_SUFFIXES[0])
+    assert bool(_fastcors.CorsSend.__flags__ & have_vectorcall) is not stable_abi
 
 
 def test_the_middleware_call_is_a_coroutine_function_for_servers_that_inspect_it() -> None:

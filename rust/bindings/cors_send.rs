@@ -11,7 +11,7 @@ use super::policy::{item_of, PyPolicy};
 
 impl CorsSend {
     /// Edits the message if it starts the response, then forwards it with `forward`.
-    fn call_with<'py>(
+    pub(super) fn call_with<'py>(
         &self,
         py: Python<'py>,
         message: &Bound<'py, PyAny>,
@@ -36,6 +36,25 @@ impl CorsSend {
             }
         }
         forward()
+    }
+}
+
+impl CorsSend {
+    /// `send(*args, **kwargs)`: one message, by position or as `message=`.
+    pub(super) fn call_general<'py>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = args.py();
+        if kwargs.is_some_and(|kwargs| !kwargs.is_empty()) || args.len() != 1 {
+            let message = single_message(args, kwargs)?;
+            return self.call_with(py, &message, || self.send.bind(py).call1((&message,)));
+        }
+        let Some(message) = args.iter_borrowed().next() else {
+            return Err(PyTypeError::new_err("send() takes exactly one argument, the message (0 given)"));
+        };
+        self.call_with(py, &message, || self.send.bind(py).call(args, None))
     }
 }
 
@@ -64,6 +83,9 @@ fn single_message<'py>(
 /// the coroutine function Starlette's is (`fastcors._coroutine_marks`).
 #[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
 pub(super) struct CorsSend {
+    /// Where `CPython` finds the vectorcall entry (`super::vectorcall`).
+    #[cfg(not(feature = "abi3"))]
+    pub(super) vectorcall: super::vectorcall::Entry,
     pub(super) policy: Py<PyPolicy>,
     pub(super) send: Py<PyAny>,
     /// The scope's header list, read when the response starts, as Starlette does.
@@ -86,21 +108,14 @@ fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
 #[pymethods]
 impl CorsSend {
     /// `send(message)`: a positional message goes on to the server's `send` in the same tuple.
+    /// (Calls from Python come by vectorcall, `super::vectorcall`; this serves `PyObject_Call`.)
     #[pyo3(signature = (*args, **kwargs))]
     fn __call__<'py>(
         &self,
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = args.py();
-        if kwargs.is_some_and(|kwargs| !kwargs.is_empty()) || args.len() != 1 {
-            let message = single_message(args, kwargs)?;
-            return self.call_with(py, &message, || self.send.bind(py).call1((&message,)));
-        }
-        let Some(message) = args.iter_borrowed().next() else {
-            return Err(PyTypeError::new_err("send() takes exactly one argument, the message (0 given)"));
-        };
-        self.call_with(py, &message, || self.send.bind(py).call(args, None))
+        self.call_general(args, kwargs)
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {

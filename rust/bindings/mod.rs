@@ -9,6 +9,8 @@ mod config;
 mod cors_send;
 mod middleware;
 mod policy;
+#[cfg(not(feature = "abi3"))]
+mod vectorcall;
 
 use pyo3::prelude::*;
 

@@ -440,6 +440,8 @@ impl PyPolicy {
             }
         }
         let cors_send = CorsSend {
+            #[cfg(not(feature = "abi3"))]
+            vectorcall: super::vectorcall::ENTRY,
             policy: slf.clone().unbind(),
             send: send.unbind(),
             request_headers: request_headers.unbind(),
@@ -448,7 +450,10 @@ impl PyPolicy {
             method: method.unbind(),
             report,
         };
-        Ok(Answer::Send(Bound::new(py, cors_send)?))
+        let cors_send = Bound::new(py, cors_send)?;
+        #[cfg(not(feature = "abi3"))]
+        super::vectorcall::enable(&cors_send);
+        Ok(Answer::Send(cors_send))
     }
 
     /// The handshake's `Origin` when the policy refuses it. Browsers always send `Origin` with a
