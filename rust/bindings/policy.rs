@@ -66,6 +66,8 @@ pub(super) struct PyPolicy {
     reporter: Option<Py<PyAny>>,
     /// `CorsConfig.log_memo`: while it holds `False` for `DEBUG`, `reporter` is not called.
     log_memo: Option<Py<PyDict>>,
+    /// `logging.DEBUG` as a Python `int`, the memo's key, built once.
+    debug_level: Py<PyAny>,
 }
 
 #[pymethods]
@@ -164,6 +166,7 @@ impl PyPolicy {
             )?,
             reporter: config.getattr("reporter")?.extract()?,
             log_memo: config.getattr("log_memo")?.extract()?,
+            debug_level: LOGGING_DEBUG.into_pyobject(py)?.into_any().unbind(),
             core,
             send_preflight: py
                 .import(intern!(py, "fastcors._preflight"))?
@@ -506,7 +509,7 @@ impl PyPolicy {
             return Ok(false);
         }
         let Some(memo) = &self.log_memo else { return Ok(true) };
-        let wanted = memo.bind(py).get_item(LOGGING_DEBUG)?;
+        let wanted = memo.bind(py).get_item(self.debug_level.bind(py))?;
         Ok(!wanted
             .is_some_and(|wanted| matches!(wanted.cast_exact::<PyBool>(), Ok(wanted) if !wanted.is_true())))
     }
