@@ -78,19 +78,29 @@ impl PreflightHeaders<'_> {
 pub(super) fn first_origin<'py>(
     request_headers: &Bound<'py, PyList>,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    for item in request_headers.iter() {
+    for (index, item) in request_headers.iter().enumerate() {
         // The usual item, a tuple of two bytes, is read without calls into the interpreter.
-        if let Ok(pair) = item.cast_exact::<PyTuple>() {
-            let mut parts = pair.iter_borrowed();
-            if let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) {
-                if let Ok(name) = name.cast_exact::<PyBytes>() {
-                    if name.as_bytes() == b"origin" {
-                        return checked_value(value.to_owned()).map(Some);
-                    }
-                    continue;
-                }
-            }
+        let Ok(pair) = item.cast_exact::<PyTuple>() else { return first_origin_from(request_headers, index) };
+        let mut parts = pair.iter_borrowed();
+        let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
+            return first_origin_from(request_headers, index);
+        };
+        let Ok(name) = name.cast_exact::<PyBytes>() else { return first_origin_from(request_headers, index) };
+        if name.as_bytes() == b"origin" {
+            return checked_value(value.to_owned()).map(Some);
         }
+    }
+    Ok(None)
+}
+
+/// [`first_origin`] from item `start` on, for items of any shape: kept out of the usual path.
+#[cold]
+#[inline(never)]
+fn first_origin_from<'py>(
+    request_headers: &Bound<'py, PyList>,
+    start: usize,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    for item in request_headers.iter().skip(start) {
         let pair = HeaderPair::of(&item)?;
         if pair.with_name(&[b"origin"], |name| name == Some(b"origin"))? {
             return checked_value(pair.value()?).map(Some);
@@ -188,10 +198,22 @@ pub(super) fn str_equals(
         return Ok(true);
     }
     if let Ok(text) = value.cast_exact::<PyString>() {
-        if let Ok(text) = text.to_str() {
+        if let Some(text) = utf8(text) {
             return Ok(text == expected);
         }
     }
+    str_equals_by_python(value, interned)
+}
+
+/// The text of a `str`, unless it has none as UTF-8 (lone surrogates).
+#[inline(never)]
+fn utf8<'a>(text: &'a Bound<'_, PyString>) -> Option<&'a str> {
+    text.to_str().ok()
+}
+
+#[cold]
+#[inline(never)]
+fn str_equals_by_python(value: &Bound<'_, PyAny>, interned: &Bound<'_, PyString>) -> PyResult<bool> {
     value.eq(interned)
 }
 
@@ -209,10 +231,12 @@ fn checked_value(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyBytes>> {
     value.cast_into::<PyBytes>().map_err(|error| value_not_bytes(error.into_inner().as_any()))
 }
 
+#[cold]
 fn malformed(item: &Bound<'_, PyAny>) -> PyErr {
     PyTypeError::new_err(format!("ASGI headers must be (name, value) pairs, got {}", repr(item)))
 }
 
+#[cold]
 pub(super) fn value_not_bytes(value: &Bound<'_, PyAny>) -> PyErr {
     PyTypeError::new_err(format!("ASGI header values must be bytes, got {}", repr(value)))
 }

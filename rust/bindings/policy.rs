@@ -476,6 +476,7 @@ impl PyPolicy {
 
     /// Tells the reporter of a refusal, with what the core knows of why.
     #[allow(clippy::too_many_arguments, reason = "the fields of one refusal, passed on as they are")]
+    #[inline(never)]
     fn report(
         &self,
         py: Python<'_>,
@@ -527,6 +528,7 @@ impl PyPolicy {
     }
 
     /// Asks `allow_origin_func` (with its cache) about an origin the static rules refuse.
+    #[inline(never)]
     fn ask_origin_func<'py>(&self, py: Python<'py>, origin: &[u8]) -> PyResult<FuncAnswer<'py>> {
         let Some(func) = &self.origin_func else { return Ok(FuncAnswer::Now(false)) };
         let verdict = func.bind(py).call1((latin1_str(py, origin)?,))?;
@@ -628,23 +630,19 @@ impl PyPolicy {
         self.maybe_panic(PanicPoint::ResponseStart);
         let headers_key = intern!(py, "headers");
         // Exact dicts only: a subclass's own `setdefault` and `__setitem__` are called, as Starlette calls them.
-        let app_headers = if let Ok(dict) = message.cast_exact::<PyDict>() {
-            if let Some(headers) = dict.get_item(headers_key)? {
-                headers
-            } else {
-                let headers = PyList::empty(py).into_any();
-                dict.set_item(headers_key, &headers)?;
-                headers
-            }
-        } else {
-            message.call_method1(intern!(py, "setdefault"), (headers_key, PyList::empty(py)))?
+        let app_headers = match message.cast_exact::<PyDict>() {
+            Ok(dict) => match dict.get_item(headers_key)? {
+                Some(headers) => headers,
+                None => headers_set_default(message, headers_key)?,
+            },
+            Err(_) => headers_set_default(message, headers_key)?,
         };
         // `MutableHeaders(scope=message)` works on a copy, `list(message["headers"])`, taken now.
         // Of a list, the copy is a snapshot of its items here, and the Python list is built once,
         // with the edits, rather than copied and then grown.
         let snapshot: Vec<Bound<'py, PyAny>> = match app_headers.cast::<PyList>() {
             Ok(list) => list.iter().collect(),
-            Err(_) => PyList::type_object(py).call1((app_headers,))?.cast_into::<PyList>()?.iter().collect(),
+            Err(_) => listed(&app_headers)?.iter().collect(),
         };
         let origin = first_origin(request_headers)?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
@@ -673,10 +671,12 @@ impl PyPolicy {
 
         let mut edits_existing = false;
         for item in &snapshot {
-            let pair = HeaderPair::of(item)?;
-            edits_existing |= pair.with_name(&EDITED_RESPONSE_HEADERS, |name| {
-                name.is_some_and(Policy::edits_response_header)
-            })?;
+            edits_existing |= match with_usual_name(item, Policy::edits_response_header) {
+                Some(edits) => edits,
+                None => HeaderPair::of(item)?.with_name(&EDITED_RESPONSE_HEADERS, |name| {
+                    name.is_some_and(Policy::edits_response_header)
+                })?,
+            };
         }
         let edited = if edits_existing {
             self.merged(py, &snapshot, outcome, origin.as_ref())?
@@ -688,12 +688,13 @@ impl PyPolicy {
         };
         match message.cast_exact::<PyDict>() {
             Ok(dict) => dict.set_item(headers_key, edited)?,
-            Err(_) => message.set_item(headers_key, edited)?,
+            Err(_) => set_item_of_mapping(message, headers_key, edited.into_any())?,
         }
         Ok(None)
     }
 
     /// The general case: the app set `Vary` or a CORS header itself.
+    #[inline(never)]
     fn merged<'py>(
         &self,
         py: Python<'py>,
@@ -754,9 +755,69 @@ pub(super) fn item_of<'py>(
     key: &Bound<'py, PyString>,
 ) -> PyResult<Bound<'py, PyAny>> {
     match mapping.cast_exact::<PyDict>() {
-        Ok(dict) => dict.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.clone().unbind())),
-        Err(_) => mapping.get_item(key),
+        Ok(dict) => dict.get_item(key)?.ok_or_else(|| missing(key)),
+        Err(_) => item_of_mapping(mapping, key),
     }
+}
+
+#[cold]
+fn missing(key: &Bound<'_, PyString>) -> PyErr {
+    PyKeyError::new_err(key.clone().unbind())
+}
+
+/// `mapping[key]` for a mapping other than a plain dict: kept out of the usual path.
+#[cold]
+#[inline(never)]
+fn item_of_mapping<'py>(
+    mapping: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    mapping.get_item(key)
+}
+
+/// `message.setdefault("headers", [])` for a message that is not a plain dict or has no headers.
+#[cold]
+#[inline(never)]
+fn headers_set_default<'py>(
+    message: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = message.py();
+    match message.cast_exact::<PyDict>() {
+        Ok(dict) => {
+            let headers = PyList::empty(py).into_any();
+            dict.set_item(key, &headers)?;
+            Ok(headers)
+        }
+        Err(_) => message.call_method1(intern!(py, "setdefault"), (key, PyList::empty(py))),
+    }
+}
+
+/// `list(headers)` for response headers that are not a list.
+#[cold]
+#[inline(never)]
+fn listed<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    Ok(PyList::type_object(headers.py()).call1((headers,))?.cast_into::<PyList>()?)
+}
+
+/// `mapping[key] = value` for a mapping other than a plain dict.
+#[cold]
+#[inline(never)]
+fn set_item_of_mapping<'py>(
+    mapping: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+    value: Bound<'py, PyAny>,
+) -> PyResult<()> {
+    mapping.set_item(key, value)
+}
+
+/// `read` applied to the name of a header item of the usual shape, an exact tuple of two items
+/// whose first is `bytes`; `None` for any other item.
+fn with_usual_name<R>(item: &Bound<'_, PyAny>, read: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    let pair = item.cast_exact::<PyTuple>().ok()?;
+    let mut parts = pair.iter_borrowed();
+    let (Some(name), Some(_), None) = (parts.next(), parts.next(), parts.next()) else { return None };
+    name.cast_exact::<PyBytes>().ok().map(|name| read(name.as_bytes()))
 }
 
 /// Where the test hook makes the core panic.

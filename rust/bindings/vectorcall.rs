@@ -32,6 +32,7 @@ pub(super) const ENTRY: Entry = Some(send_vectorcall);
 /// entry is read off a real object, so it is right whatever layout `PyO3` gives the class. Called
 /// before the instance is handed to Python, so no call can come through the type before the
 /// offset is in place. The interpreter lock serialises the first calls.
+#[inline]
 pub(super) fn enable(send: &Bound<'_, CorsSend>) {
     use pyo3::PyTypeInfo;
     use std::sync::Once;
@@ -104,6 +105,25 @@ unsafe fn call(
         let message = unsafe { Borrowed::from_ptr(py, *args) };
         return Ok(send.call_with(py, &message, || send.send.bind(py).call1((&*message,)))?.into_ptr());
     }
+    // SAFETY: as this function's contract states.
+    unsafe { call_otherwise(py, send, args, given, kwnames) }
+}
+
+/// `send(...)` with keywords, or with other than one positional argument: as `tp_call` would be
+/// called. Kept out of the usual path.
+///
+/// # Safety
+///
+/// As for [`send_vectorcall`], with `given` the number of positional arguments.
+#[cold]
+#[inline(never)]
+unsafe fn call_otherwise(
+    py: Python<'_>,
+    send: &CorsSend,
+    args: *const *mut ffi::PyObject,
+    given: usize,
+    kwnames: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
     // SAFETY: `kwnames` is null or a tuple of names, borrowed for the call.
     let names = unsafe { Borrowed::from_ptr_or_opt(py, kwnames) };
     let keywords = names.as_ref().map_or(Ok(0), |names| names.len())?;
