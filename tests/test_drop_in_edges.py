@@ -570,6 +570,37 @@ def test_an_error_of_the_servers_send_reaches_the_app_unchanged() -> None:
     assert raised == ["http.response.start", "http.response.body"] * 2
 
 
+def test_a_call_patched_into_the_sends_class_is_refused_or_honoured_never_bypassed() -> None:
+    """Starlette's ``send`` is a ``functools.partial``, whose class refuses a new ``__call__``."""
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(send)
+        await ok_app()(scope, receive, send)
+
+    middleware = CORSMiddleware(app, allow_origins=["https://a.org"])
+    run(middleware, http_scope("GET", SIMPLE_EVIL))
+    send_class = type(seen[0])
+    with pytest.raises(TypeError):
+        type(functools.partial(print)).__call__ = lambda *args: None  # type: ignore[method-assign]
+    original = send_class.__call__
+    calls: list[Any] = []
+
+    def patched(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(self, *args, **kwargs)
+
+    try:
+        send_class.__call__ = patched
+    except TypeError:
+        return  # refused loudly, as Starlette's class refuses
+    try:
+        run(middleware, http_scope("GET", SIMPLE_EVIL))
+    finally:
+        send_class.__call__ = original
+    assert len(calls) == 2
+
+
 def test_the_native_send_takes_the_fast_call_path_where_the_build_allows_it(implementation: str) -> None:
     """The per-interpreter build's ``send`` is called by vectorcall, without an argument tuple; the
     stable-ABI build's type object is opaque, so it keeps the tuple call. The behaviour is the same

@@ -81,7 +81,13 @@ fn single_message<'py>(
 /// A plain callable returning the downstream awaitable: `await send(message)` works as with
 /// Starlette's coroutine, without a Python frame per message. Its class attributes make it pass as
 /// the coroutine function Starlette's is (`fastcors._coroutine_marks`).
-#[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
+// Immutable where it has a vectorcall entry, as `functools.partial`, Starlette's `send`, is: a
+// `__call__` assigned to the class would change `tp_call` but not the entry.
+#[cfg_attr(
+    not(feature = "abi3"),
+    pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen, immutable_type)
+)]
+#[cfg_attr(feature = "abi3", pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen))]
 pub(super) struct CorsSend {
     /// Where `CPython` finds the vectorcall entry (`super::vectorcall`).
     #[cfg(not(feature = "abi3"))]
@@ -108,7 +114,7 @@ fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
 #[pymethods]
 impl CorsSend {
     /// `send(message)`: a positional message goes on to the server's `send` in the same tuple.
-    /// (Calls from Python come by vectorcall, `super::vectorcall`; this serves `PyObject_Call`.)
+    /// (Where the build has `super::vectorcall`, every call but `send.__call__(...)` comes that way.)
     #[pyo3(signature = (*args, **kwargs))]
     fn __call__<'py>(
         &self,

@@ -6,9 +6,10 @@
 //! request. `CPython` calls an object through a function pointer stored in the object itself when
 //! its type has `Py_TPFLAGS_HAVE_VECTORCALL` and says where the pointer lies
 //! (`tp_vectorcall_offset`). Each `CorsSend` carries that pointer; [`enable`] points the type at
-//! it, once, from the first instance, before that instance reaches Python. `tp_call` stays `PyO3`'s
-//! `__call__` (for `send.__call__(...)` and `PyObject_Call`); both run [`CorsSend::call_general`]
-//! or the same single-message path.
+//! it, once, from the first instance, before that instance reaches Python. From then on every call
+//! comes this way (`PyObject_Call` included) but `send.__call__(...)`, which reaches `PyO3`'s
+//! `tp_call`; both run [`CorsSend::call_general`] or the same single-message path. The type is
+//! immutable, so no `__call__` assigned to it can be bypassed by the entry.
 //!
 //! The stable-ABI build has no such module and keeps `tp_call` alone: its type object is opaque.
 //!
@@ -31,7 +32,7 @@ pub(super) const ENTRY: Entry = Some(send_vectorcall);
 /// Turns vectorcall on for the `CorsSend` type, once, from its first instance: the offset of the
 /// entry is read off a real object, so it is right whatever layout `PyO3` gives the class. Called
 /// before the instance is handed to Python, so no call can come through the type before the
-/// offset is in place. The interpreter lock serialises the first calls.
+/// offset is in place; the `Once` makes every other thread's first instance wait for it.
 #[inline]
 pub(super) fn enable(send: &Bound<'_, CorsSend>) {
     use pyo3::PyTypeInfo;
