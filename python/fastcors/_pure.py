@@ -221,7 +221,8 @@ class Policy:
             if self._check_websocket_origin and scope["type"] == "websocket":
                 refused = self._websocket_refused_origin(scope["headers"], middleware)
                 if refused is not None:
-                    self._report("websocket", refused, "GET", None, 1, None)
+                    if self._listening():
+                        self._report("websocket", refused, "GET", None, 1, None)
                     return refuse_websocket(scope, receive, send)
             return app(scope, receive, send)
         method = scope["method"]
@@ -265,8 +266,9 @@ class Policy:
         failures: int,
         refused_header: bytes | None,
     ) -> None:
+        """Tells the reporter of a refusal; callers ask ``_listening`` first."""
         reporter = self._reporter
-        if reporter is not None and self._listening():
+        if reporter is not None:
             reporter(kind, origin, method, requested_headers, failures, refused_header)
 
     def _listening(self) -> bool:
@@ -480,6 +482,7 @@ class Policy:
             and origin is not None
             and not echoes
             and not self._allow_all_origins
+            and self._reporter is not None
             and (self._log_memo is None or self._log_memo.get(_DEBUG) is not False)  # `_listening`, inlined
         ):
             self._report("request", origin, reported_method, None, 1, None)

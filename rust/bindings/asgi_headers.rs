@@ -79,18 +79,25 @@ pub(super) fn first_origin<'py>(
     request_headers: &Bound<'py, PyList>,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     for (index, item) in request_headers.iter().enumerate() {
-        // The usual item, a tuple of two bytes, is read without calls into the interpreter.
-        let Ok(pair) = item.cast_exact::<PyTuple>() else { return first_origin_from(request_headers, index) };
-        let mut parts = pair.iter_borrowed();
-        let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
-            return first_origin_from(request_headers, index);
-        };
-        let Ok(name) = name.cast_exact::<PyBytes>() else { return first_origin_from(request_headers, index) };
-        if name.as_bytes() == b"origin" {
-            return checked_value(value.to_owned()).map(Some);
+        match with_usual_pair(&item, |name, value| (name == b"origin").then(|| value.to_owned())) {
+            Some(Some(value)) => return checked_value(value).map(Some),
+            Some(None) => {}
+            None => return first_origin_from(request_headers, index),
         }
     }
     Ok(None)
+}
+
+/// `read` applied to the name and value of a header item of the usual shape, an exact tuple of two
+/// items whose first is `bytes`, read without calls into the interpreter; `None` for any other item.
+pub(super) fn with_usual_pair<'py, R>(
+    item: &Bound<'py, PyAny>,
+    read: impl FnOnce(&[u8], Borrowed<'_, 'py, PyAny>) -> R,
+) -> Option<R> {
+    let pair = item.cast_exact::<PyTuple>().ok()?;
+    let mut parts = pair.iter_borrowed();
+    let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else { return None };
+    name.cast_exact::<PyBytes>().ok().map(|name| read(name.as_bytes(), value))
 }
 
 /// [`first_origin`] from item `start` on, for items of any shape: kept out of the usual path.

@@ -37,9 +37,7 @@ impl CorsSend {
         }
         forward()
     }
-}
 
-impl CorsSend {
     /// `send(*args, **kwargs)`: one message, by position or as `message=`.
     pub(super) fn call_general<'py>(
         &self,

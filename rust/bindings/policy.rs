@@ -8,8 +8,8 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
 use super::asgi_headers::{
-    exact_bytes, first_origin, header_list, header_tuple, str_equals, value_not_bytes, HeaderPair,
-    PreflightHeaders,
+    exact_bytes, first_origin, header_list, header_tuple, str_equals, value_not_bytes, with_usual_pair,
+    HeaderPair, PreflightHeaders,
 };
 use super::config::{byte_string, byte_strings, latin1_str, membership, python_function_if};
 use super::cors_send::CorsSend;
@@ -237,15 +237,17 @@ impl PyPolicy {
             if let Some(refuse) = &this.refuse_websocket {
                 if str_equals(&kind, intern!(py, "websocket"), "websocket")? {
                     if let Some(origin) = this.websocket_refused_origin(py, scope, middleware)? {
-                        this.report(
-                            py,
-                            "websocket",
-                            &origin,
-                            intern!(py, "GET"),
-                            None,
-                            Failures::ORIGIN,
-                            None,
-                        )?;
+                        if this.listening(py)? {
+                            this.report(
+                                py,
+                                "websocket",
+                                &origin,
+                                intern!(py, "GET"),
+                                None,
+                                Failures::ORIGIN,
+                                None,
+                            )?;
+                        }
                         return refuse.bind(py).call1((scope, receive, send));
                     }
                 }
@@ -474,7 +476,8 @@ impl PyPolicy {
         Ok((!allowed).then_some(origin))
     }
 
-    /// Tells the reporter of a refusal, with what the core knows of why.
+    /// Tells the reporter of a refusal, with what the core knows of why; callers ask
+    /// [`Self::listening`] first.
     #[allow(clippy::too_many_arguments, reason = "the fields of one refusal, passed on as they are")]
     #[inline(never)]
     fn report(
@@ -488,9 +491,6 @@ impl PyPolicy {
         refused_header: Option<&[u8]>,
     ) -> PyResult<()> {
         let Some(reporter) = &self.reporter else { return Ok(()) };
-        if !self.listening(py)? {
-            return Ok(());
-        }
         let refused_header = refused_header.map(|name| PyBytes::new(py, name));
         reporter.bind(py).call1((
             kind,
@@ -664,14 +664,14 @@ impl PyPolicy {
             }
         };
         if let (Some(method), Some(origin)) = (reported_method, &origin) {
-            if self.core.refuses_origin(outcome) {
+            if self.core.refuses_origin(outcome) && self.listening(py)? {
                 self.report(py, "request", origin, method, None, Failures::ORIGIN, None)?;
             }
         }
 
         let mut edits_existing = false;
         for item in &snapshot {
-            edits_existing |= match with_usual_name(item, Policy::edits_response_header) {
+            edits_existing |= match with_usual_pair(item, |name, _| Policy::edits_response_header(name)) {
                 Some(edits) => edits,
                 None => HeaderPair::of(item)?.with_name(&EDITED_RESPONSE_HEADERS, |name| {
                     name.is_some_and(Policy::edits_response_header)
@@ -809,15 +809,6 @@ fn set_item_of_mapping<'py>(
     value: Bound<'py, PyAny>,
 ) -> PyResult<()> {
     mapping.set_item(key, value)
-}
-
-/// `read` applied to the name of a header item of the usual shape, an exact tuple of two items
-/// whose first is `bytes`; `None` for any other item.
-fn with_usual_name<R>(item: &Bound<'_, PyAny>, read: impl FnOnce(&[u8]) -> R) -> Option<R> {
-    let pair = item.cast_exact::<PyTuple>().ok()?;
-    let mut parts = pair.iter_borrowed();
-    let (Some(name), Some(_), None) = (parts.next(), parts.next(), parts.next()) else { return None };
-    name.cast_exact::<PyBytes>().ok().map(|name| read(name.as_bytes()))
 }
 
 /// Where the test hook makes the core panic.

@@ -24,10 +24,10 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use super::cors_send::CorsSend;
 
 /// The pointer each `CorsSend` carries.
-pub(super) type Entry = Option<ffi::vectorcallfunc>;
+pub(super) type Entry = ffi::vectorcallfunc;
 
 /// What a new `CorsSend` stores.
-pub(super) const ENTRY: Entry = Some(send_vectorcall);
+pub(super) const ENTRY: Entry = send_vectorcall;
 
 /// Turns vectorcall on for the `CorsSend` type, once, from its first instance: the offset of the
 /// entry is read off a real object, so it is right whatever layout `PyO3` gives the class. Called
@@ -42,9 +42,7 @@ pub(super) fn enable(send: &Bound<'_, CorsSend>) {
     ENABLED.call_once(|| {
         let object = send.as_ptr() as usize;
         let entry = std::ptr::addr_of!(send.get().vectorcall) as usize;
-        let (Some(offset), true) = (entry.checked_sub(object), send.get().vectorcall.is_some()) else {
-            return;
-        };
+        let Some(offset) = entry.checked_sub(object) else { return };
         let Ok(offset) = ffi::Py_ssize_t::try_from(offset) else { return };
         let type_object = CorsSend::type_object_raw(send.py());
         // SAFETY: the interpreter is attached (`send` is bound) and `type_object` is the live
