@@ -7,6 +7,7 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
+from types import MethodType
 from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
 
 from fastcors._checks import check_configuration, configuration_problems
@@ -344,10 +345,15 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
     def _origin_judged(self) -> bool:
         """Whether ``is_allowed_origin`` is not Starlette's own, so that requests must ask it."""
-        return (
-            "is_allowed_origin" in vars(self)
-            or type(self).is_allowed_origin is not _STARLETTE_IS_ALLOWED_ORIGIN
-        )
+        if type(self).is_allowed_origin is not _STARLETTE_IS_ALLOWED_ORIGIN:
+            return True
+        # As attribute lookup finds it: the instance's own, or else Starlette's check bound to this
+        # instance. Not `"is_allowed_origin" in vars(self)`: on CPython 3.11 and 3.12, `vars`
+        # moves the instance's attributes into a dict, which makes the core's reads of `app` and
+        # `_policy`, on every request, dict lookups.
+        found = object.__getattribute__(self, "is_allowed_origin")
+        bound_here = type(found) is MethodType and found.__self__ is self
+        return not (bound_here and found.__func__ is _STARLETTE_IS_ALLOWED_ORIGIN)
 
     def _judged(self, config: CorsConfig) -> CorsConfig:
         """``config`` for a policy that asks ``is_allowed_origin`` where it is not Starlette's."""
