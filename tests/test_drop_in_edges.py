@@ -522,6 +522,41 @@ def test_send_called_any_way_python_allows_edits_the_response_as_starlettes(
     assert ours[1] == {"type": "http.response.body", "body": b"app"}
 
 
+class ListedOtherwise(list[tuple[bytes, bytes]]):
+    """Response headers whose iteration, which ``list(headers)`` uses, disagrees with their items."""
+
+    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+        yield (b"x-iterated", b"1")
+
+
+@pytest.mark.parametrize(
+    "origin", [b"https://a.org", EVIL.encode(), None], ids=["allowed", "refused", "no Origin"]
+)
+@pytest.mark.parametrize(
+    "make_headers",
+    [list, ListedOtherwise, tuple],
+    ids=["a list", "a list iterating otherwise", "a tuple"],
+)
+def test_the_apps_response_headers_are_copied_as_list_copies_them_and_left_unchanged(
+    make_headers: Callable[[list[tuple[bytes, bytes]]], Any], origin: bytes | None
+) -> None:
+    given: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = make_headers([(b"x-app", b"1"), (b"vary", b"Accept")])
+        given.append((headers, list(headers.__class__.__iter__(headers))))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"app"})
+
+    headers = [] if origin is None else [(b"origin", origin)]
+    ours, theirs = both(lambda cls: cls(app, allow_origins=["https://a.org"]), "GET", headers)
+    assert ours == theirs
+    # The middleware edits a copy; the app's own object keeps the items it had.
+    for headers, items in given:
+        assert list(headers.__class__.__iter__(headers)) == items
+        assert len(headers) == 2
+
+
 BAD_SEND_CALLS: dict[str, Callable[[Any], Any]] = {
     "no message": lambda send: send(),
     "two messages": lambda send: send({"type": "http.response.body"}, {"type": "http.response.body"}),

@@ -637,12 +637,11 @@ impl PyPolicy {
             },
             Err(_) => headers_set_default(message, headers_key)?,
         };
-        // `MutableHeaders(scope=message)` works on a copy, `list(message["headers"])`, taken now.
-        // Of a list, the copy is a snapshot of its items here, and the Python list is built once,
-        // with the edits, rather than copied and then grown.
-        let snapshot: Vec<Bound<'py, PyAny>> = match app_headers.cast::<PyList>() {
-            Ok(list) => list.iter().collect(),
-            Err(_) => listed(&app_headers)?.iter().collect(),
+        // `MutableHeaders(scope=message)` works on a copy, `list(message["headers"])`, taken now;
+        // the edits are made to the copy, which becomes the message's headers.
+        let copy = match app_headers.cast_exact::<PyList>() {
+            Ok(list) => list.get_slice(0, usize::MAX),
+            Err(_) => listed(&app_headers)?,
         };
         let origin = first_origin(request_headers)?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
@@ -670,21 +669,22 @@ impl PyPolicy {
         }
 
         let mut edits_existing = false;
-        for item in &snapshot {
-            edits_existing |= match with_usual_pair(item, |name, _| Policy::edits_response_header(name)) {
+        for item in copy.iter() {
+            edits_existing |= match with_usual_pair(&item, |name, _| Policy::edits_response_header(name)) {
                 Some(edits) => edits,
-                None => HeaderPair::of(item)?.with_name(&EDITED_RESPONSE_HEADERS, |name| {
+                None => HeaderPair::of(&item)?.with_name(&EDITED_RESPONSE_HEADERS, |name| {
                     name.is_some_and(Policy::edits_response_header)
                 })?,
             };
         }
         let edited = if edits_existing {
-            self.merged(py, &snapshot, outcome, origin.as_ref())?
+            self.merged(py, &copy.iter().collect::<Vec<_>>(), outcome, origin.as_ref())?
         } else {
             // Nothing of the app's to merge or replace: the edits only append.
-            let appended = self.core.appended_headers(outcome).iter();
-            let appended = appended.map(|header| self.new_header(py, header, origin.as_ref()));
-            PyList::new(py, snapshot.into_iter().chain(appended))?
+            for header in self.core.appended_headers(outcome) {
+                copy.append(self.new_header(py, header, origin.as_ref()))?;
+            }
+            copy
         };
         match message.cast_exact::<PyDict>() {
             Ok(dict) => dict.set_item(headers_key, edited)?,
