@@ -6,11 +6,17 @@ use std::collections::HashSet;
 // hash (which need inserts) do not apply; foldhash, seeded per process, costs a tenth of SipHash.
 use foldhash::fast::RandomState;
 
+/// Up to this many items are compared one by one: cheaper than hashing the item, since items
+/// of other lengths are passed over without reading them.
+const FEW: usize = 4;
+
 /// What `x in option` means for a configured option.
 #[derive(Debug, Clone)]
 pub enum Membership {
     /// A list, tuple or set of strings: exact, case-sensitive equality.
     Exact(HashSet<Box<[u8]>, RandomState>),
+    /// The same, for a few distinct items.
+    Few(Box<[Box<[u8]>]>),
     /// A bare `str` where a list was expected: Python tests for a substring. The string is kept as
     /// its runs of latin-1 characters, since a latin-1 item can only sit inside one of them.
     Substring(Vec<Box<[u8]>>),
@@ -25,7 +31,12 @@ impl Membership {
         I: IntoIterator<Item = T>,
         T: Into<Box<[u8]>>,
     {
-        Self::Exact(items.into_iter().map(Into::into).collect())
+        let items: HashSet<Box<[u8]>, RandomState> = items.into_iter().map(Into::into).collect();
+        if items.len() <= FEW {
+            Self::Few(items.into_iter().collect())
+        } else {
+            Self::Exact(items)
+        }
     }
 
     /// Substring membership in a string given as its latin-1 runs.
@@ -41,6 +52,7 @@ impl Membership {
     pub fn contains(&self, item: &[u8]) -> Option<bool> {
         match self {
             Self::Exact(items) => Some(items.contains(item)),
+            Self::Few(items) => Some(items.iter().any(|listed| **listed == *item)),
             Self::Substring(runs) => Some(runs.iter().any(|run| contains_slice(run, item))),
             Self::Delegated => None,
         }
@@ -62,6 +74,29 @@ mod tests {
         assert_eq!(origins.contains(b"https://A.com"), Some(false));
         assert_eq!(origins.contains(b"https://a.co"), Some(false));
         assert_eq!(origins.contains(b""), Some(false));
+    }
+
+    #[test]
+    fn exact_membership_is_the_same_for_few_items_and_many() {
+        let few: Vec<String> = (0..FEW).map(|i| format!("https://t{i}.example.org")).collect();
+        let many: Vec<String> = (0..=FEW * 2).map(|i| format!("https://t{i}.example.org")).collect();
+        let (few_set, many_set) = (
+            Membership::exact(few.iter().map(String::as_bytes)),
+            Membership::exact(many.iter().map(String::as_bytes)),
+        );
+        assert!(matches!(few_set, Membership::Few(_)));
+        assert!(matches!(many_set, Membership::Exact(_)));
+        for probe in &many {
+            assert_eq!(few_set.contains(probe.as_bytes()), Some(few.contains(probe)));
+            assert_eq!(many_set.contains(probe.as_bytes()), Some(true));
+        }
+        for set in [&few_set, &many_set] {
+            assert_eq!(set.contains(b"https://t0.example.or"), Some(false));
+            assert_eq!(set.contains(b"https://T0.example.org"), Some(false));
+            assert_eq!(set.contains(b""), Some(false));
+        }
+        // Duplicates count once: five copies of one origin are one item.
+        assert!(matches!(Membership::exact([&b"https://a.org"[..]; FEW + 1]), Membership::Few(_)));
     }
 
     #[test]
