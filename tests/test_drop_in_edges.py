@@ -557,6 +557,84 @@ def test_the_apps_response_headers_are_copied_as_list_copies_them_and_left_uncha
         assert len(headers) == 2
 
 
+class OriginItem:
+    """A request header item of an unusual shape: unpacking it runs code (here, a mutation)."""
+
+    def __init__(self, origin: bytes, when_read: Callable[[], None]) -> None:
+        self.origin, self.when_read = origin, when_read
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.when_read()
+        return iter((b"origin", self.origin))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index: int) -> bytes:
+        return (b"origin", self.origin)[index]
+
+
+def app_with_shared_headers() -> tuple[Any, list[tuple[bytes, bytes]]]:
+    """An app whose response headers are one list that other code can reach and change."""
+    shared: list[tuple[bytes, bytes]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        shared[:] = [(b"x-app", b"1")]
+        await send({"type": "http.response.start", "status": 200, "headers": shared})
+        await send({"type": "http.response.body", "body": b"app"})
+
+    return app, shared
+
+
+@pytest.mark.parametrize("origin", [b"https://a.org", EVIL.encode()], ids=["allowed", "refused"])
+def test_the_apps_headers_are_copied_before_an_is_allowed_origin_override_runs(origin: bytes) -> None:
+    def build(cls: type[Any]) -> Any:
+        app, shared = app_with_shared_headers()
+
+        class Meddling(cls):  # type: ignore[misc]
+            def is_allowed_origin(self, origin: str) -> bool:
+                shared.append((b"x-late", b"1"))
+                return bool(super().is_allowed_origin(origin))
+
+        return Meddling(app, allow_origins=["https://a.org"])
+
+    ours, theirs = both(build, "GET", [(b"origin", origin)])
+    assert ours == theirs
+    assert (b"x-late", b"1") not in ours[0]["headers"]
+
+
+@pytest.mark.parametrize("origin", [b"https://a.org", EVIL.encode()], ids=["allowed", "refused"])
+def test_the_apps_headers_are_copied_before_a_request_header_runs_code(origin: bytes) -> None:
+    results = []
+    for cls in (CORSMiddleware, StarletteCORSMiddleware):
+        app, shared = app_with_shared_headers()
+        item = OriginItem(origin, functools.partial(shared.append, (b"x-late", b"1")))
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"host", b"h"), item]}
+        results.append(run(cls(app, allow_origins=["https://a.org"]), scope))
+    ours, theirs = results
+    assert ours == theirs
+    assert (b"x-late", b"1") not in ours[0]["headers"]
+
+
+def test_the_apps_headers_are_copied_before_on_reject_hears_of_a_refusal() -> None:
+    app, shared = app_with_shared_headers()
+    heard: list[Any] = []
+
+    def on_reject(event: Any) -> None:
+        heard.append(event)
+        shared.append((b"x-late", b"1"))
+
+    middleware = CORSMiddleware(app, allow_origins=["https://a.org"], on_reject=on_reject)
+    ours = run(middleware, http_scope("GET", SIMPLE_EVIL))
+    theirs = run(
+        StarletteCORSMiddleware(app_with_shared_headers()[0], allow_origins=["https://a.org"]),
+        http_scope("GET", SIMPLE_EVIL),
+    )
+    assert len(heard) == 1
+    assert ours == theirs
+    assert (b"x-late", b"1") not in ours[0]["headers"]
+
+
 BAD_SEND_CALLS: dict[str, Callable[[Any], Any]] = {
     "no message": lambda send: send(),
     "two messages": lambda send: send({"type": "http.response.body"}, {"type": "http.response.body"}),

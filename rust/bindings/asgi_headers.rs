@@ -74,15 +74,20 @@ impl PreflightHeaders<'_> {
     }
 }
 
-/// The request's first `origin` header, if any.
+/// The request's first `origin` header, if any. `before_python` is called before an item of an
+/// unusual shape is read, which may run Python code.
 pub(super) fn first_origin<'py>(
     request_headers: &Bound<'py, PyList>,
+    before_python: impl FnOnce(),
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     for (index, item) in request_headers.iter().enumerate() {
         match with_usual_pair(&item, |name, value| (name == b"origin").then(|| value.to_owned())) {
             Some(Some(value)) => return checked_value(value).map(Some),
             Some(None) => {}
-            None => return first_origin_from(request_headers, index),
+            None => {
+                before_python();
+                return first_origin_from(request_headers, index);
+            }
         }
     }
     Ok(None)

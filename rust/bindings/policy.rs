@@ -275,7 +275,7 @@ impl PyPolicy {
         middleware: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
         let headers = header_list(request_headers)?;
-        match first_origin(&headers)? {
+        match first_origin(&headers, || ())? {
             None => Ok(false),
             Some(origin) => {
                 self.core.request_origin_allowed(origin.as_bytes(), &self.delegate(py, middleware))
@@ -471,7 +471,7 @@ impl PyPolicy {
         middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let headers = header_list(&scope.get_item(intern!(py, "headers"))?)?;
-        let Some(origin) = first_origin(&headers)? else { return Ok(None) };
+        let Some(origin) = first_origin(&headers, || ())? else { return Ok(None) };
         let allowed = self.core.request_origin_allowed(origin.as_bytes(), &self.delegate(py, middleware))?;
         Ok((!allowed).then_some(origin))
     }
@@ -501,6 +501,16 @@ impl PyPolicy {
             refused_header,
         ))?;
         Ok(())
+    }
+
+    /// Whether deciding a simple request's origin runs no Python code: no `is_allowed_origin` of
+    /// the application's, no pattern only `re` evaluates, no collection with its own `in`, no
+    /// `allow_origin_func`.
+    fn judges_origins_alone(&self) -> bool {
+        !self.core.origin_judged_by_host()
+            && self.origin_pattern.is_none()
+            && self.origins_collection.is_none()
+            && self.origin_func.is_none()
     }
 
     /// Whether a refusal has anyone to hear it: a reporter, unless `logging`'s own memo says the
@@ -637,13 +647,13 @@ impl PyPolicy {
             },
             Err(_) => headers_set_default(message, headers_key)?,
         };
-        // `MutableHeaders(scope=message)` works on a copy, `list(message["headers"])`, taken now;
-        // the edits are made to the copy, which becomes the message's headers.
-        let copy = match app_headers.cast_exact::<PyList>() {
-            Ok(list) => list.get_slice(0, usize::MAX),
-            Err(_) => listed(&app_headers)?,
-        };
-        let origin = first_origin(request_headers)?;
+        // `MutableHeaders(scope=message)` works on a copy, `list(message["headers"])`, taken now.
+        // Where nothing else can run before the edits are made (origins judged by the rules
+        // alone, usual header items, no refusal to report), the copy is made at the end instead,
+        // with the edits, as one list.
+        let plain = origin_allowed.is_none() && self.judges_origins_alone();
+        let mut copy = HeadersCopy::new(app_headers, plain)?;
+        let origin = first_origin(request_headers, || copy.take())?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
         let outcome = match (origin_bytes, origin_allowed) {
             (Some(_), Some(true)) => OriginOutcome::Echoed,
@@ -664,27 +674,23 @@ impl PyPolicy {
         };
         if let (Some(method), Some(origin)) = (reported_method, &origin) {
             if self.core.refuses_origin(outcome) && self.listening(py)? {
+                copy.take();
                 self.report(py, "request", origin, method, None, Failures::ORIGIN, None)?;
             }
         }
 
-        let mut edits_existing = false;
-        for item in copy.iter() {
-            edits_existing |= match with_usual_pair(&item, |name, _| Policy::edits_response_header(name)) {
-                Some(edits) => edits,
-                None => HeaderPair::of(&item)?.with_name(&EDITED_RESPONSE_HEADERS, |name| {
-                    name.is_some_and(Policy::edits_response_header)
-                })?,
-            };
-        }
+        let edits_existing = if let Some(edited) = copy.usual_items_edited() {
+            edited
+        } else {
+            copy.take();
+            items_edited(copy.items())?
+        };
         let edited = if edits_existing {
-            self.merged(py, &copy.iter().collect::<Vec<_>>(), outcome, origin.as_ref())?
+            self.merged(py, &copy.items().iter().collect::<Vec<_>>(), outcome, origin.as_ref())?
         } else {
             // Nothing of the app's to merge or replace: the edits only append.
-            for header in self.core.appended_headers(outcome) {
-                copy.append(self.new_header(py, header, origin.as_ref()))?;
-            }
-            copy
+            let appended = self.core.appended_headers(outcome).iter();
+            copy.with_appended(appended.map(|header| self.new_header(py, header, origin.as_ref())))?
         };
         match message.cast_exact::<PyDict>() {
             Ok(dict) => dict.set_item(headers_key, edited)?,
@@ -744,6 +750,81 @@ impl PyPolicy {
             }
         }
     }
+}
+
+/// The app's response headers, as `list(message["headers"])` copies them.
+enum HeadersCopy<'py> {
+    /// The copy.
+    Taken(Bound<'py, PyList>),
+    /// The app's own exact list, not copied yet: nothing that could change it has run since.
+    Deferred(Bound<'py, PyList>),
+}
+
+impl<'py> HeadersCopy<'py> {
+    /// The copy of `headers`, or, with `defer`, the promise of one.
+    fn new(headers: Bound<'py, PyAny>, defer: bool) -> PyResult<Self> {
+        Ok(match headers.cast_into_exact::<PyList>() {
+            Ok(list) if defer => Self::Deferred(list),
+            Ok(list) => Self::Taken(list.get_slice(0, usize::MAX)),
+            Err(error) => Self::Taken(listed(&error.into_inner())?),
+        })
+    }
+
+    /// Copies now, before something runs that could change the app's list.
+    fn take(&mut self) {
+        if let Self::Deferred(list) = self {
+            *self = Self::Taken(list.get_slice(0, usize::MAX));
+        }
+    }
+
+    /// The items, copied or not.
+    fn items(&self) -> &Bound<'py, PyList> {
+        match self {
+            Self::Taken(list) | Self::Deferred(list) => list,
+        }
+    }
+
+    /// Whether the app set a header the edits touch; `None` at an item of an unusual shape,
+    /// which only [`items_edited`] reads.
+    fn usual_items_edited(&self) -> Option<bool> {
+        let mut edited = false;
+        for item in self.items().iter() {
+            edited |= with_usual_pair(&item, |name, _| Policy::edits_response_header(name))?;
+        }
+        Some(edited)
+    }
+
+    /// The copy with `appended` at its end: the message's new headers.
+    fn with_appended(
+        self,
+        appended: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        match self {
+            Self::Taken(copy) => {
+                for header in appended {
+                    copy.append(header)?;
+                }
+                Ok(copy)
+            }
+            Self::Deferred(list) => PyList::new(list.py(), list.iter().chain(appended)),
+        }
+    }
+}
+
+/// Whether the app set a header the edits touch, for items of any shape.
+#[cold]
+#[inline(never)]
+fn items_edited(items: &Bound<'_, PyList>) -> PyResult<bool> {
+    let mut edited = false;
+    for item in items.iter() {
+        edited |= match with_usual_pair(&item, |name, _| Policy::edits_response_header(name)) {
+            Some(edits) => edits,
+            None => HeaderPair::of(&item)?.with_name(&EDITED_RESPONSE_HEADERS, |name| {
+                name.is_some_and(Policy::edits_response_header)
+            })?,
+        };
+    }
+    Ok(edited)
 }
 
 /// `logging.DEBUG`.
