@@ -763,11 +763,14 @@ enum HeadersCopy<'py> {
 impl<'py> HeadersCopy<'py> {
     /// The copy of `headers`, or, with `defer`, the promise of one.
     fn new(headers: Bound<'py, PyAny>, defer: bool) -> PyResult<Self> {
-        Ok(match headers.cast_into_exact::<PyList>() {
-            Ok(list) if defer => Self::Deferred(list),
-            Ok(list) => Self::Taken(list.get_slice(0, usize::MAX)),
+        let mut copy = match headers.cast_into_exact::<PyList>() {
+            Ok(list) => Self::Deferred(list),
             Err(error) => Self::Taken(listed(&error.into_inner())?),
-        })
+        };
+        if !defer {
+            copy.take();
+        }
+        Ok(copy)
     }
 
     /// Copies now, before something runs that could change the app's list.
@@ -817,12 +820,8 @@ impl<'py> HeadersCopy<'py> {
 fn items_edited(items: &Bound<'_, PyList>) -> PyResult<bool> {
     let mut edited = false;
     for item in items.iter() {
-        edited |= match with_usual_pair(&item, |name, _| Policy::edits_response_header(name)) {
-            Some(edits) => edits,
-            None => HeaderPair::of(&item)?.with_name(&EDITED_RESPONSE_HEADERS, |name| {
-                name.is_some_and(Policy::edits_response_header)
-            })?,
-        };
+        edited |= HeaderPair::of(&item)?
+            .with_name(&EDITED_RESPONSE_HEADERS, |name| name.is_some_and(Policy::edits_response_header))?;
     }
     Ok(edited)
 }
