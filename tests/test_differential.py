@@ -280,6 +280,62 @@ config_strategy = st.fixed_dictionaries(
 ).map(lambda options: {name: value for name, value in options.items() if value is not OMIT})
 
 
+# --- ASGI names: the strings Starlette compares ---------------------------------------------------
+# Starlette asks `scope["type"] != "http"`, `method == "OPTIONS"` and
+# `message["type"] != "http.response.start"`. A `str` subclass may answer `==` and `!=` apart.
+
+
+class SubclassName(str):
+    """A ``str`` subclass compared by its text."""
+
+    __slots__ = ()
+
+
+class EagerName(str):
+    """Equal to anything by ``==``; ``!=`` is still ``str``'s, by the text."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = str.__hash__
+
+
+class ContraryName(str):
+    """Different from nothing by ``!=``; ``==`` is still ``str``'s, by the text."""
+
+    __slots__ = ()
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = str.__hash__
+
+
+def built(name: str) -> str:
+    """The same text in a new string, as a server that decodes it makes (not the interned one)."""
+    return "".join(list(name))
+
+
+#: How a name is spelled: mostly as the literal.
+NAME_SPELLINGS: list[Callable[[str], str]] = [str, str, str, built, SubclassName, EagerName, ContraryName]
+
+
+def spelled(name: str) -> st.SearchStrategy[str]:
+    return st.sampled_from(NAME_SPELLINGS).map(lambda spell: spell(name))
+
+
+#: A scope ``type`` Starlette serves as HTTP, spelled in every way; ``ContraryName("websocket")``
+#: is not different from ``"http"``, for `!=`.
+HTTP_TYPE = st.one_of(spelled("http"), st.just(ContraryName("websocket")))
+
+
+def starts_response(message: Message) -> bool:
+    """Starlette's own test of a response start."""
+    return not message["type"] != "http.response.start"  # noqa: SIM202
+
+
 # --- Requests -------------------------------------------------------------------------------------
 
 ORIGIN_VALUES = [
@@ -417,13 +473,14 @@ class Request:
     headers_as_tuple: bool
     #: ASGI allows any two-item iterable as a header pair.
     pairs_as_lists: bool = False
+    type_name: str = "http"
 
     def scope(self) -> Scope:
         headers: list[Any] = [
             [name, value] if self.pairs_as_lists else (name, value) for name, value in self.headers
         ]
         return {
-            "type": "http",
+            "type": self.type_name,
             "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": "1.1",
             "method": self.method,
@@ -543,7 +600,7 @@ def request_strategy(draw: st.DrawFn, options: dict[str, Any]) -> Request:
             st.sampled_from(
                 ["GET", "POST", "PUT", "HEAD", "DELETE", "QUERY", "PURGE", "options", "Options", ""]
             ),
-        )
+        ).flatmap(spelled)
     )
     headers: list[Header] = []
     origin_count = draw(st.sampled_from([0, 1, 1, 1, 1, 2]))
@@ -571,6 +628,7 @@ def request_strategy(draw: st.DrawFn, options: dict[str, Any]) -> Request:
         headers=tuple(ordered),
         headers_as_tuple=draw(st.integers(0, 4)) == 0,
         pairs_as_lists=draw(st.integers(0, 6)) == 0,
+        type_name=draw(HTTP_TYPE),
     )
 
 
@@ -634,8 +692,10 @@ class AppPlan:
 
 @st.composite
 def start_message(draw: st.DrawFn) -> Message:
+    # Every spelling is a start to Starlette, and so is a name not different from it.
+    kind = draw(st.one_of(spelled("http.response.start"), st.just(ContraryName("http.response.body"))))
     message: Message = {
-        "type": "http.response.start",
+        "type": kind,
         "status": draw(st.sampled_from([200, 201, 204, 301, 304, 400, 404, 500])),
     }
     container = draw(st.sampled_from(["list", "list", "list", "tuple", "missing"]))
@@ -769,7 +829,7 @@ def run(
             if plan.raise_after == index:
                 raise app_error
             message = copy.deepcopy(planned)
-            if plan.list_pairs and message["type"] == "http.response.start" and "headers" in message:
+            if plan.list_pairs and starts_response(message) and "headers" in message:
                 message["headers"] = [list(pair) for pair in message["headers"]]
             await send(message)
             outcome.app_messages_after_send.append(copy.deepcopy(message))
@@ -821,7 +881,7 @@ def describe(outcome: Outcome) -> list[str]:
     if outcome.error is not None:
         labels.append(f"{outcome.error[2]} raised")
     for message in outcome.messages:
-        if message["type"] == "http.response.start":
+        if starts_response(message):
             if not outcome.app_ran:
                 labels.append(f"preflight {message['status']}")
             names = [name for name, _ in message.get("headers", [])]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSMiddleware
 
 from .asgi import http_scope, ok_app, response_headers, run
+from .test_differential import ContraryName, EagerName, built
 
 
 def cors() -> CORSMiddleware:
@@ -97,3 +99,46 @@ def test_other_names_that_are_not_bytes_are_left_alone_as_in_starlette() -> None
     app = CORSMiddleware(ok_app([(bytearray(b"x-app"), b"1")]), allow_origins=["*"])  # type: ignore[list-item]
     scope = http_scope("GET", [(bytearray(b"x-request"), b"1")])  # type: ignore[list-item]
     assert response_headers(run(app, scope)) == [(bytearray(b"x-app"), b"1"), (b"vary", b"Origin")]
+
+
+# --- Names compared as Starlette compares them ---------------------------------------------------
+# Starlette asks `scope["type"] != "http"`, `method == "OPTIONS"` and
+# `message["type"] != "http.response.start"`; a `str` subclass may answer `==` and `!=` apart, and
+# a string may have no UTF-8 form.
+
+START = "http.response.start"
+NAME_CASES = {
+    "a start type equal to anything by == only": ("http", "GET", EagerName("http.response.bogus")),
+    "a start type different from nothing by != only": ("http", "GET", ContraryName("http.response.bogus")),
+    "a start type with a lone surrogate": ("http", "GET", "http.response.star\udc80"),
+    "a start type built at run time": ("http", "GET", built(START)),
+    "a scope type equal to anything by == only": (EagerName("websocket"), "GET", START),
+    "a scope type different from nothing by != only": (ContraryName("websocket"), "GET", START),
+    "the same, for a preflight (Starlette's Response then sends websocket. types)": (
+        ContraryName("websocket"),
+        "OPTIONS",
+        START,
+    ),
+    "a method equal to anything by == only": ("http", EagerName("GET"), START),
+    "a method different from nothing by != only": ("http", ContraryName("GET"), START),
+    "a method with a lone surrogate, as long as OPTIONS": ("http", "OPTION\udc80", START),
+    "a non-ASCII method as long as OPTIONS": ("http", "OPTIONé", START),
+    "a method built at run time": ("http", built("OPTIONS"), START),
+}
+
+
+@pytest.mark.parametrize(("scope_type", "method", "start_type"), NAME_CASES.values(), ids=NAME_CASES.keys())
+def test_asgi_names_are_compared_as_starlette_compares_them(
+    scope_type: str, method: str, start_type: str
+) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": start_type, "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    headers = [(b"origin", b"https://a.org"), (b"access-control-request-method", b"GET")]
+
+    def served(middleware_class: Any) -> list[Any]:
+        middleware = middleware_class(app, allow_origins=["https://a.org"], allow_methods=["GET"])
+        return run(middleware, {**http_scope(method, headers), "type": scope_type})
+
+    assert served(CORSMiddleware) == served(StarletteCORSMiddleware)

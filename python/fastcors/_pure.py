@@ -15,7 +15,7 @@ from fastcors._coroutine_marks import SendShape
 from fastcors._errors import serve_with_cors_on_errors
 from fastcors._origin_func import continue_preflight, continue_response_start
 from fastcors._origin_patterns import OriginPatterns
-from fastcors._preflight import send_preflight
+from fastcors._preflight import denial_send, send_preflight
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 from fastcors._websocket import refuse_websocket
 
@@ -217,8 +217,9 @@ class Policy:
         any other request runs ``app`` with a ``send`` that adds the CORS headers. ``middleware`` is
         the one whose ``is_allowed_origin`` a judged policy asks.
         """
-        if scope["type"] != "http":
-            if self._check_websocket_origin and scope["type"] == "websocket":
+        kind = scope["type"]
+        if kind != "http":
+            if self._check_websocket_origin and kind == "websocket":
                 refused = self._websocket_refused_origin(scope["headers"], middleware)
                 if refused is not None:
                     if self._listening():
@@ -230,14 +231,18 @@ class Policy:
         if request_headers.__class__ is not list:
             # Starlette's `Headers(scope=scope)` leaves a list in the scope.
             request_headers = scope["headers"] = list(request_headers)
-        if method != "OPTIONS" and not self._cors_on_errors:
+        # `not ==`: Starlette asks `method == "OPTIONS"`, which a `str` subclass may answer
+        # otherwise than `!=`.
+        if not method == "OPTIONS" and not self._cors_on_errors:  # noqa: SIM201
             # The usual request, as `handle` answers it, without its call.
             return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
-        answer = self._handle(method, request_headers, send, middleware, False)
+        # A preflight response goes out as Starlette's `Response` sends it, for this scope.
+        denial = send if kind.__class__ is str else denial_send(kind, send)
+        answer = self._handle(method, request_headers, send, middleware, False, denial)
         if isinstance(answer, tuple):
             if answer[0] is None:
                 return answer[1]  # a preflight waiting for allow_origin_func
-            return send_preflight(send, answer[0], answer[1])
+            return send_preflight(denial, answer[0], answer[1])
         if self._cors_on_errors:
             return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer)
         return app(scope, receive, answer)
@@ -292,13 +297,20 @@ class Policy:
         return self._handle(method, request_headers, send, middleware, quiet)
 
     def _handle(
-        self, method: Any, request_headers: list[Any], send: Send, middleware: Any, quiet: bool
+        self,
+        method: Any,
+        request_headers: list[Any],
+        send: Send,
+        middleware: Any,
+        quiet: bool,
+        denial: Send | None = None,
     ) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
+        """``denial``: the ``send`` a preflight response goes out through, if not ``send``."""
         if method == "OPTIONS":
             preflight = self._preflight(request_headers, middleware, not quiet)
             if preflight is not None:
                 if preflight[0] is None:
-                    pending = continue_preflight(preflight[1], self, request_headers, send)
+                    pending = continue_preflight(preflight[1], self, request_headers, denial or send)
                     return (None, pending)
                 return preflight
         return CorsSend(self, send, request_headers, middleware, None if quiet else method)
@@ -542,14 +554,14 @@ class CorsSend(SendShape):
         self._reported_method = reported_method
 
     def __call__(self, message: Message) -> Awaitable[None]:
-        if message["type"] == "http.response.start":
-            verdict = self._policy.edit_response_start(
-                message, self._request_headers, self._middleware, self._reported_method
-            )
-            if verdict is not None:
-                return continue_response_start(
-                    verdict, self._policy, message, self._request_headers, self._send
-                )
+        # `!=`, as Starlette asks: a `str` subclass may answer it otherwise than `==`.
+        if message["type"] != "http.response.start":
+            return self._send(message)
+        verdict = self._policy.edit_response_start(
+            message, self._request_headers, self._middleware, self._reported_method
+        )
+        if verdict is not None:
+            return continue_response_start(verdict, self._policy, message, self._request_headers, self._send)
         return self._send(message)
 
 

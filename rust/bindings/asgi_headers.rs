@@ -197,38 +197,6 @@ fn tuple_item<'a, 'py>(pair: &'a Bound<'py, PyTuple>, index: usize) -> PyResult<
     pair.iter_borrowed().nth(index).map_or_else(|| pair.get_borrowed_item(index), Ok)
 }
 
-/// `value == expected`, as Python compares. `interned` is `expected` as a Python string, which
-/// ASGI servers often pass itself. A plain `str` is compared by its text, which the interpreter
-/// keeps ready as UTF-8 for the ASCII strings ASGI uses; anything else (a subclass, a string with
-/// lone surrogates) is asked with `==`.
-pub(super) fn str_equals(
-    value: &Bound<'_, PyAny>,
-    interned: &Bound<'_, PyString>,
-    expected: &str,
-) -> PyResult<bool> {
-    if value.is(interned) {
-        return Ok(true);
-    }
-    if let Ok(text) = value.cast_exact::<PyString>() {
-        if let Some(text) = utf8(text) {
-            return Ok(text == expected);
-        }
-    }
-    str_equals_by_python(value, interned)
-}
-
-/// The text of a `str`, unless it has none as UTF-8 (lone surrogates).
-#[inline(never)]
-fn utf8<'a>(text: &'a Bound<'_, PyString>) -> Option<&'a str> {
-    text.to_str().ok()
-}
-
-#[cold]
-#[inline(never)]
-fn str_equals_by_python(value: &Bound<'_, PyAny>, interned: &Bound<'_, PyString>) -> PyResult<bool> {
-    value.eq(interned)
-}
-
 /// A request value echoed into the response: Starlette decodes and re-encodes it, so a `bytes`
 /// subclass arrives as plain `bytes`.
 pub(super) fn exact_bytes<'py>(value: &Bound<'py, PyBytes>) -> Bound<'py, PyBytes> {

@@ -6,8 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3::{intern, PyTraverseError};
 
-use super::asgi_headers::str_equals;
 use super::policy::{item_of, PyPolicy};
+use super::str_equality::str_differs;
 
 impl CorsSend {
     /// Edits the message if it starts the response, then forwards it with `forward`.
@@ -18,7 +18,7 @@ impl CorsSend {
         forward: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let kind = item_of(message, intern!(py, "type"))?;
-        if str_equals(&kind, intern!(py, "http.response.start"), "http.response.start")? {
+        if !str_differs(&kind, intern!(py, "http.response.start"), "http.response.start")? {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
             let method = self.report.then(|| self.method.bind(py));
             let policy = self.policy.get();

@@ -9,6 +9,7 @@ mod config;
 mod cors_send;
 mod middleware;
 mod policy;
+mod str_equality;
 #[cfg(not(feature = "abi3"))]
 mod vectorcall;
 

@@ -8,11 +8,12 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
 use super::asgi_headers::{
-    exact_bytes, first_origin, header_list, header_tuple, str_equals, value_not_bytes, with_usual_pair,
-    HeaderPair, PreflightHeaders,
+    exact_bytes, first_origin, header_list, header_tuple, value_not_bytes, with_usual_pair, HeaderPair,
+    PreflightHeaders,
 };
 use super::config::{byte_string, byte_strings, latin1_str, membership, python_function_if};
 use super::cors_send::CorsSend;
+use super::str_equality::{str_differs, str_equals};
 use crate::delegate::Delegate;
 use crate::origin::OriginRegex;
 use crate::origin_patterns::OriginPatterns;
@@ -233,7 +234,7 @@ impl PyPolicy {
         let py = slf.py();
         let kind = item_of(scope, intern!(py, "type"))?;
         let this = slf.get();
-        if !str_equals(&kind, intern!(py, "http"), "http")? {
+        if str_differs(&kind, intern!(py, "http"), "http")? {
             if let Some(refuse) = &this.refuse_websocket {
                 if str_equals(&kind, intern!(py, "websocket"), "websocket")? {
                     if let Some(origin) = this.websocket_refused_origin(py, scope, middleware)? {
@@ -255,12 +256,16 @@ impl PyPolicy {
             return app.call1((scope, receive, send));
         }
         match Self::handle(slf, scope, send.clone(), middleware, true)? {
-            Answer::Preflight(start, end) => this.send_preflight.bind(py).call1((send, start, end)),
+            Answer::Preflight(start, end) => {
+                let send = denial_send(&kind, send)?;
+                this.send_preflight.bind(py).call1((send, start, end))
+            }
             Answer::Send(cors_send) => match &this.cors_on_errors {
                 None => app.call1((scope, receive, cors_send)),
                 Some(serve) => serve.bind(py).call1((slf, middleware, app, scope, receive, cors_send)),
             },
             Answer::PendingPreflight(verdict, request_headers) => {
+                let send = denial_send(&kind, send)?;
                 this.continue_preflight.bind(py).call1((verdict, slf, request_headers, send))
             }
         }
@@ -394,6 +399,26 @@ impl Delegate for PythonDelegate<'_, '_> {
     fn method_listed(&self, method: &[u8]) -> PyResult<bool> {
         self.ask_collection(self.policy.methods_collection.as_ref(), method)
     }
+}
+
+/// The `send` a preflight response goes out through: `send` itself, unless the scope's `type` is
+/// an object of its own (not a `str`), which `fastcors._preflight.denial_send` asks, as
+/// Starlette's `Response` does, whether it is `"websocket"`.
+fn denial_send<'py>(kind: &Bound<'py, PyAny>, send: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if kind.is_exact_instance_of::<PyString>() {
+        return Ok(send);
+    }
+    denial_send_of_own_type(kind, send)
+}
+
+#[cold]
+#[inline(never)]
+fn denial_send_of_own_type<'py>(
+    kind: &Bound<'py, PyAny>,
+    send: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = kind.py();
+    py.import(intern!(py, "fastcors._preflight"))?.getattr(intern!(py, "denial_send"))?.call1((kind, send))
 }
 
 /// What a request gets: a preflight response, or a `send` for the app.

@@ -13,7 +13,7 @@
 //!
 //! The stable-ABI build has no such module and keeps `tp_call` alone: its type object is opaque.
 //!
-//! This is the crate's only `unsafe` code.
+//! With `str_equality`, the crate's only `unsafe` code.
 #![allow(unsafe_code, reason = "PyO3 has no vectorcall for #[pyclass]; this module adds it")]
 
 use pyo3::ffi;
