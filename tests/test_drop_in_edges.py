@@ -738,6 +738,51 @@ def test_the_native_send_takes_the_fast_call_path_where_the_build_allows_it(impl
     assert bool(_fastcors.CorsSend.__flags__ & have_vectorcall) is not stable_abi
 
 
+def tp_call(cls: type[Any]) -> int:
+    """The address a class's instances are called through (``PyTypeObject.tp_call``: the 17th
+    pointer-sized field, after the object header and `tp_hash`, on every CPython from 3.10 on)."""
+    import ctypes
+
+    return ctypes.c_void_p.from_address(id(cls) + 16 * ctypes.sizeof(ctypes.c_void_p)).value or 0
+
+
+def test_the_middleware_is_called_through_the_cores_own_entry_where_the_build_allows_it(
+    implementation: str,
+) -> None:
+    """Per-interpreter builds call every subclass through the extension's own ``tp_call`` (the
+    stable-ABI build's type objects are opaque): a class that sets ``__call__`` gets its own, and
+    gets the entry back when it deletes it. The behaviour is the same either way (the tests
+    above); this guards the speed from being lost unnoticed."""
+    import platform
+    import sys
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    from fastcors import _fastcors
+
+    if implementation != "rust":
+        pytest.skip("the pure core's middleware has the same class; only the build differs")
+    stable_abi = not _fastcors.__file__.endswith(EXTENSION_SUFFIXES[0])
+    assert _fastcors._own_call_entry is not stable_abi
+    if stable_abi or platform.python_implementation() != "CPython" or sys.maxsize < 2**32:
+        return
+    entry = tp_call(_fastcors.Middleware)
+
+    class Subclass(CORSMiddleware):
+        pass
+
+    class Overriding(CORSMiddleware):
+        def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+            return super().__call__(scope, receive, send)
+
+    assert tp_call(CORSMiddleware) == tp_call(Subclass) == entry
+    assert tp_call(Overriding) != entry
+    del Overriding.__call__
+    assert tp_call(Overriding) == entry
+    assert run(Overriding(ok_app(), allow_origins=[EVIL]), http_scope("GET", SIMPLE_EVIL)) == run(
+        StarletteCORSMiddleware(ok_app(), allow_origins=[EVIL]), http_scope("GET", SIMPLE_EVIL)
+    )
+
+
 def test_the_middleware_call_is_a_coroutine_function_for_servers_that_inspect_it() -> None:
     middleware = CORSMiddleware(ok_app())
     assert inspect.iscoroutinefunction(middleware.__call__)

@@ -12,6 +12,10 @@ from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["CorsSend", "Middleware", "Policy"]
 
+#: Whether ``Middleware`` instances are called through the extension's own ``tp_call`` entry
+#: (per-interpreter builds) rather than PyO3's.
+_own_call_entry: bool
+
 class Middleware:
     """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``."""
 

@@ -87,9 +87,9 @@ fn single_message<'py>(
 )]
 #[cfg_attr(feature = "abi3", pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen))]
 pub(super) struct CorsSend {
-    /// Where `CPython` finds the vectorcall entry (`super::vectorcall`).
+    /// Where `CPython` finds the vectorcall entry (`super::entries`).
     #[cfg(not(feature = "abi3"))]
-    pub(super) vectorcall: super::vectorcall::Entry,
+    pub(super) vectorcall: super::entries::Entry,
     pub(super) policy: Py<PyPolicy>,
     pub(super) send: Py<PyAny>,
     /// The scope's header list, read when the response starts, as Starlette does.
@@ -112,7 +112,7 @@ fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
 #[pymethods]
 impl CorsSend {
     /// `send(message)`: a positional message goes on to the server's `send` in the same tuple.
-    /// (Where the build has `super::vectorcall`, every call but `send.__call__(...)` comes that way.)
+    /// (Where the build has `super::entries`, every call but `send.__call__(...)` comes that way.)
     #[pyo3(signature = (*args, **kwargs))]
     fn __call__<'py>(
         &self,

@@ -22,23 +22,34 @@ impl MiddlewareBase {
         Self
     }
 
-    /// `middleware(scope, receive, send)`: `self._policy` serves the request for `self.app`, and
-    /// the awaitable it returns is the app's own (or the preflight's).
+    /// `middleware(scope, receive, send)`: [`serve`]. Calls come through
+    /// `entries::install_middleware_call`'s entry instead where the build has it; this one
+    /// remains for the stable-ABI build.
     #[pyo3(signature = (*args, **kwargs))]
     fn __call__<'py>(
         slf: &Bound<'py, Self>,
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let (scope, receive, send) = asgi_arguments(args, kwargs)?;
-        let app = slf.getattr(intern!(py, "app"))?;
-        let policy = slf.getattr(intern!(py, "_policy"))?;
-        match policy.cast::<PyPolicy>() {
-            Ok(policy) => PyPolicy::dispatch(policy, &app, &scope, &receive, send, Some(slf.as_any())),
-            // The pure-Python core, swapped in.
-            Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send, slf)),
-        }
+        serve(slf.as_any(), args, kwargs)
+    }
+}
+
+/// `middleware(scope, receive, send)`: `middleware._policy` serves the request for
+/// `middleware.app`, and the awaitable it returns is the app's own (or the preflight's).
+pub(super) fn serve<'py>(
+    middleware: &Bound<'py, PyAny>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = middleware.py();
+    let (scope, receive, send) = asgi_arguments(args, kwargs)?;
+    let app = middleware.getattr(intern!(py, "app"))?;
+    let policy = middleware.getattr(intern!(py, "_policy"))?;
+    match policy.cast::<PyPolicy>() {
+        Ok(policy) => PyPolicy::dispatch(policy, &app, &scope, &receive, send, Some(middleware)),
+        // The pure-Python core, swapped in.
+        Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send, middleware)),
     }
 }
 

@@ -7,11 +7,11 @@
 mod asgi_headers;
 mod config;
 mod cors_send;
+#[cfg(not(feature = "abi3"))]
+mod entries;
 mod middleware;
 mod policy;
 mod str_equality;
-#[cfg(not(feature = "abi3"))]
-mod vectorcall;
 
 use pyo3::prelude::*;
 
@@ -23,6 +23,12 @@ use policy::PyPolicy;
 fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyPolicy>()?;
     module.add_class::<MiddlewareBase>()?;
+    // Whether calls enter through `entries`' own `tp_call` (tests/test_drop_in_edges.py).
+    #[cfg(not(feature = "abi3"))]
+    let own_call_entry = entries::install_middleware_call(module.py());
+    #[cfg(feature = "abi3")]
+    let own_call_entry = false;
+    module.setattr("_own_call_entry", own_call_entry)?;
     module.add_class::<CorsSend>()?;
     Ok(())
 }

@@ -471,7 +471,7 @@ impl PyPolicy {
         }
         let cors_send = CorsSend {
             #[cfg(not(feature = "abi3"))]
-            vectorcall: super::vectorcall::ENTRY,
+            vectorcall: super::entries::ENTRY,
             policy: slf.clone().unbind(),
             send: send.unbind(),
             request_headers: request_headers.unbind(),
@@ -482,7 +482,7 @@ impl PyPolicy {
         };
         let cors_send = Bound::new(py, cors_send)?;
         #[cfg(not(feature = "abi3"))]
-        super::vectorcall::enable(&cors_send);
+        super::entries::enable(&cors_send);
         Ok(Answer::Send(cors_send))
     }
 
