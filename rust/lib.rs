@@ -4,6 +4,7 @@
 //! character per byte, so byte-wise rules here are exactly its character-wise rules.
 //! Only `bindings` knows about Python.
 
+pub mod anchored_regex;
 pub mod delegate;
 pub mod latin1;
 pub mod membership;

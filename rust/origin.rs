@@ -1,14 +1,9 @@
 //! Which origins may read responses: Starlette's `is_allowed_origin`.
 
-use regex::bytes::{Regex, RegexBuilder};
-
+use crate::anchored_regex::AnchoredRegex;
 use crate::delegate::Delegate;
 use crate::membership::Membership;
 use crate::origin_patterns::OriginPatterns;
-
-/// The compiled size a translated `allow_origin_regex` may take; past it the pattern stays with
-/// Python's `re` rather than failing.
-const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
 
 /// How `allow_origin_regex` is evaluated.
 #[derive(Debug, Clone)]
@@ -16,7 +11,7 @@ pub enum OriginRegex {
     /// No `allow_origin_regex`.
     Absent,
     /// A Rust regex over latin-1 bytes, already anchored at both ends: linear time.
-    Native(Regex),
+    Native(AnchoredRegex),
     /// A pattern whose meaning only Python's `re` has; the caller evaluates it.
     Foreign,
 }
@@ -28,11 +23,7 @@ impl OriginRegex {
         let Some(pattern) = translated else {
             return Self::Foreign;
         };
-        RegexBuilder::new(pattern)
-            .unicode(false)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_or(Self::Foreign, Self::Native)
+        AnchoredRegex::new(pattern).map_or(Self::Foreign, Self::Native)
     }
 
     /// Which engine answers, for introspection: `"rust"`, `"python"` or `None`.

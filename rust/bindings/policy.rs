@@ -81,10 +81,15 @@ impl PyPolicy {
         let panic_at = _panic_at.map(PanicPoint::parse).transpose()?;
         let origin_pattern: Option<Bound<'_, PyAny>> = config.getattr("origin_pattern")?.extract()?;
         let translation: Option<String> = config.getattr("origin_regex_translation")?.extract()?;
-        let origin_regex = match origin_pattern {
+        let origin_regex = match &origin_pattern {
             None => OriginRegex::Absent,
             Some(_) => OriginRegex::compile(translation.as_deref()),
         };
+        // Python's pattern is kept only where Python evaluates it: a regex the core compiled
+        // runs no Python code, so a simple request's origin may be judged before the app's
+        // headers are copied (`judges_origins_alone`).
+        let origin_pattern =
+            origin_pattern.filter(|_| matches!(origin_regex, OriginRegex::Foreign)).map(Bound::unbind);
         let core = Policy::new(PolicyConfig {
             allow_all_origins: config.getattr("allow_all_origins")?.extract()?,
             allowed_origins: membership(config, "origins")?,
@@ -145,7 +150,7 @@ impl PyPolicy {
             vary_name: PyBytes::new(py, names::VARY).unbind(),
             allow_origin_name: PyBytes::new(py, names::ALLOW_ORIGIN).unbind(),
             allow_headers_name: PyBytes::new(py, names::ALLOW_HEADERS).unbind(),
-            origin_pattern: config.getattr("origin_pattern")?.extract()?,
+            origin_pattern,
             origins_collection: config.getattr("origins_collection")?.extract()?,
             methods_collection: config.getattr("methods_collection")?.extract()?,
             origin_func: config.getattr("origin_func")?.extract()?,
