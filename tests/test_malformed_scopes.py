@@ -142,3 +142,65 @@ def test_asgi_names_are_compared_as_starlette_compares_them(
         return run(middleware, {**http_scope(method, headers), "type": scope_type})
 
     assert served(CORSMiddleware) == served(StarletteCORSMiddleware)
+
+
+class _Unasked(str):
+    """A name whose ``==`` must not be asked: Starlette does not ask it in these requests."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        raise LookupError(f"{str(self)!r} == {other!r} was asked")
+
+    def __ne__(self, other: object) -> bool:
+        return str(self) != other
+
+    __hash__ = str.__hash__
+
+
+class _JudgingFirst(CORSMiddleware):
+    def is_allowed_origin(self, origin: str) -> bool:
+        raise LookupError("is_allowed_origin was asked first")
+
+
+class _StarletteJudgingFirst(StarletteCORSMiddleware):
+    def is_allowed_origin(self, origin: str) -> bool:
+        raise LookupError("is_allowed_origin was asked first")
+
+
+ORIGIN = (b"origin", b"https://a.org")
+REQUEST_METHOD = (b"access-control-request-method", b"GET")
+ORDER_CASES = {
+    "a method without an Origin (no == asked)": (False, "http", _Unasked("GET"), []),
+    "an OPTIONS that is not a preflight (the scope type's == not asked)": (
+        False,
+        _Unasked("http"),
+        "OPTIONS",
+        [ORIGIN],
+    ),
+    "a preflight: its origin is judged before the scope type's == is asked": (
+        True,
+        _Unasked("http"),
+        "OPTIONS",
+        [ORIGIN, REQUEST_METHOD],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("judging", "scope_type", "method", "headers"), ORDER_CASES.values(), ids=ORDER_CASES.keys()
+)
+def test_names_are_asked_only_where_and_when_starlette_asks_them(
+    judging: bool, scope_type: str, method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    def served(middleware_class: Any) -> Any:
+        middleware = middleware_class(ok_app(), allow_origins=["https://a.org"], allow_methods=["GET"])
+        try:
+            return run(middleware, {**http_scope(method, headers), "type": scope_type})
+        except LookupError as error:
+            return repr(error)
+
+    ours, theirs = (
+        (_JudgingFirst, _StarletteJudgingFirst) if judging else (CORSMiddleware, StarletteCORSMiddleware)
+    )
+    assert served(ours) == served(theirs)

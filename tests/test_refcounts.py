@@ -144,3 +144,54 @@ def test_every_class_really_reaches_the_server(kind: str) -> None:
     request = subject(kind)
     serve(CORSMiddleware(request.app, **OPTIONS), request, 10)
     assert request.sent[0] == 20
+
+
+def test_what_an_odd_call_makes_is_released_within_the_call() -> None:
+    """Calls that make and drop Python objects inside the core (a keyword call, a name with lone
+    surrogates compared, a call missing its arguments, a header item whose iteration raises)
+    release them before returning, with no request in between that reaches the app's response
+    start (a server may see only lifespan or websocket traffic for a while)."""
+    middleware = CORSMiddleware(_lifespan_app, **OPTIONS)
+    odd_type = "htt\udc80"
+    raising_item = _RaisingItem()
+    preflight = {
+        "type": "http",
+        "method": "OPTIONS",
+        "headers": [(b"origin", b"https://example.org"), raising_item],
+    }
+
+    def odd_calls() -> None:
+        run_to_completion(middleware(scope={"type": "lifespan"}, receive=_receive, send=_send))
+        run_to_completion(middleware({"type": odd_type}, _receive, _send))
+        with pytest.raises(TypeError, match="takes 3 arguments"):
+            middleware({"type": "lifespan"})  # type: ignore[call-arg]
+        with pytest.raises(TypeError, match="pairs"):
+            middleware(preflight, _receive, _send)
+
+    odd_calls()
+    gc.collect()
+    before = (sys.getrefcount(odd_type), sys.getrefcount(raising_item), sys.getrefcount(TypeError))
+    for _ in range(1_000):
+        odd_calls()
+    gc.collect()
+    assert (sys.getrefcount(odd_type), sys.getrefcount(raising_item), sys.getrefcount(TypeError)) == before
+    assert not [error for error in gc.get_objects() if isinstance(error, IndexError | UnicodeEncodeError)]
+
+
+class _RaisingItem:
+    """A request header item whose iteration raises."""
+
+    def __iter__(self) -> Any:
+        raise RuntimeError("no pair here")
+
+
+async def _lifespan_app(scope: Scope, receive: Receive, send: Send) -> None:
+    return None
+
+
+async def _receive() -> Message:
+    return {"type": "lifespan.startup"}
+
+
+async def _send(message: Message) -> None:
+    return None

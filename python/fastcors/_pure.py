@@ -231,18 +231,15 @@ class Policy:
         if request_headers.__class__ is not list:
             # Starlette's `Headers(scope=scope)` leaves a list in the scope.
             request_headers = scope["headers"] = list(request_headers)
-        # `not ==`: Starlette asks `method == "OPTIONS"`, which a `str` subclass may answer
-        # otherwise than `!=`.
-        if not method == "OPTIONS" and not self._cors_on_errors:  # noqa: SIM201
+        options = _is_options(method, request_headers)
+        if not options and not self._cors_on_errors:
             # The usual request, as `handle` answers it, without its call.
             return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
-        # A preflight response goes out as Starlette's `Response` sends it, for this scope.
-        denial = send if kind.__class__ is str else denial_send(kind, send)
-        answer = self._handle(method, request_headers, send, middleware, False, denial)
+        answer = self._handle(method, request_headers, send, middleware, False, kind, options)
         if isinstance(answer, tuple):
             if answer[0] is None:
                 return answer[1]  # a preflight waiting for allow_origin_func
-            return send_preflight(denial, answer[0], answer[1])
+            return send_preflight(_denial_send(kind, send), answer[0], answer[1])
         if self._cors_on_errors:
             return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer)
         return app(scope, receive, answer)
@@ -303,14 +300,16 @@ class Policy:
         send: Send,
         middleware: Any,
         quiet: bool,
-        denial: Send | None = None,
+        scope_type: Any = "http",
+        options: bool | None = None,
     ) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
-        """``denial``: the ``send`` a preflight response goes out through, if not ``send``."""
-        if method == "OPTIONS":
+        """``options``: whether the request is an ``OPTIONS`` one, if the caller asked already."""
+        if _is_options(method, request_headers) if options is None else options:
             preflight = self._preflight(request_headers, middleware, not quiet)
             if preflight is not None:
                 if preflight[0] is None:
-                    pending = continue_preflight(preflight[1], self, request_headers, denial or send)
+                    denial = _denial_send(scope_type, send)
+                    pending = continue_preflight(preflight[1], self, request_headers, denial)
                     return (None, pending)
                 return preflight
         return CorsSend(self, send, request_headers, middleware, None if quiet else method)
@@ -588,6 +587,20 @@ def _apply_edits(headers: list[Any], edits: Iterable[Header]) -> None:
         _raise_for_malformed(headers)
         raise
     _set_header(headers, _merged_vary(vary_values))
+
+
+def _is_options(method: Any, request_headers: list[Any]) -> bool:
+    """``method == "OPTIONS"``, asked as Starlette asks it: only of a request with an ``Origin``.
+    A plain ``str`` answers without running any code, so it is asked first."""
+    if method.__class__ is str:
+        return method == "OPTIONS"
+    return _first_origin(request_headers) is not None and method == "OPTIONS"
+
+
+def _denial_send(scope_type: Any, send: Send) -> Send:
+    """The ``send`` a preflight response goes out through, as Starlette's ``Response`` sends it
+    for this scope: ``send`` itself, unless the ``type`` is not a ``str`` (``denial_send``)."""
+    return send if scope_type.__class__ is str else denial_send(scope_type, send)
 
 
 def _first_origin(request_headers: list[Any]) -> bytes | None:

@@ -149,9 +149,12 @@ unsafe extern "C" fn middleware_call(
 ///
 /// `PyO3`'s own trampoline also counts, in a thread-local, that the thread is attached: a round
 /// trip to thread-local storage on the way in and another on the way out, for each of the three
-/// entries a request makes. Nothing these entries run relies on that count: they drop no `Py`
-/// on their usual paths (one dropped on an error path is released at the next `PyO3` entry), and
-/// code they call back into through `PyO3` (an `on_reject`, say) counts for itself.
+/// entries a request makes. Without the count, `PyO3` parks a `Py` dropped inside the entry (in
+/// practice a `PyErr`'s objects) until an entry that counts. The usual paths drop none (the
+/// comparisons and argument reads that could make an error avoid making one); an error or a
+/// panic is raised under `PyO3`'s full attachment ([`raised`]), which releases whatever the
+/// body parked on its way there. Code called back into through `PyO3` (an `on_reject`, say)
+/// counts for itself.
 ///
 /// # Safety
 ///
@@ -162,16 +165,18 @@ unsafe fn enter(body: impl FnOnce(Python<'_>) -> PyResult<*mut ffi::PyObject>) -
     let py = unsafe { Python::assume_attached() };
     match catch_unwind(AssertUnwindSafe(|| body(py))) {
         Ok(Ok(result)) => result,
-        Ok(Err(error)) => raised(py, error),
-        Err(payload) => raised(py, panic_exception(&*payload)),
+        Ok(Err(error)) => raised(error),
+        Err(payload) => raised(panic_exception(&*payload)),
     }
 }
 
-/// Raises `error` in the interpreter: the null an entry returns.
+/// Raises `error` in the interpreter: the null an entry returns. `Python::attach` counts the
+/// attachment (the thread is attached already: `PyGILState_Ensure` only nests), which first
+/// releases the objects the body parked, then lets `restore` release its own at once.
 #[cold]
 #[inline(never)]
-fn raised(py: Python<'_>, error: PyErr) -> *mut ffi::PyObject {
-    error.restore(py);
+fn raised(error: PyErr) -> *mut ffi::PyObject {
+    Python::attach(|py| error.restore(py));
     std::ptr::null_mut()
 }
 

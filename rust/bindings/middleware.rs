@@ -82,7 +82,9 @@ fn asgi_arguments<'py>(
             Some(kwargs) => kwargs.get_item(PyString::intern(py, name))?,
             None => None,
         };
-        match (args.get_item(position).ok(), by_name) {
+        // Read only in range: an `IndexError` made and dropped here would outlive the call.
+        let by_position = if position < args.len() { Some(args.get_item(position)?) } else { None };
+        match (by_position, by_name) {
             (Some(value), None) | (None, Some(value)) => Ok(value),
             (Some(_), Some(_)) => {
                 Err(PyTypeError::new_err(format!("__call__() got multiple values for argument '{name}'")))

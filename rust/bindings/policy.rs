@@ -406,6 +406,25 @@ impl Delegate for PythonDelegate<'_, '_> {
     }
 }
 
+/// `method == "OPTIONS"`, asked as Starlette asks it: only of a request with an `Origin`. A plain
+/// `str` answers without running any code, so it is asked first; anything else is asked only
+/// after the `Origin` is found.
+fn is_options(method: &Bound<'_, PyAny>, request_headers: &Bound<'_, PyList>) -> PyResult<bool> {
+    if method.is_exact_instance_of::<PyString>() {
+        return str_equals(method, intern!(method.py(), "OPTIONS"), "OPTIONS");
+    }
+    is_options_of_own_type(method, request_headers)
+}
+
+#[cold]
+#[inline(never)]
+fn is_options_of_own_type(method: &Bound<'_, PyAny>, request_headers: &Bound<'_, PyList>) -> PyResult<bool> {
+    if first_origin(request_headers, || ())?.is_none() {
+        return Ok(false);
+    }
+    str_equals(method, intern!(method.py(), "OPTIONS"), "OPTIONS")
+}
+
 /// The `send` a preflight response goes out through: `send` itself, unless the scope's `type` is
 /// an object of its own (not a `str`), which `fastcors._preflight.denial_send` asks, as
 /// Starlette's `Response` does, whether it is `"websocket"`.
@@ -465,7 +484,7 @@ impl PyPolicy {
             scope.set_item(intern!(py, "headers"), &request_headers)?;
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
-        if str_equals(&method, intern!(py, "OPTIONS"), "OPTIONS")? {
+        if is_options(&method, &request_headers)? {
             match this.preflight(py, &request_headers, middleware, report)? {
                 Some(PreflightAnswer::Ready(start, end)) => return Ok(Answer::Preflight(start, end)),
                 Some(PreflightAnswer::Pending(verdict)) => {

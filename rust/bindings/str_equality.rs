@@ -81,8 +81,10 @@ fn same_text(text: &Bound<'_, PyString>, expected: &str) -> Option<bool> {
     // UTF-8 form in the string (for ASCII, the text itself), alive as long as `text` is held.
     let data = unsafe { ffi::PyUnicode_AsUTF8AndSize(text.as_ptr(), &raw mut size) };
     if data.is_null() {
-        // Lone surrogates: the `UnicodeEncodeError` raised is not the caller's.
-        drop(PyErr::take(text.py()));
+        // Lone surrogates: the `UnicodeEncodeError` raised is not the caller's. Cleared in place,
+        // not taken: a `PyErr` dropped in an entry without `PyO3`'s count would be parked.
+        // SAFETY: the thread is attached; clearing the error indicator is always allowed.
+        unsafe { ffi::PyErr_Clear() };
         return None;
     }
     let size = usize::try_from(size).ok()?;
