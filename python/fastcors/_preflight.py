@@ -17,8 +17,9 @@ def denial_send(scope_type: Any, send: Send) -> Send:
     """The ``send`` for a preflight response, as Starlette's ``Response`` sends it: with message
     types prefixed ``websocket.`` when ``scope["type"] == "websocket"``. Only a ``scope["type"]``
     that is also not different from ``"http"`` reaches a preflight with that: an object of its
-    own, which the cores test here, off their usual path."""
-    if not scope_type == "websocket":  # noqa: SIM201 (Starlette's own test)
+    own, not a ``str`` (a ``str`` that preflights is ``"http"``; the Rust core calls this only
+    for other objects)."""
+    if scope_type.__class__ is str or not scope_type == "websocket":  # noqa: SIM201 (Starlette's own test)
         return send
 
     async def prefixed(message: Message) -> None:

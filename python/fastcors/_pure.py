@@ -239,7 +239,7 @@ class Policy:
         if isinstance(answer, tuple):
             if answer[0] is None:
                 return answer[1]  # a preflight waiting for allow_origin_func
-            return send_preflight(_denial_send(kind, send), answer[0], answer[1])
+            return send_preflight(denial_send(kind, send), answer[0], answer[1])
         if self._cors_on_errors:
             return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer)
         return app(scope, receive, answer)
@@ -308,7 +308,7 @@ class Policy:
             preflight = self._preflight(request_headers, middleware, not quiet)
             if preflight is not None:
                 if preflight[0] is None:
-                    denial = _denial_send(scope_type, send)
+                    denial = denial_send(scope_type, send)
                     pending = continue_preflight(preflight[1], self, request_headers, denial)
                     return (None, pending)
                 return preflight
@@ -595,12 +595,6 @@ def _is_options(method: Any, request_headers: list[Any]) -> bool:
     if method.__class__ is str:
         return method == "OPTIONS"
     return _first_origin(request_headers) is not None and method == "OPTIONS"
-
-
-def _denial_send(scope_type: Any, send: Send) -> Send:
-    """The ``send`` a preflight response goes out through, as Starlette's ``Response`` sends it
-    for this scope: ``send`` itself, unless the ``type`` is not a ``str`` (``denial_send``)."""
-    return send if scope_type.__class__ is str else denial_send(scope_type, send)
 
 
 def _first_origin(request_headers: list[Any]) -> bytes | None:
