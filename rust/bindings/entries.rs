@@ -20,7 +20,7 @@
 //! The stable-ABI build has no such module and keeps `PyO3`'s entries: its type objects are
 //! opaque.
 //!
-//! With `str_equality`, the crate's only `unsafe` code.
+//! One of the few modules allowed `unsafe` code (see `Cargo.toml`).
 #![allow(
     unsafe_code,
     reason = "PyO3 has no vectorcall for #[pyclass] and a costlier tp_call; this module adds both"

@@ -11,6 +11,8 @@ mod cors_send;
 mod entries;
 mod middleware;
 mod policy;
+#[cfg(not(feature = "abi3"))]
+mod send_pool;
 mod str_equality;
 
 use pyo3::prelude::*;

@@ -504,9 +504,10 @@ impl PyPolicy {
             method: method.unbind(),
             report,
         };
-        let cors_send = Bound::new(py, cors_send)?;
         #[cfg(not(feature = "abi3"))]
-        super::entries::enable(&cors_send);
+        let cors_send = super::send_pool::new_send(py, cors_send)?;
+        #[cfg(feature = "abi3")]
+        let cors_send = Bound::new(py, cors_send)?;
         Ok(Answer::Send(cors_send))
     }
 
