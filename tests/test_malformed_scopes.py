@@ -204,3 +204,66 @@ def test_names_are_asked_only_where_and_when_starlette_asks_them(
         (_JudgingFirst, _StarletteJudgingFirst) if judging else (CORSMiddleware, StarletteCORSMiddleware)
     )
     assert served(ours) == served(theirs)
+
+
+class Pair(tuple[bytes, bytes]):
+    """A header item that is a tuple, but not exactly one."""
+
+
+class Name(bytes):
+    """A header name that is bytes, but not exactly."""
+
+
+ODD_ITEMS: dict[str, Any] = {
+    "list pair": [b"x-odd", b"1"],
+    "tuple subclass": Pair((b"x-odd", b"1")),
+    "bytes subclass name": (Name(b"x-odd"), b"1"),
+    "str name": ("x-odd", b"1"),
+}
+ODD_ORIGINS: dict[str, Any] = {
+    "list pair": [b"origin", b"https://a.org"],
+    "tuple subclass": Pair((b"origin", b"https://a.org")),
+    "bytes subclass name": (Name(b"origin"), b"https://a.org"),
+}
+
+
+def both_answers(app_headers: list[Any], request_headers: list[Any], method: str = "GET") -> tuple[Any, Any]:
+    options: dict[str, Any] = {"allow_origins": ["https://a.org"], "allow_methods": ["GET"]}
+    ours = run(
+        CORSMiddleware(ok_app(list(app_headers)), **options), http_scope(method, list(request_headers))
+    )
+    theirs = run(
+        StarletteCORSMiddleware(ok_app(list(app_headers)), **options),
+        http_scope(method, list(request_headers)),
+    )
+    return ours, theirs
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize("item", list(ODD_ITEMS.values()), ids=list(ODD_ITEMS))
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+def test_an_odd_request_header_item_beside_the_origin_gets_starlettes_answer(
+    where: str, item: Any, method: str
+) -> None:
+    origin = (b"origin", b"https://a.org")
+    items = [(b"host", b"a"), item, origin] if where == "before" else [(b"host", b"a"), origin, item]
+    ours, theirs = both_answers([], [*items, (b"access-control-request-method", b"GET")], method)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("origin", list(ODD_ORIGINS.values()), ids=list(ODD_ORIGINS))
+def test_an_origin_sent_as_an_odd_item_gets_starlettes_answer(origin: Any) -> None:
+    ours, theirs = both_answers([(b"content-type", b"text/plain")], [(b"host", b"a"), origin])
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+@pytest.mark.parametrize("item", [*ODD_ITEMS.values(), (b"vary", b"Accept")], ids=[*ODD_ITEMS, "vary"])
+def test_an_odd_response_header_item_anywhere_in_the_apps_list_gets_starlettes_answer(
+    position: int, item: Any
+) -> None:
+    app_headers: list[Any] = [(b"content-type", b"text/plain"), (b"vary", b"Cookie")]
+    app_headers.insert(position, item)
+    for origin in (b"https://a.org", b"https://evil.example"):
+        ours, theirs = both_answers(app_headers, [(b"host", b"a"), (b"origin", origin)])
+        assert ours == theirs

@@ -9,6 +9,8 @@ mod config;
 mod cors_send;
 #[cfg(not(feature = "abi3"))]
 mod entries;
+#[cfg(not(feature = "abi3"))]
+mod in_place;
 mod middleware;
 mod policy;
 #[cfg(not(feature = "abi3"))]

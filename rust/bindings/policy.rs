@@ -7,9 +7,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
+#[cfg(feature = "abi3")]
+use super::asgi_headers::with_usual_pair;
 use super::asgi_headers::{
-    exact_bytes, first_origin, header_list, header_tuple, value_not_bytes, with_usual_pair, HeaderPair,
-    PreflightHeaders,
+    exact_bytes, first_origin, header_list, header_tuple, value_not_bytes, HeaderPair, PreflightHeaders,
 };
 use super::config::{byte_string, byte_strings, latin1_str, membership, python_function_if};
 use super::cors_send::CorsSend;
@@ -840,11 +841,18 @@ impl<'py> HeadersCopy<'py> {
     /// Whether the app set a header the edits touch; `None` at an item of an unusual shape,
     /// which only [`items_edited`] reads.
     fn usual_items_edited(&self) -> Option<bool> {
-        let mut edited = false;
-        for item in self.items().iter() {
-            edited |= with_usual_pair(&item, |name, _| Policy::edits_response_header(name))?;
+        #[cfg(not(feature = "abi3"))]
+        {
+            super::in_place::any_name(self.items(), Policy::edits_response_header)
         }
-        Some(edited)
+        #[cfg(feature = "abi3")]
+        {
+            let mut edited = false;
+            for item in self.items().iter() {
+                edited |= with_usual_pair(&item, |name, _| Policy::edits_response_header(name))?;
+            }
+            Some(edited)
+        }
     }
 
     /// The copy with `appended` at its end: the message's new headers.
@@ -859,6 +867,9 @@ impl<'py> HeadersCopy<'py> {
                 }
                 Ok(copy)
             }
+            #[cfg(not(feature = "abi3"))]
+            Self::Deferred(list) => super::in_place::extended(&list, appended),
+            #[cfg(feature = "abi3")]
             Self::Deferred(list) => PyList::new(list.py(), list.iter().chain(appended)),
         }
     }
