@@ -17,11 +17,11 @@ impl CorsSend {
         message: &Bound<'py, PyAny>,
         forward: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kind = item_of(message, intern!(py, "type"))?;
-        if !str_differs(&kind, intern!(py, "http.response.start"), "http.response.start")? {
+        let policy = self.policy.get();
+        let kind = item_of(message, policy.names.type_key.bind(py))?;
+        if !str_differs(&kind, policy.names.response_start.bind(py), "http.response.start")? {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
             let method = self.report.then(|| self.method.bind(py));
-            let policy = self.policy.get();
             let request_headers = self.request_headers.bind(py);
             if let Some(verdict) =
                 policy.edit_response_start(py, message, request_headers, middleware, method, None)?

@@ -5,6 +5,7 @@
 //! for echoed values, so a request allocates only the lists and dicts ASGI requires.
 
 mod asgi_headers;
+mod asgi_names;
 mod config;
 mod cors_send;
 #[cfg(not(feature = "abi3"))]

@@ -12,6 +12,7 @@ use super::asgi_headers::with_usual_pair;
 use super::asgi_headers::{
     exact_bytes, first_origin, header_list, header_tuple, value_not_bytes, HeaderPair, PreflightHeaders,
 };
+use super::asgi_names::AsgiNames;
 use super::config::{byte_string, byte_strings, latin1_str, membership, python_function_if};
 use super::cors_send::CorsSend;
 use super::str_equality::{str_differs, str_equals};
@@ -70,6 +71,7 @@ pub(super) struct PyPolicy {
     log_memo: Option<Py<PyDict>>,
     /// `logging.DEBUG` as a Python `int`, the memo's key, built once.
     debug_level: Py<PyAny>,
+    pub(super) names: AsgiNames,
 }
 
 #[pymethods]
@@ -141,6 +143,7 @@ impl PyPolicy {
             Ok(start.unbind())
         };
         Ok(Self {
+            names: AsgiNames::new(py),
             preflight_headers: tuples(core.preflight_headers())?,
             simple_headers: tuples(core.simple_headers())?,
             preflight_starts: [start(200)?, start(400)?],
@@ -238,9 +241,9 @@ impl PyPolicy {
         middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let kind = item_of(scope, intern!(py, "type"))?;
         let this = slf.get();
-        if str_differs(&kind, intern!(py, "http"), "http")? {
+        let kind = item_of(scope, this.names.type_key.bind(py))?;
+        if str_differs(&kind, this.names.http.bind(py), "http")? {
             if let Some(refuse) = &this.refuse_websocket {
                 if str_equals(&kind, intern!(py, "websocket"), "websocket")? {
                     if let Some(origin) = this.websocket_refused_origin(py, scope, middleware)? {
@@ -410,20 +413,28 @@ impl Delegate for PythonDelegate<'_, '_> {
 /// `method == "OPTIONS"`, asked as Starlette asks it: only of a request with an `Origin`. A plain
 /// `str` answers without running any code, so it is asked first; anything else is asked only
 /// after the `Origin` is found.
-fn is_options(method: &Bound<'_, PyAny>, request_headers: &Bound<'_, PyList>) -> PyResult<bool> {
+fn is_options(
+    method: &Bound<'_, PyAny>,
+    request_headers: &Bound<'_, PyList>,
+    options: &Bound<'_, PyString>,
+) -> PyResult<bool> {
     if method.is_exact_instance_of::<PyString>() {
-        return str_equals(method, intern!(method.py(), "OPTIONS"), "OPTIONS");
+        return str_equals(method, options, "OPTIONS");
     }
-    is_options_of_own_type(method, request_headers)
+    is_options_of_own_type(method, request_headers, options)
 }
 
 #[cold]
 #[inline(never)]
-fn is_options_of_own_type(method: &Bound<'_, PyAny>, request_headers: &Bound<'_, PyList>) -> PyResult<bool> {
+fn is_options_of_own_type(
+    method: &Bound<'_, PyAny>,
+    request_headers: &Bound<'_, PyList>,
+    options: &Bound<'_, PyString>,
+) -> PyResult<bool> {
     if first_origin(request_headers, || ())?.is_none() {
         return Ok(false);
     }
-    str_equals(method, intern!(method.py(), "OPTIONS"), "OPTIONS")
+    str_equals(method, options, "OPTIONS")
 }
 
 /// The `send` a preflight response goes out through: `send` itself, unless the scope's `type` is
@@ -477,15 +488,16 @@ impl PyPolicy {
         let py = slf.py();
         let this = slf.get();
         this.maybe_panic(PanicPoint::Handle);
-        let method = item_of(scope, intern!(py, "method"))?;
-        let mut request_headers = item_of(scope, intern!(py, "headers"))?;
+        let names = &this.names;
+        let method = item_of(scope, names.method_key.bind(py))?;
+        let mut request_headers = item_of(scope, names.headers_key.bind(py))?;
         if !request_headers.is_exact_instance_of::<PyList>() {
             // Starlette's `Headers(scope=scope)` leaves a list in the scope.
             request_headers = PyList::type_object(py).call1((request_headers,))?;
-            scope.set_item(intern!(py, "headers"), &request_headers)?;
+            scope.set_item(names.headers_key.bind(py), &request_headers)?;
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
-        if is_options(&method, &request_headers)? {
+        if is_options(&method, &request_headers, names.options.bind(py))? {
             match this.preflight(py, &request_headers, middleware, report)? {
                 Some(PreflightAnswer::Ready(start, end)) => return Ok(Answer::Preflight(start, end)),
                 Some(PreflightAnswer::Pending(verdict)) => {
@@ -689,7 +701,7 @@ impl PyPolicy {
         origin_allowed: Option<bool>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.maybe_panic(PanicPoint::ResponseStart);
-        let headers_key = intern!(py, "headers");
+        let headers_key = self.names.headers_key.bind(py);
         // Exact dicts only: a subclass's own `setdefault` and `__setitem__` are called, as Starlette calls them.
         let app_headers = match message.cast_exact::<PyDict>() {
             Ok(dict) => match dict.get_item(headers_key)? {
@@ -891,6 +903,10 @@ fn items_edited(items: &Bound<'_, PyList>) -> PyResult<bool> {
 const LOGGING_DEBUG: i32 = 10;
 
 /// `mapping[key]`; an exact dict is read directly (a subclass's own `__getitem__` is called).
+/// Inlined in each of a request's six lookups: called, its entry and exit cost about as much
+/// as the lookup's own checks.
+#[allow(clippy::inline_always, reason = "measured: the compiler's heuristics leave it out of line")]
+#[inline(always)]
 pub(super) fn item_of<'py>(
     mapping: &Bound<'py, PyAny>,
     key: &Bound<'py, PyString>,
