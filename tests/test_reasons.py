@@ -280,3 +280,76 @@ def test_on_reject_hears_every_refusal_whatever_the_log_level() -> None:
     for _ in range(3):
         run(middleware, simple("https://evil.example"))
     assert [event.kind for event in events] == ["request"] * 3
+
+
+class Records(logging.Handler):
+    """Every record the fastcors logger emits, whatever the levels say."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_each_refusal_is_logged_exactly_when_logging_wants_debug_records_then() -> None:
+    # The cores remember logging's "no" for DEBUG until logging changes its memo: random changes
+    # of every kind between refused requests, each request logged iff logging wants DEBUG then.
+    logger = logging.getLogger("fastcors")
+    saved = (logger.level, logger.disabled, logging.root.level, logging.root.manager.disable)
+    changes: list[Any] = [
+        lambda: logger.setLevel(logging.DEBUG),
+        lambda: logger.setLevel(logging.INFO),
+        lambda: logger.setLevel(logging.NOTSET),
+        lambda: logging.root.setLevel(logging.DEBUG),
+        lambda: logging.root.setLevel(logging.WARNING),
+        lambda: logging.disable(logging.INFO),
+        lambda: logging.disable(logging.NOTSET),
+        lambda: setattr(logger, "disabled", True),
+        lambda: setattr(logger, "disabled", False),
+        lambda: logger.isEnabledFor(logging.INFO),
+        lambda: logger.isEnabledFor(logging.DEBUG),
+    ]
+    records = Records()
+    logger.addHandler(records)
+    middleware = CORSMiddleware(ok_app(), **OPTIONS)
+    random = __import__("random").Random(1729)
+    try:
+        for step in range(600):
+            if random.random() < 0.4:
+                random.choice(changes)()
+                continue
+            wanted = (
+                not logger.disabled
+                and logging.root.manager.disable < logging.DEBUG
+                and logger.getEffectiveLevel() <= logging.DEBUG
+            )
+            records.records.clear()
+            if random.random() < 0.5:
+                run(middleware, simple("https://evil.example"))
+            else:
+                run(middleware, preflight("https://evil.example"))
+            assert len(records.records) == int(wanted), step
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(saved[0])
+        logger.disabled = saved[1]
+        logging.root.setLevel(saved[2])
+        logging.disable(saved[3])
+
+
+def test_the_memo_logging_keeps_for_the_fastcors_logger_stays_a_dict_with_logging_s_answers() -> None:
+    logger = logging.getLogger("fastcors")
+    CORSMiddleware(ok_app(), **OPTIONS)
+    memo = logger._cache  # type: ignore[attr-defined]
+    assert isinstance(memo, dict)
+    level = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        assert memo == {}
+        assert logger.isEnabledFor(logging.DEBUG) is False
+        assert logger.isEnabledFor(logging.INFO) is True
+        assert memo == {logging.DEBUG: False, logging.INFO: True}
+    finally:
+        logger.setLevel(level)

@@ -11,9 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Explanation", "RejectEvent", "Reporter", "log_memo", "logger", "reasons_for"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "Explanation",
+    "LogMemo",
+    "RejectEvent",
+    "Reporter",
+    "log_memo",
+    "logger",
+    "memo_changed",
+    "reasons_for",
+]
 
 logger = logging.getLogger("fastcors")
 
@@ -53,16 +65,85 @@ def _text(value: object) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 
+def _uncounted() -> None:
+    """Where the compiled core is not in use, nothing counts the memo's changes."""
+
+
+#: Told of every change of the fastcors logger's memo, once made: the compiled core's count of
+#: changes (set by ``fastcors._implementation``), by which it knows that a ``False`` it read for
+#: ``DEBUG`` still holds, without reading the memo again for every refused request.
+memo_changed: Callable[[], None] = _uncounted
+
+
+class LogMemo(dict[int, bool]):
+    """``logging``'s memo of ``isEnabledFor`` for the fastcors logger, which tells
+    ``memo_changed`` of each change (``logging`` empties it whenever a level changes, and fills it
+    in as levels are asked about)."""
+
+    __slots__ = ()
+
+    def clear(self) -> None:
+        try:
+            super().clear()
+        finally:
+            memo_changed()
+
+    def __setitem__(self, key: int, value: bool) -> None:
+        try:
+            super().__setitem__(key, value)
+        finally:
+            memo_changed()
+
+    def __delitem__(self, key: int) -> None:
+        try:
+            super().__delitem__(key)
+        finally:
+            memo_changed()
+
+    def pop(self, *args: Any) -> Any:
+        try:
+            return super().pop(*args)
+        finally:
+            memo_changed()
+
+    def popitem(self) -> tuple[int, bool]:
+        try:
+            return super().popitem()
+        finally:
+            memo_changed()
+
+    def setdefault(self, key: int, default: Any = None) -> Any:
+        try:
+            return super().setdefault(key, default)
+        finally:
+            memo_changed()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().update(*args, **kwargs)
+        finally:
+            memo_changed()
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
+        try:
+            return super().__ior__(other)
+        finally:
+            memo_changed()
+
+
 def log_memo(on_reject: Callable[[RejectEvent], object] | None) -> dict[int, bool] | None:
     """The memo ``logging`` keeps of ``logger.isEnabledFor(level)``, when the log is the only
     listener: while it holds ``False`` for ``DEBUG``, the cores skip the report (a call into Python
     for every refused request). ``logging`` empties it whenever a level changes, and the report asks
-    ``isEnabledFor`` itself, so a missing entry only costs that call. ``None`` (always report)
-    with an ``on_reject`` callback, or where ``logging`` keeps no such memo."""
+    ``isEnabledFor`` itself, so a missing entry only costs that call. The memo is made a
+    ``LogMemo``, which counts its changes. ``None`` (always report) with an ``on_reject``
+    callback, or where ``logging`` keeps no such memo."""
     if on_reject is not None:
         return None
     memo = getattr(logger, "_cache", None)
-    return memo if type(memo) is dict else None
+    if type(memo) is dict:
+        memo = logger._cache = LogMemo(memo)  # type: ignore[attr-defined]
+    return memo if type(memo) is LogMemo else None
 
 
 class Reporter:

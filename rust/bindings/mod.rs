@@ -35,5 +35,6 @@ fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let own_call_entry = false;
     module.setattr("_own_call_entry", own_call_entry)?;
     module.add_class::<CorsSend>()?;
+    module.add_function(wrap_pyfunction!(policy::log_memo_changed, module)?)?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! `fastcors._fastcors.Policy`: the core's `Policy` over a `fastcors._config.CorsConfig`, and
 //! Python's answers to the questions the core cannot answer itself.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
@@ -68,7 +70,7 @@ pub(super) struct PyPolicy {
     /// refused_header)` (see `fastcors._reasons`). Called only when a request is refused.
     reporter: Option<Py<PyAny>>,
     /// `CorsConfig.log_memo`: while it holds `False` for `DEBUG`, `reporter` is not called.
-    log_memo: Option<Py<PyDict>>,
+    log_memo: Option<LogMemo>,
     /// `logging.DEBUG` as a Python `int`, the memo's key, built once.
     debug_level: Py<PyAny>,
     pub(super) names: AsgiNames,
@@ -175,7 +177,7 @@ impl PyPolicy {
                 "refuse_websocket",
             )?,
             reporter: config.getattr("reporter")?.extract()?,
-            log_memo: config.getattr("log_memo")?.extract()?,
+            log_memo: LogMemo::of(&config.getattr("log_memo")?)?,
             debug_level: LOGGING_DEBUG.into_pyobject(py)?.into_any().unbind(),
             core,
             send_preflight: py
@@ -341,7 +343,7 @@ impl PyPolicy {
             visit.call(object)?;
         }
         if let Some(memo) = &self.log_memo {
-            visit.call(memo)?;
+            visit.call(&memo.memo)?;
         }
         for header in self.preflight_headers.iter().chain(&self.simple_headers) {
             visit.call(header)?;
@@ -583,9 +585,18 @@ impl PyPolicy {
             return Ok(false);
         }
         let Some(memo) = &self.log_memo else { return Ok(true) };
-        let wanted = memo.bind(py).get_item(self.debug_level.bind(py))?;
-        Ok(!wanted
-            .is_some_and(|wanted| matches!(wanted.cast_exact::<PyBool>(), Ok(wanted) if !wanted.is_true())))
+        // The count is read before the memo: a change after it moves the count past it.
+        let changes = LOG_MEMO_CHANGES.load(Ordering::Acquire);
+        if memo.counted && memo.quiet_at.load(Ordering::Relaxed) == changes {
+            return Ok(false);
+        }
+        let wanted = memo.memo.bind(py).get_item(self.debug_level.bind(py))?;
+        let quiet = wanted
+            .is_some_and(|wanted| matches!(wanted.cast_exact::<PyBool>(), Ok(wanted) if !wanted.is_true()));
+        if quiet {
+            memo.quiet_at.store(changes, Ordering::Relaxed);
+        }
+        Ok(!quiet)
     }
 
     fn maybe_panic(&self, point: PanicPoint) {
@@ -901,6 +912,41 @@ fn items_edited(items: &Bound<'_, PyList>) -> PyResult<bool> {
 
 /// `logging.DEBUG`.
 const LOGGING_DEBUG: i32 = 10;
+
+/// Changes of the fastcors logger's memo so far, from 1 (`PyPolicy::quiet_at`'s 0 is none).
+static LOG_MEMO_CHANGES: AtomicU64 = AtomicU64::new(1);
+
+/// `log_memo_changed()`: counts a change of the fastcors logger's memo, called by
+/// `fastcors._reasons.LogMemo` once the change is made.
+#[pyfunction]
+pub(super) fn log_memo_changed() {
+    LOG_MEMO_CHANGES.fetch_add(1, Ordering::Release);
+}
+
+/// `logging`'s memo of `isEnabledFor` for the fastcors logger (`CorsConfig.log_memo`).
+struct LogMemo {
+    memo: Py<PyDict>,
+    /// Whether the memo counts its changes (a `fastcors._reasons.LogMemo`, which calls
+    /// [`log_memo_changed`]), so that a `False` read from it holds until the count moves.
+    counted: bool,
+    /// The count of changes at which the memo last held `False` for `DEBUG`; 0: never.
+    quiet_at: AtomicU64,
+}
+
+impl LogMemo {
+    fn of(memo: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+        if memo.is_none() {
+            return Ok(None);
+        }
+        let py = memo.py();
+        let counting = py.import(intern!(py, "fastcors._reasons"))?.getattr(intern!(py, "LogMemo"))?;
+        Ok(Some(Self {
+            memo: memo.extract()?,
+            counted: memo.get_type().is(&counting),
+            quiet_at: AtomicU64::new(0),
+        }))
+    }
+}
 
 /// `mapping[key]`; an exact dict is read directly (a subclass's own `__getitem__` is called).
 /// Inlined in each of a request's six lookups: called, its entry and exit cost about as much
