@@ -1,7 +1,33 @@
-//! The interpreter's build flags as cfgs (`Py_GIL_DISABLED`, `PyPy`, `py_sys_config`, ...), for
-//! the bindings' code that depends on the object layout: see `rust/bindings/send_pool.rs`.
+//! The interpreter's build flags as cfgs: `PyO3`'s own (`Py_3_13`, `Py_GIL_DISABLED`, `PyPy`,
+//! `py_sys_config`, ...), and two of the project's, for the bindings' code that reads objects'
+//! fields or recycles objects directly:
+//!
+//! - `fastcors_objects_in_place` (`rust/bindings/in_place.rs`): a per-interpreter build for
+//!   `CPython` with the GIL, under which nothing else can change an object being read.
+//! - `fastcors_recycled_sends` (`rust/bindings/send_pool.rs`): the same, where an object carries
+//!   nothing but its reference count (no reference debugging).
 
 fn main() {
+    println!("cargo:rustc-check-cfg=cfg(fastcors_objects_in_place)");
+    println!("cargo:rustc-check-cfg=cfg(fastcors_recycled_sends)");
     #[cfg(feature = "python")]
+    python_cfgs();
+}
+
+#[cfg(feature = "python")]
+fn python_cfgs() {
+    use pyo3_build_config::{BuildFlag, PythonImplementation};
+
     pyo3_build_config::use_pyo3_cfgs();
+    let config = pyo3_build_config::get();
+    let flags = &config.build_flags().0;
+    let stable_abi = std::env::var_os("CARGO_FEATURE_ABI3").is_some();
+    let gil_cpython = config.implementation() == PythonImplementation::CPython
+        && !flags.contains(&BuildFlag::Py_GIL_DISABLED);
+    if gil_cpython && !stable_abi {
+        println!("cargo:rustc-cfg=fastcors_objects_in_place");
+        if !flags.contains(&BuildFlag::Py_DEBUG) && !flags.contains(&BuildFlag::Py_REF_DEBUG) {
+            println!("cargo:rustc-cfg=fastcors_recycled_sends");
+        }
+    }
 }

@@ -353,3 +353,28 @@ def test_the_memo_logging_keeps_for_the_fastcors_logger_stays_a_dict_with_loggin
         assert memo == {logging.DEBUG: False, logging.INFO: True}
     finally:
         logger.setLevel(level)
+
+
+def test_refusals_are_logged_after_debug_is_switched_on_even_once_fastcors_reasons_is_reloaded() -> None:
+    import importlib
+
+    from fastcors import _reasons
+
+    logger = logging.getLogger("fastcors")
+    records = Records()
+    logger.addHandler(records)
+    level = logger.level
+    middleware = CORSMiddleware(ok_app(), **OPTIONS)
+    try:
+        importlib.reload(_reasons)
+        logger.setLevel(logging.INFO)
+        run(middleware, simple("https://evil.example"))
+        run(middleware, simple("https://evil.example"))
+        assert records.records == []
+        logger.setLevel(logging.DEBUG)
+        run(middleware, simple("https://evil.example"))
+        assert len(records.records) == 1
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(level)
+        logger._cache = dict(logger._cache)  # type: ignore[attr-defined]  # made anew by the next middleware

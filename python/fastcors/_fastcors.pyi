@@ -17,7 +17,8 @@ __all__ = ["CorsSend", "Middleware", "Policy", "log_memo_changed"]
 _own_call_entry: bool
 
 def log_memo_changed() -> None:
-    """Counts a change of the fastcors logger's memo (``fastcors._reasons.LogMemo``)."""
+    """Counts a change of the fastcors logger's memo: a ``fastcors._reasons.LogMemo``'s ``changed``
+    once a compiled policy has read it."""
 
 class Middleware:
     """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``."""

@@ -43,9 +43,6 @@ else:
         Policy = _pure.Policy  # type: ignore[assignment,misc]
         IMPLEMENTATION = "python"
     else:
-        from fastcors import _fastcors, _reasons
-
-        _reasons.memo_changed = _fastcors.log_memo_changed
         IMPLEMENTATION = "rust"
 
 __all__ = ["IMPLEMENTATION", "NO_EXTENSIONS", "Middleware", "Policy"]

@@ -23,7 +23,6 @@ __all__ = [
     "Reporter",
     "log_memo",
     "logger",
-    "memo_changed",
     "reasons_for",
 ]
 
@@ -66,69 +65,69 @@ def _text(value: object) -> str:
 
 
 def _uncounted() -> None:
-    """Where the compiled core is not in use, nothing counts the memo's changes."""
-
-
-#: Told of every change of the fastcors logger's memo, once made: the compiled core's count of
-#: changes (set by ``fastcors._implementation``), by which it knows that a ``False`` it read for
-#: ``DEBUG`` still holds, without reading the memo again for every refused request.
-memo_changed: Callable[[], None] = _uncounted
+    """Where no compiled policy counts the memo's changes."""
 
 
 class LogMemo(dict[int, bool]):
-    """``logging``'s memo of ``isEnabledFor`` for the fastcors logger, which tells
-    ``memo_changed`` of each change (``logging`` empties it whenever a level changes, and fills it
-    in as levels are asked about)."""
+    """``logging``'s memo of ``isEnabledFor`` for the fastcors logger, which tells ``changed`` of
+    each change once made (``logging`` empties it whenever a level changes, and fills it in as
+    levels are asked about). A compiled policy sets ``changed`` to the core's count of changes, by
+    which it knows that a ``False`` it read for ``DEBUG`` still holds, without reading the memo
+    again for every refused request."""
 
-    __slots__ = ()
+    __slots__ = ("changed",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.changed: Callable[[], object] = _uncounted
 
     def clear(self) -> None:
         try:
             super().clear()
         finally:
-            memo_changed()
+            self.changed()
 
     def __setitem__(self, key: int, value: bool) -> None:
         try:
             super().__setitem__(key, value)
         finally:
-            memo_changed()
+            self.changed()
 
     def __delitem__(self, key: int) -> None:
         try:
             super().__delitem__(key)
         finally:
-            memo_changed()
+            self.changed()
 
     def pop(self, *args: Any) -> Any:
         try:
             return super().pop(*args)
         finally:
-            memo_changed()
+            self.changed()
 
     def popitem(self) -> tuple[int, bool]:
         try:
             return super().popitem()
         finally:
-            memo_changed()
+            self.changed()
 
     def setdefault(self, key: int, default: Any = None) -> Any:
         try:
             return super().setdefault(key, default)
         finally:
-            memo_changed()
+            self.changed()
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         try:
             super().update(*args, **kwargs)
         finally:
-            memo_changed()
+            self.changed()
 
     def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
         try:
             return super().__ior__(other)
         finally:
-            memo_changed()
+            self.changed()
 
 
 def log_memo(on_reject: Callable[[RejectEvent], object] | None) -> dict[int, bool] | None:

@@ -80,7 +80,7 @@ pub(super) fn first_origin<'py>(
     request_headers: &Bound<'py, PyList>,
     before_python: impl FnOnce(),
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    #[cfg(not(feature = "abi3"))]
+    #[cfg(fastcors_objects_in_place)]
     match super::in_place::first_value(request_headers, b"origin") {
         super::in_place::Found::Value(value) => checked_value(value).map(Some),
         super::in_place::Found::Absent => Ok(None),
@@ -89,7 +89,7 @@ pub(super) fn first_origin<'py>(
             first_origin_from(request_headers, index)
         }
     }
-    #[cfg(feature = "abi3")]
+    #[cfg(not(fastcors_objects_in_place))]
     {
         for (index, item) in request_headers.iter().enumerate() {
             match with_usual_pair(&item, |name, value| (name == b"origin").then(|| value.to_owned())) {
@@ -108,7 +108,7 @@ pub(super) fn first_origin<'py>(
 /// `read` applied to the name and value of a header item of the usual shape, an exact tuple of two
 /// items whose first is `bytes`, read without calls into the interpreter; `None` for any other item.
 /// (Per-interpreter builds read items in place: `in_place`.)
-#[cfg(feature = "abi3")]
+#[cfg(not(fastcors_objects_in_place))]
 pub(super) fn with_usual_pair<'py, R>(
     item: &Bound<'py, PyAny>,
     read: impl FnOnce(&[u8], Borrowed<'_, 'py, PyAny>) -> R,

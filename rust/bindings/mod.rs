@@ -10,7 +10,7 @@ mod config;
 mod cors_send;
 #[cfg(not(feature = "abi3"))]
 mod entries;
-#[cfg(not(feature = "abi3"))]
+#[cfg(fastcors_objects_in_place)]
 mod in_place;
 mod middleware;
 mod policy;

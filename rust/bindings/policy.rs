@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
-#[cfg(feature = "abi3")]
+#[cfg(not(fastcors_objects_in_place))]
 use super::asgi_headers::with_usual_pair;
 use super::asgi_headers::{
     exact_bytes, first_origin, header_list, header_tuple, value_not_bytes, HeaderPair, PreflightHeaders,
@@ -864,11 +864,11 @@ impl<'py> HeadersCopy<'py> {
     /// Whether the app set a header the edits touch; `None` at an item of an unusual shape,
     /// which only [`items_edited`] reads.
     fn usual_items_edited(&self) -> Option<bool> {
-        #[cfg(not(feature = "abi3"))]
+        #[cfg(fastcors_objects_in_place)]
         {
             super::in_place::any_name(self.items(), Policy::edits_response_header)
         }
-        #[cfg(feature = "abi3")]
+        #[cfg(not(fastcors_objects_in_place))]
         {
             let mut edited = false;
             for item in self.items().iter() {
@@ -890,9 +890,9 @@ impl<'py> HeadersCopy<'py> {
                 }
                 Ok(copy)
             }
-            #[cfg(not(feature = "abi3"))]
+            #[cfg(fastcors_objects_in_place)]
             Self::Deferred(list) => super::in_place::extended(&list, appended),
-            #[cfg(feature = "abi3")]
+            #[cfg(not(fastcors_objects_in_place))]
             Self::Deferred(list) => PyList::new(list.py(), list.iter().chain(appended)),
         }
     }
@@ -917,7 +917,7 @@ const LOGGING_DEBUG: i32 = 10;
 static LOG_MEMO_CHANGES: AtomicU64 = AtomicU64::new(1);
 
 /// `log_memo_changed()`: counts a change of the fastcors logger's memo, called by
-/// `fastcors._reasons.LogMemo` once the change is made.
+/// `fastcors._reasons.LogMemo` once the change is made (`LogMemo::of` gives it the function).
 #[pyfunction]
 pub(super) fn log_memo_changed() {
     LOG_MEMO_CHANGES.fetch_add(1, Ordering::Release);
@@ -926,7 +926,7 @@ pub(super) fn log_memo_changed() {
 /// `logging`'s memo of `isEnabledFor` for the fastcors logger (`CorsConfig.log_memo`).
 struct LogMemo {
     memo: Py<PyDict>,
-    /// Whether the memo counts its changes (a `fastcors._reasons.LogMemo`, which calls
+    /// Whether the memo counts its changes (a `fastcors._reasons.LogMemo`, made to call
     /// [`log_memo_changed`]), so that a `False` read from it holds until the count moves.
     counted: bool,
     /// The count of changes at which the memo last held `False` for `DEBUG`; 0: never.
@@ -940,11 +940,14 @@ impl LogMemo {
         }
         let py = memo.py();
         let counting = py.import(intern!(py, "fastcors._reasons"))?.getattr(intern!(py, "LogMemo"))?;
-        Ok(Some(Self {
-            memo: memo.extract()?,
-            counted: memo.get_type().is(&counting),
-            quiet_at: AtomicU64::new(0),
-        }))
+        let counted = memo.get_type().is(&counting);
+        if counted {
+            // The memo's own hook, which a reload of `fastcors._reasons` leaves in place.
+            let count =
+                py.import(intern!(py, "fastcors._fastcors"))?.getattr(intern!(py, "log_memo_changed"))?;
+            memo.setattr(intern!(py, "changed"), count)?;
+        }
+        Ok(Some(Self { memo: memo.extract()?, counted, quiet_at: AtomicU64::new(0) }))
     }
 }
 

@@ -10,7 +10,10 @@
 //!
 //! The spares sit behind a `Mutex` taken with `try_lock`: a held lock means making or freeing one
 //! the usual way, never waiting. Builds whose objects carry more than a plain reference count
-//! (free-threaded, reference-debugging, `PyPy`) make and free every one through `PyO3`.
+//! (free-threaded, reference-debugging, `PyPy`) make and free every one through `PyO3`
+//! (`fastcors_recycled_sends`, set by `build.rs`). On `CPython` 3.13 and later, a reference tracer
+//! (`PyRefTracer_SetTracer`) is told of each refilled object's creation, as of a new one's; the
+//! freeing it was told of already.
 #![allow(
     unsafe_code,
     reason = "PyO3 has no hook to keep a freed object's memory; this module replaces its tp_dealloc"
@@ -23,37 +26,19 @@ use super::cors_send::CorsSend;
 /// A new `CorsSend` holding `value`, called by vectorcall: a spare filled in, or a new object.
 #[inline]
 pub(super) fn new_send(py: Python<'_>, value: CorsSend) -> PyResult<Bound<'_, CorsSend>> {
-    #[cfg(not(any(
-        Py_GIL_DISABLED,
-        PyPy,
-        GraalPy,
-        py_sys_config = "Py_REF_DEBUG",
-        py_sys_config = "Py_TRACE_REFS"
-    )))]
+    #[cfg(fastcors_recycled_sends)]
     let value = match spares::refill(py, value) {
         Ok(send) => return Ok(send),
         Err(value) => value,
     };
     let send = Bound::new(py, value)?;
     super::entries::enable(&send);
-    #[cfg(not(any(
-        Py_GIL_DISABLED,
-        PyPy,
-        GraalPy,
-        py_sys_config = "Py_REF_DEBUG",
-        py_sys_config = "Py_TRACE_REFS"
-    )))]
+    #[cfg(fastcors_recycled_sends)]
     spares::install(&send);
     Ok(send)
 }
 
-#[cfg(not(any(
-    Py_GIL_DISABLED,
-    PyPy,
-    GraalPy,
-    py_sys_config = "Py_REF_DEBUG",
-    py_sys_config = "Py_TRACE_REFS"
-)))]
+#[cfg(fastcors_recycled_sends)]
 mod spares {
     use std::ptr::{self, NonNull};
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -99,7 +84,38 @@ mod spares {
             ffi::Py_INCREF(object);
             ptr::write(object.byte_add(offset).cast::<CorsSend>(), value);
             ffi::PyObject_GC_Track(object.cast());
+            #[cfg(Py_3_13)]
+            tell_tracer(object);
             Ok(Bound::from_owned_ptr(py, object).cast_into_unchecked())
+        }
+    }
+
+    #[cfg(Py_3_13)]
+    type RefTracer = Option<
+        unsafe extern "C" fn(*mut ffi::PyObject, std::ffi::c_int, *mut std::ffi::c_void) -> std::ffi::c_int,
+    >;
+
+    #[cfg(Py_3_13)]
+    extern "C" {
+        fn PyRefTracer_GetTracer(data: *mut *mut std::ffi::c_void) -> RefTracer;
+    }
+
+    /// Tells the reference tracer, if one is set, that `object` was made (`PyRefTracer_CREATE`),
+    /// as `_Py_NewReference` does for a new object.
+    ///
+    /// # Safety
+    ///
+    /// Attached; `object` is live.
+    #[cfg(Py_3_13)]
+    #[inline]
+    unsafe fn tell_tracer(object: *mut ffi::PyObject) {
+        const CREATE: std::ffi::c_int = 0;
+        let mut data = ptr::null_mut();
+        // SAFETY: as this function's contract states; the tracer is called as CPython calls it.
+        unsafe {
+            if let Some(tracer) = PyRefTracer_GetTracer(&raw mut data) {
+                tracer(object, CREATE, data);
+            }
         }
     }
 
