@@ -95,6 +95,19 @@ def test_an_apps_response_header_name_equal_to_vary_but_not_bytes_is_a_clear_typ
         run(app, http_scope())
 
 
+@pytest.mark.parametrize("name", [bytearray(b"vary"), memoryview(b"vary")], ids=["bytearray", "memoryview"])
+@pytest.mark.parametrize("origin", [None, b"https://a.org"], ids=["no Origin", "Origin"])
+def test_such_a_name_after_a_header_the_edits_replace_is_a_clear_type_error_too(
+    name: Any, origin: Any
+) -> None:
+    # Starlette would merge its value into the Vary it sets: ignoring it would differ silently.
+    app_headers = [(b"access-control-expose-headers", b"X-App"), (name, b"Accept")]
+    app = CORSMiddleware(ok_app(app_headers), allow_origins=["https://a.org"])
+    scope = http_scope("GET", [] if origin is None else [(b"origin", origin)])
+    with pytest.raises(TypeError, match=r"^ASGI header names must be bytes, got "):
+        run(app, scope)
+
+
 def test_other_names_that_are_not_bytes_are_left_alone_as_in_starlette() -> None:
     app = CORSMiddleware(ok_app([(bytearray(b"x-app"), b"1")]), allow_origins=["*"])  # type: ignore[list-item]
     scope = http_scope("GET", [(bytearray(b"x-request"), b"1")])  # type: ignore[list-item]

@@ -497,29 +497,32 @@ class Policy:
             and (self._log_memo is None or self._log_memo.get(_DEBUG) is not False)  # `_listening`, inlined
         ):
             self._report("request", origin, reported_method, None, 1, None)
+        edits_existing = False
         try:
+            # Every item is read: a name that is not bytes but equals an edited one (a
+            # `memoryview`, say) is refused wherever it stands, as Starlette would edit it.
             for name, _ in headers:
                 if isinstance(name, bytes):
-                    if name in _EDITED_NAMES:
-                        break
+                    if not edits_existing and name in _EDITED_NAMES:
+                        edits_existing = True
                 elif name.__class__ is not str:
                     _refuse_if_among(name, _EDITED_NAMES)
-            else:
-                # Nothing of the app's to merge or replace: the edits only append.
-                if origin is None:
-                    headers.append(_VARY_ORIGIN)
-                elif echoes:
-                    before, after = self._appended_when_echoed
-                    headers += before
-                    headers.append((_ALLOW_ORIGIN, _exact_bytes(origin)))
-                    headers += after
-                else:
-                    headers += self._appended_when_not_echoed
-                message["headers"] = headers
-                return None
         except (TypeError, ValueError):
             _raise_for_malformed(headers)
             raise
+        if not edits_existing:
+            # Nothing of the app's to merge or replace: the edits only append.
+            if origin is None:
+                headers.append(_VARY_ORIGIN)
+            elif echoes:
+                before, after = self._appended_when_echoed
+                headers += before
+                headers.append((_ALLOW_ORIGIN, _exact_bytes(origin)))
+                headers += after
+            else:
+                headers += self._appended_when_not_echoed
+            message["headers"] = headers
+            return None
         if origin is None:
             _apply_edits(headers, ())
         elif echoes:
