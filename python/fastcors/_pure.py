@@ -16,6 +16,7 @@ from fastcors._errors import serve_with_cors_on_errors
 from fastcors._origin_func import continue_preflight, continue_response_start
 from fastcors._origin_patterns import OriginPatterns
 from fastcors._preflight import denial_send, send_preflight
+from fastcors._reasons import LogMemo
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 from fastcors._websocket import refuse_websocket
 
@@ -74,6 +75,7 @@ class Policy:
         "_cors_on_errors",
         "_echo_preflight_origin",
         "_log_memo",
+        "_memo_quiet_at",
         "_methods",
         "_methods_are_substrings",
         "_methods_collection",
@@ -128,7 +130,11 @@ class Policy:
         self._cors_on_errors = config.cors_on_errors
         self._check_websocket_origin = config.check_websocket_origin
         self._reporter = config.reporter
-        self._log_memo = config.log_memo
+        # Only a memo that counts its changes: without one, every refusal goes to the reporter,
+        # which asks `isEnabledFor` itself.
+        self._log_memo = config.log_memo if type(config.log_memo) is LogMemo else None
+        #: The memo's count of changes when it last held `False` for `DEBUG`.
+        self._memo_quiet_at = -1
         # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
         self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials
 
@@ -276,9 +282,19 @@ class Policy:
     def _listening(self) -> bool:
         """Whether a refusal has anyone to hear it: a reporter, unless ``logging``'s own memo says
         the logger wants no ``DEBUG`` records and there is no ``on_reject`` (``CorsConfig.log_memo``)."""
+        memo = self._log_memo
         return self._reporter is not None and (
-            self._log_memo is None or self._log_memo.get(_DEBUG) is not False
+            memo is None or (memo.changes != self._memo_quiet_at and self._memo_listening(memo))
         )
+
+    def _memo_listening(self, memo: LogMemo) -> bool:
+        """Whether the memo lets the log hear a refusal; a ``False`` for ``DEBUG`` is remembered
+        with the count of changes read before it, as the Rust core does."""
+        changes = memo.changes
+        if memo.get(_DEBUG) is False:
+            self._memo_quiet_at = changes
+            return False
+        return True
 
     def handle(
         self, scope: Scope, send: Send, middleware: Any = None, *, quiet: bool = False
@@ -494,7 +510,10 @@ class Policy:
             and not echoes
             and not self._allow_all_origins
             and self._reporter is not None
-            and (self._log_memo is None or self._log_memo.get(_DEBUG) is not False)  # `_listening`, inlined
+            and (  # `_listening`, inlined
+                (memo := self._log_memo) is None
+                or (memo.changes != self._memo_quiet_at and self._memo_listening(memo))
+            )
         ):
             self._report("request", origin, reported_method, None, 1, None)
         edits_existing = False

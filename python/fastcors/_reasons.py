@@ -69,65 +69,70 @@ def _uncounted() -> None:
 
 
 class LogMemo(dict[int, bool]):
-    """``logging``'s memo of ``isEnabledFor`` for the fastcors logger, which tells ``changed`` of
-    each change once made (``logging`` empties it whenever a level changes, and fills it in as
-    levels are asked about). A compiled policy sets ``changed`` to the core's count of changes, by
-    which it knows that a ``False`` it read for ``DEBUG`` still holds, without reading the memo
-    again for every refused request."""
+    """``logging``'s memo of ``isEnabledFor`` for the fastcors logger, which counts its changes
+    once made (``logging`` empties it whenever a level changes, and fills it in as levels are asked
+    about), in ``changes`` and through ``changed``, which a compiled policy sets to the Rust core's
+    count. By the count, each core knows that a ``False`` it read for ``DEBUG`` still holds,
+    without reading the memo again for every refused request."""
 
-    __slots__ = ("changed",)
+    __slots__ = ("changed", "changes")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.changes = 0
         self.changed: Callable[[], object] = _uncounted
+
+    def _count(self) -> None:
+        self.changes += 1
+        self.changed()
 
     def clear(self) -> None:
         try:
             super().clear()
         finally:
-            self.changed()
+            self._count()
 
     def __setitem__(self, key: int, value: bool) -> None:
         try:
             super().__setitem__(key, value)
         finally:
-            self.changed()
+            self._count()
 
     def __delitem__(self, key: int) -> None:
         try:
             super().__delitem__(key)
         finally:
-            self.changed()
+            self._count()
 
     def pop(self, *args: Any) -> Any:
         try:
             return super().pop(*args)
         finally:
-            self.changed()
+            self._count()
 
     def popitem(self) -> tuple[int, bool]:
         try:
             return super().popitem()
         finally:
-            self.changed()
+            self._count()
 
     def setdefault(self, key: int, default: Any = None) -> Any:
         try:
             return super().setdefault(key, default)
         finally:
-            self.changed()
+            self._count()
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         try:
             super().update(*args, **kwargs)
         finally:
-            self.changed()
+            self._count()
 
     def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
         try:
             return super().__ior__(other)
         finally:
-            self.changed()
+            self._count()
 
 
 def log_memo(on_reject: Callable[[RejectEvent], object] | None) -> dict[int, bool] | None:
