@@ -237,7 +237,8 @@ class Policy:
         if request_headers.__class__ is not list:
             # Starlette's `Headers(scope=scope)` leaves a list in the scope.
             request_headers = scope["headers"] = list(request_headers)
-        options = _is_options(method, request_headers)
+        # A plain `str` answers without a call; another method is asked only with an Origin.
+        options = method == "OPTIONS" if method.__class__ is str else _is_options(method, request_headers)
         if not options and not self._cors_on_errors:
             # The usual request, as `handle` answers it, without its call.
             return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
