@@ -587,7 +587,7 @@ impl PyPolicy {
         let Some(memo) = &self.log_memo else { return Ok(true) };
         // The count is read before the memo: a change after it moves the count past it.
         let changes = LOG_MEMO_CHANGES.load(Ordering::Acquire);
-        if memo.counted && memo.quiet_at.load(Ordering::Relaxed) == changes {
+        if memo.quiet_at.load(Ordering::Relaxed) == changes {
             return Ok(false);
         }
         let wanted = memo.memo.bind(py).get_item(self.debug_level.bind(py))?;
@@ -923,31 +923,28 @@ pub(super) fn log_memo_changed() {
     LOG_MEMO_CHANGES.fetch_add(1, Ordering::Release);
 }
 
-/// `logging`'s memo of `isEnabledFor` for the fastcors logger (`CorsConfig.log_memo`).
+/// `logging`'s memo of `isEnabledFor` for the fastcors logger (`CorsConfig.log_memo`), a
+/// `fastcors._reasons.LogMemo` made to call [`log_memo_changed`] at each change, so that a
+/// `False` read from it holds until the count moves.
 struct LogMemo {
     memo: Py<PyDict>,
-    /// Whether the memo counts its changes (a `fastcors._reasons.LogMemo`, made to call
-    /// [`log_memo_changed`]), so that a `False` read from it holds until the count moves.
-    counted: bool,
     /// The count of changes at which the memo last held `False` for `DEBUG`; 0: never.
     quiet_at: AtomicU64,
 }
 
 impl LogMemo {
+    /// The memo, if it counts its changes; without one every refusal goes to the reporter, which
+    /// asks `isEnabledFor` itself (as in the pure core).
     fn of(memo: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
-        if memo.is_none() {
-            return Ok(None);
-        }
         let py = memo.py();
         let counting = py.import(intern!(py, "fastcors._reasons"))?.getattr(intern!(py, "LogMemo"))?;
-        let counted = memo.get_type().is(&counting);
-        if counted {
-            // The memo's own hook, which a reload of `fastcors._reasons` leaves in place.
-            let count =
-                py.import(intern!(py, "fastcors._fastcors"))?.getattr(intern!(py, "log_memo_changed"))?;
-            memo.setattr(intern!(py, "changed"), count)?;
+        if !memo.get_type().is(&counting) {
+            return Ok(None);
         }
-        Ok(Some(Self { memo: memo.extract()?, counted, quiet_at: AtomicU64::new(0) }))
+        // The memo's own hook, which a reload of `fastcors._reasons` leaves in place.
+        let count = py.import(intern!(py, "fastcors._fastcors"))?.getattr(intern!(py, "log_memo_changed"))?;
+        memo.setattr(intern!(py, "changed"), count)?;
+        Ok(Some(Self { memo: memo.extract()?, quiet_at: AtomicU64::new(0) }))
     }
 }
 
