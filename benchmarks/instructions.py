@@ -1,0 +1,166 @@
+"""Instructions per request, in-process, for the cells of ``scripts/bench``: the deterministic
+counterpart of its timings, and what the performance gate (``scripts/perf-gate``) compares.
+
+One child process per contender runs under ``valgrind --tool=callgrind`` with collection off but
+inside ``functools.reduce``, which drives each measured batch: every batch is one dump, so start-up,
+imports and warm-up are never counted. A cell's figure is its batch's instructions per request
+minus the bare app's for the same request class, in the same process: what the middleware adds.
+``PYTHONHASHSEED=0`` and address-space randomisation off (``setarch -R``) make a run repeat its
+counts exactly on an unchanged tree.
+
+    python -m benchmarks.instructions [--contenders "fastcors rust,fastcors python"] [--requests 1000]
+        [--json FILE] [--baseline FILE [--tolerance 0.03]]
+
+With ``--baseline``, exits 1 when any cell of a contender present in the baseline rose by more
+than the tolerance (3%) above it, and says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+FASTCORS = ("fastcors rust", "fastcors python")
+BARE = "bare app"
+WARMUP = 300
+
+
+def child(contender: str, requests: int) -> None:
+    """Under callgrind: for each cell, a warm-up, then one counted batch of ``requests``."""
+    from benchmarks.harness import CONFIGS, CONTENDERS, REQUEST_CLASSES, bare_app, drive, scope_for
+
+    build, _ = CONTENDERS[contender]
+    configs = list(CONFIGS) if contender != BARE else ["-"]
+    for config in configs:
+        app = build(bare_app, **CONFIGS.get(config, {}))
+        for request in REQUEST_CLASSES:
+            scope = scope_for(request)
+            for _ in range(WARMUP):
+                drive(app, scope)
+            # The one call counted: `reduce` is the function callgrind collects inside.
+            functools.reduce(lambda _, __: drive(app, scope), range(requests), None)
+
+
+def counted(contender: str, requests: int) -> list[float]:
+    """Instructions per request of each batch ``child`` runs, in its order."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("benchmarks.instructions: valgrind is missing (Debian: apt-get install valgrind)")
+    with tempfile.TemporaryDirectory() as directory:
+        out = Path(directory) / "callgrind.out"
+        command = [
+            valgrind,
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            "--toggle-collect=functools_reduce",
+            "--dump-after=functools_reduce",
+            f"--callgrind-out-file={out}",
+            f"--log-file={Path(directory) / 'log'}",
+            sys.executable,
+            "-m",
+            "benchmarks.instructions",
+            "--child",
+            contender,
+            str(requests),
+        ]
+        if shutil.which("setarch"):
+            command = ["setarch", platform.machine(), "-R", *command]
+        environment = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        subprocess.run(command, check=True, env=environment)
+        dumps = sorted(Path(directory).glob("callgrind.out.*"), key=lambda path: int(path.suffix[1:]))
+        totals = []
+        for dump in dumps:
+            for line in dump.read_text().splitlines():
+                if line.startswith("totals:"):
+                    totals.append(int(line.split()[1]) / requests)
+        return totals
+
+
+def measure(contenders: list[str], requests: int) -> dict[str, Any]:
+    """``{"cells": {contender: {config: {request: instructions above the bare app}}}, ...}``."""
+    from benchmarks.harness import CONFIGS, REQUEST_CLASSES
+
+    names = [request.name for request in REQUEST_CLASSES]
+    bare = dict(zip(names, counted(BARE, requests), strict=True))
+    cells: dict[str, dict[str, dict[str, float]]] = {}
+    for contender in contenders:
+        totals = iter(counted(contender, requests))
+        cells[contender] = {
+            config: {name: round(next(totals) - bare[name], 1) for name in names} for config in CONFIGS
+        }
+    return {
+        "python": platform.python_version(),
+        "requests": requests,
+        "bare_app": {name: round(value, 1) for name, value in bare.items()},
+        "cells": cells,
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    contenders = list(result["cells"])
+    lines = [
+        "| configuration | request | " + " | ".join(contenders) + " |",
+        "|---|---|" + "---:|" * len(contenders),
+    ]
+    first = result["cells"][contenders[0]]
+    for config, requests in first.items():
+        for request in requests:
+            counts = [f"{result['cells'][c][config][request]:,.0f}" for c in contenders]
+            lines.append(f"| {config} | {request} | " + " | ".join(counts) + " |")
+    return "\n".join(lines)
+
+
+def rises(result: dict[str, Any], baseline: dict[str, Any], tolerance: float) -> list[str]:
+    """Every cell that costs more than ``tolerance`` above its baseline figure."""
+    found = []
+    for contender, configs in baseline["cells"].items():
+        for config, requests in configs.items():
+            for request, before in requests.items():
+                now = result["cells"].get(contender, {}).get(config, {}).get(request)
+                if now is None:
+                    found.append(f"{contender} / {config} / {request}: not measured")
+                elif now > before * (1 + tolerance):
+                    found.append(
+                        f"{contender} / {config} / {request}: {now:,.0f} instructions per request above "
+                        f"the bare app, baseline {before:,.0f} (+{now / before - 1:.1%})"
+                    )
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--contenders", default=",".join(FASTCORS))
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--baseline", type=Path, help="compare with these figures")
+    parser.add_argument("--tolerance", type=float, default=0.03)
+    parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "REQUESTS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return 0
+    result = measure([name.strip() for name in args.contenders.split(",")], args.requests)
+    print(table(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    if args.baseline is None:
+        return 0
+    found = rises(result, json.loads(args.baseline.read_text()), args.tolerance)
+    for line in found:
+        print(f"rise: {line}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
