@@ -339,11 +339,11 @@ def test_each_refusal_is_logged_exactly_when_logging_wants_debug_records_then() 
         logging.disable(saved[3])
 
 
-def test_the_memo_logging_keeps_for_the_fastcors_logger_stays_a_dict_with_logging_s_answers() -> None:
+def test_the_memo_logging_keeps_for_the_fastcors_logger_stays_logging_s_own_dict() -> None:
     logger = logging.getLogger("fastcors")
     CORSMiddleware(ok_app(), **OPTIONS)
     memo = logger._cache  # type: ignore[attr-defined]
-    assert isinstance(memo, dict)
+    assert type(memo) is dict
     level = logger.level
     try:
         logger.setLevel(logging.INFO)

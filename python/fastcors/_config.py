@@ -69,9 +69,9 @@ class CorsConfig:
     check_websocket_origin: bool = False
     #: Called with every refusal (see ``fastcors._reasons.Reporter.report``).
     reporter: Callable[..., object] | None = None
-    #: While this holds ``False`` for ``logging.DEBUG``, nobody listens and ``reporter`` is not
-    #: called (see ``fastcors._reasons.log_memo``); ``None``: always call it.
-    log_memo: dict[int, bool] | None = None
+    #: ``logging.getLogger("fastcors").isEnabledFor`` where the log alone hears refusals (no
+    #: ``on_reject``): asked with ``logging.DEBUG`` first, so that nobody listening costs one call.
+    log_enabled_for: Callable[[int], bool] | None = None
     #: ``allow_origin_patterns``, checked (see ``fastcors._origin_patterns``), as ASCII bytes.
     origin_patterns: tuple[bytes, ...] = ()
     #: ``allow_origin_func`` with its cache: asked when the static rules refuse an origin.

@@ -10,15 +10,7 @@ from fastcors import _pure
 from fastcors._config import CorsConfig
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CorsSend", "Middleware", "Policy", "log_memo_changed"]
-
-#: Whether ``Middleware`` instances are called through the extension's own ``tp_call`` entry
-#: (per-interpreter builds) rather than PyO3's.
-_own_call_entry: bool
-
-def log_memo_changed() -> None:
-    """Counts a change of the fastcors logger's memo: a ``fastcors._reasons.LogMemo``'s ``changed``
-    once a compiled policy has read it."""
+__all__ = ["CorsSend", "Middleware", "Policy"]
 
 class Middleware:
     """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``."""

@@ -15,7 +15,7 @@ from fastcors._config import CorsConfig, StarletteView, interpret_options
 from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
-from fastcors._reasons import Explanation, RejectEvent, Reporter, log_memo, reasons_for
+from fastcors._reasons import Explanation, RejectEvent, Reporter, logger, reasons_for
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 _T = TypeVar("_T")
@@ -334,7 +334,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             cors_on_errors=cors_on_errors,
             check_websocket_origin=check_websocket_origin,
             reporter=Reporter(on_reject).report,
-            log_memo=log_memo(on_reject),
+            log_enabled_for=logger.isEnabledFor if on_reject is None else None,
         )
         self._policy = Policy(self._judged(self._config))
         if type(self).__call__ is Middleware.__call__:
@@ -456,7 +456,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 cors_on_errors=cors_on_errors,
                 check_websocket_origin=check_websocket_origin,
                 reporter=Reporter(on_reject).report,
-                log_memo=log_memo(on_reject),
+                log_enabled_for=logger.isEnabledFor if on_reject is None else None,
             )
             policy = type(self._policy)(self._judged(config))
             # Requests read `_policy` once; the attributes follow, the policy last.

@@ -16,7 +16,6 @@ from fastcors._errors import serve_with_cors_on_errors
 from fastcors._origin_func import continue_preflight, continue_response_start
 from fastcors._origin_patterns import OriginPatterns
 from fastcors._preflight import denial_send, send_preflight
-from fastcors._reasons import LogMemo
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 from fastcors._websocket import refuse_websocket
 
@@ -45,9 +44,9 @@ _FAILURE_NAMES = ("origin", "method", "headers", "private-network")
 #: huge ones only stops the memo growing.
 MEMO_SIZE = 512
 MEMO_LONGEST_VALUE = 512
+_DEBUG = 10  # logging.DEBUG
 #: An absent request header, distinct from any value a malformed scope could hold.
 _MISSING: Any = object()
-_DEBUG = 10  # logging.DEBUG
 
 
 class Middleware:
@@ -74,8 +73,7 @@ class Policy:
         "_check_websocket_origin",
         "_cors_on_errors",
         "_echo_preflight_origin",
-        "_log_memo",
-        "_memo_quiet_at",
+        "_log_enabled_for",
         "_methods",
         "_methods_are_substrings",
         "_methods_collection",
@@ -130,11 +128,7 @@ class Policy:
         self._cors_on_errors = config.cors_on_errors
         self._check_websocket_origin = config.check_websocket_origin
         self._reporter = config.reporter
-        # Only a memo that counts its changes: without one, every refusal goes to the reporter,
-        # which asks `isEnabledFor` itself.
-        self._log_memo = config.log_memo if type(config.log_memo) is LogMemo else None
-        #: The memo's count of changes when it last held `False` for `DEBUG`.
-        self._memo_quiet_at = -1
+        self._log_enabled_for = config.log_enabled_for
         # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
         self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials
 
@@ -281,21 +275,10 @@ class Policy:
             reporter(kind, origin, method, requested_headers, failures, refused_header)
 
     def _listening(self) -> bool:
-        """Whether a refusal has anyone to hear it: a reporter, unless ``logging``'s own memo says
-        the logger wants no ``DEBUG`` records and there is no ``on_reject`` (``CorsConfig.log_memo``)."""
-        memo = self._log_memo
-        return self._reporter is not None and (
-            memo is None or (memo.changes != self._memo_quiet_at and self._memo_listening(memo))
-        )
-
-    def _memo_listening(self, memo: LogMemo) -> bool:
-        """Whether the memo lets the log hear a refusal; a ``False`` for ``DEBUG`` is remembered
-        with the count of changes read before it, as the Rust core does."""
-        changes = memo.changes
-        if memo.get(_DEBUG) is False:
-            self._memo_quiet_at = changes
-            return False
-        return True
+        """Whether a refusal has anyone to hear it: an ``on_reject``, or a log that wants ``DEBUG``
+        records (asked of ``logging`` at each refusal)."""
+        log_enabled_for = self._log_enabled_for
+        return self._reporter is not None and (log_enabled_for is None or log_enabled_for(_DEBUG))
 
     def handle(
         self, scope: Scope, send: Send, middleware: Any = None, *, quiet: bool = False
@@ -510,11 +493,7 @@ class Policy:
             and origin is not None
             and not echoes
             and not self._allow_all_origins
-            and self._reporter is not None
-            and (  # `_listening`, inlined
-                (memo := self._log_memo) is None
-                or (memo.changes != self._memo_quiet_at and self._memo_listening(memo))
-            )
+            and self._listening()
         ):
             self._report("request", origin, reported_method, None, 1, None)
         edits_existing = False

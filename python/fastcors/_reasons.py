@@ -11,17 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
+from typing import Any
 
 __all__ = [
     "Explanation",
-    "LogMemo",
     "RejectEvent",
     "Reporter",
-    "log_memo",
     "logger",
     "reasons_for",
 ]
@@ -62,92 +57,6 @@ def reasons_for(failures: int, origin: str, method: str, refused_header: str | N
 
 def _text(value: object) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
-
-
-def _uncounted() -> None:
-    """Where no compiled policy counts the memo's changes."""
-
-
-class LogMemo(dict[int, bool]):
-    """``logging``'s memo of ``isEnabledFor`` for the fastcors logger, which counts its changes
-    once made (``logging`` empties it whenever a level changes, and fills it in as levels are asked
-    about), in ``changes`` and through ``changed``, which a compiled policy sets to the Rust core's
-    count. By the count, each core knows that a ``False`` it read for ``DEBUG`` still holds,
-    without reading the memo again for every refused request."""
-
-    __slots__ = ("changed", "changes")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.changes = 0
-        self.changed: Callable[[], object] = _uncounted
-
-    def _count(self) -> None:
-        self.changes += 1
-        self.changed()
-
-    def clear(self) -> None:
-        try:
-            super().clear()
-        finally:
-            self._count()
-
-    def __setitem__(self, key: int, value: bool) -> None:
-        try:
-            super().__setitem__(key, value)
-        finally:
-            self._count()
-
-    def __delitem__(self, key: int) -> None:
-        try:
-            super().__delitem__(key)
-        finally:
-            self._count()
-
-    def pop(self, *args: Any) -> Any:
-        try:
-            return super().pop(*args)
-        finally:
-            self._count()
-
-    def popitem(self) -> tuple[int, bool]:
-        try:
-            return super().popitem()
-        finally:
-            self._count()
-
-    def setdefault(self, key: int, default: Any = None) -> Any:
-        try:
-            return super().setdefault(key, default)
-        finally:
-            self._count()
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        try:
-            super().update(*args, **kwargs)
-        finally:
-            self._count()
-
-    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
-        try:
-            return super().__ior__(other)
-        finally:
-            self._count()
-
-
-def log_memo(on_reject: Callable[[RejectEvent], object] | None) -> dict[int, bool] | None:
-    """The memo ``logging`` keeps of ``logger.isEnabledFor(level)``, when the log is the only
-    listener: while it holds ``False`` for ``DEBUG``, the cores skip the report (a call into Python
-    for every refused request). ``logging`` empties it whenever a level changes, and the report asks
-    ``isEnabledFor`` itself, so a missing entry only costs that call. The memo is made a
-    ``LogMemo``, which counts its changes. ``None`` (always report) with an ``on_reject``
-    callback, or where ``logging`` keeps no such memo."""
-    if on_reject is not None:
-        return None
-    memo = getattr(logger, "_cache", None)
-    if type(memo) is dict:
-        memo = logger._cache = LogMemo(memo)  # type: ignore[attr-defined]
-    return memo if type(memo) is LogMemo else None
 
 
 class Reporter:

@@ -74,41 +74,22 @@ impl PreflightHeaders<'_> {
     }
 }
 
-/// The request's first `origin` header, if any. `before_python` is called before an item of an
-/// unusual shape is read, which may run Python code.
+/// The request's first `origin` header, if any.
 pub(super) fn first_origin<'py>(
     request_headers: &Bound<'py, PyList>,
-    before_python: impl FnOnce(),
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    #[cfg(fastcors_objects_in_place)]
-    match super::in_place::first_value(request_headers, b"origin") {
-        super::in_place::Found::Value(value) => checked_value(value).map(Some),
-        super::in_place::Found::Absent => Ok(None),
-        super::in_place::Found::Unusual(index) => {
-            before_python();
-            first_origin_from(request_headers, index)
+    for (index, item) in request_headers.iter().enumerate() {
+        match with_usual_pair(&item, |name, value| (name == b"origin").then(|| value.to_owned())) {
+            Some(Some(value)) => return checked_value(value).map(Some),
+            Some(None) => {}
+            None => return first_origin_from(request_headers, index),
         }
     }
-    #[cfg(not(fastcors_objects_in_place))]
-    {
-        for (index, item) in request_headers.iter().enumerate() {
-            match with_usual_pair(&item, |name, value| (name == b"origin").then(|| value.to_owned())) {
-                Some(Some(value)) => return checked_value(value).map(Some),
-                Some(None) => {}
-                None => {
-                    before_python();
-                    return first_origin_from(request_headers, index);
-                }
-            }
-        }
-        Ok(None)
-    }
+    Ok(None)
 }
 
 /// `read` applied to the name and value of a header item of the usual shape, an exact tuple of two
 /// items whose first is `bytes`, read without calls into the interpreter; `None` for any other item.
-/// (Per-interpreter builds read items in place: `in_place`.)
-#[cfg(not(fastcors_objects_in_place))]
 pub(super) fn with_usual_pair<'py, R>(
     item: &Bound<'py, PyAny>,
     read: impl FnOnce(&[u8], Borrowed<'_, 'py, PyAny>) -> R,

@@ -79,17 +79,8 @@ fn single_message<'py>(
 /// A plain callable returning the downstream awaitable: `await send(message)` works as with
 /// Starlette's coroutine, without a Python frame per message. Its class attributes make it pass as
 /// the coroutine function Starlette's is (`fastcors._coroutine_marks`).
-// Immutable where it has a vectorcall entry, as `functools.partial`, Starlette's `send`, is: a
-// `__call__` assigned to the class would change `tp_call` but not the entry.
-#[cfg_attr(
-    not(feature = "abi3"),
-    pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen, immutable_type)
-)]
-#[cfg_attr(feature = "abi3", pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen))]
+#[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
 pub(super) struct CorsSend {
-    /// Where `CPython` finds the vectorcall entry (`super::entries`).
-    #[cfg(not(feature = "abi3"))]
-    pub(super) vectorcall: super::entries::Entry,
     pub(super) policy: Py<PyPolicy>,
     pub(super) send: Py<PyAny>,
     /// The scope's header list, read when the response starts, as Starlette does.
@@ -112,7 +103,6 @@ fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
 #[pymethods]
 impl CorsSend {
     /// `send(message)`: a positional message goes on to the server's `send` in the same tuple.
-    /// (Where the build has `super::entries`, every call but `send.__call__(...)` comes that way.)
     #[pyo3(signature = (*args, **kwargs))]
     fn __call__<'py>(
         &self,

@@ -22,9 +22,7 @@ impl MiddlewareBase {
         Self
     }
 
-    /// `middleware(scope, receive, send)`: [`serve`]. Calls come through
-    /// `entries::install_middleware_call`'s entry instead where the build has it; this one
-    /// remains for the stable-ABI build.
+    /// `middleware(scope, receive, send)`: [`serve`].
     #[pyo3(signature = (*args, **kwargs))]
     fn __call__<'py>(
         slf: &Bound<'py, Self>,

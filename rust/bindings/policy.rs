@@ -1,18 +1,15 @@
 //! `fastcors._fastcors.Policy`: the core's `Policy` over a `fastcors._config.CorsConfig`, and
 //! Python's answers to the questions the core cannot answer itself.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTraverseError, PyTypeInfo};
 
-#[cfg(not(fastcors_objects_in_place))]
-use super::asgi_headers::with_usual_pair;
 use super::asgi_headers::{
-    exact_bytes, first_origin, header_list, header_tuple, value_not_bytes, HeaderPair, PreflightHeaders,
+    exact_bytes, first_origin, header_list, header_tuple, value_not_bytes, with_usual_pair, HeaderPair,
+    PreflightHeaders,
 };
 use super::asgi_names::AsgiNames;
 use super::config::{byte_string, byte_strings, latin1_str, membership, python_function_if};
@@ -69,9 +66,10 @@ pub(super) struct PyPolicy {
     /// Told of every refusal: `report(kind, origin, method, requested_headers, failures,
     /// refused_header)` (see `fastcors._reasons`). Called only when a request is refused.
     reporter: Option<Py<PyAny>>,
-    /// `CorsConfig.log_memo`: while it holds `False` for `DEBUG`, `reporter` is not called.
-    log_memo: Option<LogMemo>,
-    /// `logging.DEBUG` as a Python `int`, the memo's key, built once.
+    /// `CorsConfig.log_enabled_for`: asked with `logging.DEBUG` before each report, where the log
+    /// alone hears refusals.
+    log_enabled_for: Option<Py<PyAny>>,
+    /// `logging.DEBUG`, the level refusals are logged at, as a Python `int`.
     debug_level: Py<PyAny>,
     pub(super) names: AsgiNames,
 }
@@ -177,7 +175,7 @@ impl PyPolicy {
                 "refuse_websocket",
             )?,
             reporter: config.getattr("reporter")?.extract()?,
-            log_memo: LogMemo::of(&config.getattr("log_memo")?)?,
+            log_enabled_for: config.getattr("log_enabled_for")?.extract()?,
             debug_level: LOGGING_DEBUG.into_pyobject(py)?.into_any().unbind(),
             core,
             send_preflight: py
@@ -291,7 +289,7 @@ impl PyPolicy {
         middleware: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
         let headers = header_list(request_headers)?;
-        match first_origin(&headers, || ())? {
+        match first_origin(&headers)? {
             None => Ok(false),
             Some(origin) => {
                 self.core.request_origin_allowed(origin.as_bytes(), &self.delegate(py, middleware))
@@ -336,14 +334,12 @@ impl PyPolicy {
             &self.cors_on_errors,
             &self.refuse_websocket,
             &self.reporter,
+            &self.log_enabled_for,
         ]
         .into_iter()
         .flatten()
         {
             visit.call(object)?;
-        }
-        if let Some(memo) = &self.log_memo {
-            visit.call(&memo.memo)?;
         }
         for header in self.preflight_headers.iter().chain(&self.simple_headers) {
             visit.call(header)?;
@@ -433,7 +429,7 @@ fn is_options_of_own_type(
     request_headers: &Bound<'_, PyList>,
     options: &Bound<'_, PyString>,
 ) -> PyResult<bool> {
-    if first_origin(request_headers, || ())?.is_none() {
+    if first_origin(request_headers)?.is_none() {
         return Ok(false);
     }
     str_equals(method, options, "OPTIONS")
@@ -509,8 +505,6 @@ impl PyPolicy {
             }
         }
         let cors_send = CorsSend {
-            #[cfg(not(feature = "abi3"))]
-            vectorcall: super::entries::ENTRY,
             policy: slf.clone().unbind(),
             send: send.unbind(),
             request_headers: request_headers.unbind(),
@@ -519,9 +513,6 @@ impl PyPolicy {
             method: method.unbind(),
             report,
         };
-        #[cfg(not(feature = "abi3"))]
-        let cors_send = super::send_pool::new_send(py, cors_send)?;
-        #[cfg(feature = "abi3")]
         let cors_send = Bound::new(py, cors_send)?;
         Ok(Answer::Send(cors_send))
     }
@@ -536,7 +527,7 @@ impl PyPolicy {
         middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let headers = header_list(&scope.get_item(intern!(py, "headers"))?)?;
-        let Some(origin) = first_origin(&headers, || ())? else { return Ok(None) };
+        let Some(origin) = first_origin(&headers)? else { return Ok(None) };
         let allowed = self.core.request_origin_allowed(origin.as_bytes(), &self.delegate(py, middleware))?;
         Ok((!allowed).then_some(origin))
     }
@@ -568,35 +559,16 @@ impl PyPolicy {
         Ok(())
     }
 
-    /// Whether deciding a simple request's origin runs no Python code: no `is_allowed_origin` of
-    /// the application's, no pattern only `re` evaluates, no collection with its own `in`, no
-    /// `allow_origin_func`.
-    fn judges_origins_alone(&self) -> bool {
-        !self.core.origin_judged_by_host()
-            && self.origin_pattern.is_none()
-            && self.origins_collection.is_none()
-            && self.origin_func.is_none()
-    }
-
-    /// Whether a refusal has anyone to hear it: a reporter, unless `logging`'s own memo says the
-    /// logger wants no `DEBUG` records and there is no `on_reject` (`CorsConfig.log_memo`).
+    /// Whether a refusal has anyone to hear it: an `on_reject`, or a log that wants `DEBUG`
+    /// records (asked of `logging` at each refusal).
     fn listening(&self, py: Python<'_>) -> PyResult<bool> {
         if self.reporter.is_none() {
             return Ok(false);
         }
-        let Some(memo) = &self.log_memo else { return Ok(true) };
-        // The count is read before the memo: a change after it moves the count past it.
-        let changes = LOG_MEMO_CHANGES.load(Ordering::Acquire);
-        if memo.quiet_at.load(Ordering::Relaxed) == changes {
-            return Ok(false);
+        match &self.log_enabled_for {
+            None => Ok(true),
+            Some(enabled_for) => enabled_for.bind(py).call1((self.debug_level.bind(py),))?.is_truthy(),
         }
-        let wanted = memo.memo.bind(py).get_item(self.debug_level.bind(py))?;
-        let quiet = wanted
-            .is_some_and(|wanted| matches!(wanted.cast_exact::<PyBool>(), Ok(wanted) if !wanted.is_true()));
-        if quiet {
-            memo.quiet_at.store(changes, Ordering::Relaxed);
-        }
-        Ok(!quiet)
     }
 
     fn maybe_panic(&self, point: PanicPoint) {
@@ -721,13 +693,11 @@ impl PyPolicy {
             },
             Err(_) => headers_set_default(message, headers_key)?,
         };
-        // `MutableHeaders(scope=message)` works on a copy, `list(message["headers"])`, taken now.
-        // Where nothing else can run before the edits are made (origins judged by the rules
-        // alone, usual header items, no refusal to report), the copy is made at the end instead,
-        // with the edits, as one list.
-        let plain = origin_allowed.is_none() && self.judges_origins_alone();
-        let mut copy = HeadersCopy::new(app_headers, plain)?;
-        let origin = first_origin(request_headers, || copy.take())?;
+        // `MutableHeaders(scope=message)` works on a copy, `list(message["headers"])`, taken
+        // before anything is read or decided: code the collector runs (or an `on_reject`) may change
+        // the app's list afterwards, and then changes nothing here, as in Starlette.
+        let copy = copied_headers(&app_headers)?;
+        let origin = first_origin(request_headers)?;
         let origin_bytes = origin.as_ref().map(PyBytesMethods::as_bytes);
         let outcome = match (origin_bytes, origin_allowed) {
             (Some(_), Some(true)) => OriginOutcome::Echoed,
@@ -748,23 +718,18 @@ impl PyPolicy {
         };
         if let (Some(method), Some(origin)) = (reported_method, &origin) {
             if self.core.refuses_origin(outcome) && self.listening(py)? {
-                copy.take();
                 self.report(py, "request", origin, method, None, Failures::ORIGIN, None)?;
             }
         }
-
-        let edits_existing = if let Some(edited) = copy.usual_items_edited() {
-            edited
+        let edited = if edits_existing(&copy)? {
+            self.merged(py, &copy, outcome, origin.as_ref())?
         } else {
-            copy.take();
-            items_edited(copy.items())?
-        };
-        let edited = if edits_existing {
-            self.merged(py, &copy.items().iter().collect::<Vec<_>>(), outcome, origin.as_ref())?
-        } else {
-            // Nothing of the app's to merge or replace: the edits only append.
-            let appended = self.core.appended_headers(outcome).iter();
-            copy.with_appended(appended.map(|header| self.new_header(py, header, origin.as_ref())))?
+            // Nothing of the app's to merge or replace: the edits only append, to the copy, one
+            // whole header at a time.
+            for header in self.core.appended_headers(outcome) {
+                copy.append(self.new_header(py, header, origin.as_ref()))?;
+            }
+            copy
         };
         match message.cast_exact::<PyDict>() {
             Ok(dict) => dict.set_item(headers_key, edited)?,
@@ -778,10 +743,11 @@ impl PyPolicy {
     fn merged<'py>(
         &self,
         py: Python<'py>,
-        items: &[Bound<'py, PyAny>],
+        copy: &Bound<'py, PyList>,
         outcome: OriginOutcome,
         origin: Option<&Bound<'py, PyBytes>>,
     ) -> PyResult<Bound<'py, PyList>> {
+        let items: Vec<Bound<'py, PyAny>> = copy.iter().collect();
         let pairs = items.iter().map(|item| HeaderPair::of(item)?.owned()).collect::<PyResult<Vec<_>>>()?;
         let existing: Vec<ExistingHeader<'_>> = pairs
             .iter()
@@ -794,10 +760,14 @@ impl PyPolicy {
             .core
             .plan_response_headers(&existing, outcome)
             .map_err(|error| value_not_bytes(&pairs[error.index].1))?;
-        let rebuilt = plan.iter().map(|slot| match slot {
-            Slot::Existing(index) => items[*index].clone(),
-            Slot::New(header) => self.new_header(py, header, origin),
-        });
+        // Every header is made before the list: a list is never seen with empty slots.
+        let rebuilt: Vec<Bound<'py, PyAny>> = plan
+            .iter()
+            .map(|slot| match slot {
+                Slot::Existing(index) => items[*index].clone(),
+                Slot::New(header) => self.new_header(py, header, origin),
+            })
+            .collect();
         PyList::new(py, rebuilt)
     }
 
@@ -826,76 +796,27 @@ impl PyPolicy {
     }
 }
 
-/// The app's response headers, as `list(message["headers"])` copies them.
-enum HeadersCopy<'py> {
-    /// The copy.
-    Taken(Bound<'py, PyList>),
-    /// The app's own exact list, not copied yet: nothing that could change it has run since.
-    Deferred(Bound<'py, PyList>),
+/// `list(headers)`, as `MutableHeaders(scope=message)` copies the app's headers: an exact list by
+/// `PySequence_List`, which reads the list's length only after the copy is allocated (unlike a
+/// slice, whose allocation may run the collector between reading the length and copying).
+fn copied_headers<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    match headers.cast_exact::<PyList>() {
+        Ok(list) => list.as_sequence().to_list(),
+        Err(_) => listed(headers),
+    }
 }
 
-impl<'py> HeadersCopy<'py> {
-    /// The copy of `headers`, or, with `defer`, the promise of one.
-    fn new(headers: Bound<'py, PyAny>, defer: bool) -> PyResult<Self> {
-        let mut copy = match headers.cast_into_exact::<PyList>() {
-            Ok(list) => Self::Deferred(list),
-            Err(error) => Self::Taken(listed(&error.into_inner())?),
-        };
-        if !defer {
-            copy.take();
-        }
-        Ok(copy)
-    }
-
-    /// Copies now, before something runs that could change the app's list.
-    fn take(&mut self) {
-        if let Self::Deferred(list) = self {
-            *self = Self::Taken(list.get_slice(0, usize::MAX));
+/// Whether the app set a header the edits touch; the usual items are read without calls into
+/// the interpreter, and any other item sends the whole scan to [`items_edited`].
+fn edits_existing(items: &Bound<'_, PyList>) -> PyResult<bool> {
+    let mut edited = false;
+    for item in items.iter() {
+        match with_usual_pair(&item, |name, _| Policy::edits_response_header(name)) {
+            Some(this) => edited |= this,
+            None => return items_edited(items),
         }
     }
-
-    /// The items, copied or not.
-    fn items(&self) -> &Bound<'py, PyList> {
-        match self {
-            Self::Taken(list) | Self::Deferred(list) => list,
-        }
-    }
-
-    /// Whether the app set a header the edits touch; `None` at an item of an unusual shape,
-    /// which only [`items_edited`] reads.
-    fn usual_items_edited(&self) -> Option<bool> {
-        #[cfg(fastcors_objects_in_place)]
-        {
-            super::in_place::any_name(self.items(), Policy::edits_response_header)
-        }
-        #[cfg(not(fastcors_objects_in_place))]
-        {
-            let mut edited = false;
-            for item in self.items().iter() {
-                edited |= with_usual_pair(&item, |name, _| Policy::edits_response_header(name))?;
-            }
-            Some(edited)
-        }
-    }
-
-    /// The copy with `appended` at its end: the message's new headers.
-    fn with_appended(
-        self,
-        appended: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        match self {
-            Self::Taken(copy) => {
-                for header in appended {
-                    copy.append(header)?;
-                }
-                Ok(copy)
-            }
-            #[cfg(fastcors_objects_in_place)]
-            Self::Deferred(list) => super::in_place::extended(&list, appended),
-            #[cfg(not(fastcors_objects_in_place))]
-            Self::Deferred(list) => PyList::new(list.py(), list.iter().chain(appended)),
-        }
-    }
+    Ok(edited)
 }
 
 /// Whether the app set a header the edits touch, for items of any shape.
@@ -912,41 +833,6 @@ fn items_edited(items: &Bound<'_, PyList>) -> PyResult<bool> {
 
 /// `logging.DEBUG`.
 const LOGGING_DEBUG: i32 = 10;
-
-/// Changes of the fastcors logger's memo so far, from 1 (`PyPolicy::quiet_at`'s 0 is none).
-static LOG_MEMO_CHANGES: AtomicU64 = AtomicU64::new(1);
-
-/// `log_memo_changed()`: counts a change of the fastcors logger's memo, called by
-/// `fastcors._reasons.LogMemo` once the change is made (`LogMemo::of` gives it the function).
-#[pyfunction]
-pub(super) fn log_memo_changed() {
-    LOG_MEMO_CHANGES.fetch_add(1, Ordering::Release);
-}
-
-/// `logging`'s memo of `isEnabledFor` for the fastcors logger (`CorsConfig.log_memo`), a
-/// `fastcors._reasons.LogMemo` made to call [`log_memo_changed`] at each change, so that a
-/// `False` read from it holds until the count moves.
-struct LogMemo {
-    memo: Py<PyDict>,
-    /// The count of changes at which the memo last held `False` for `DEBUG`; 0: never.
-    quiet_at: AtomicU64,
-}
-
-impl LogMemo {
-    /// The memo, if it counts its changes; without one every refusal goes to the reporter, which
-    /// asks `isEnabledFor` itself (as in the pure core).
-    fn of(memo: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
-        let py = memo.py();
-        let counting = py.import(intern!(py, "fastcors._reasons"))?.getattr(intern!(py, "LogMemo"))?;
-        if !memo.get_type().is(&counting) {
-            return Ok(None);
-        }
-        // The memo's own hook, which a reload of `fastcors._reasons` leaves in place.
-        let count = py.import(intern!(py, "fastcors._fastcors"))?.getattr(intern!(py, "log_memo_changed"))?;
-        memo.setattr(intern!(py, "changed"), count)?;
-        Ok(Some(Self { memo: memo.extract()?, quiet_at: AtomicU64::new(0) }))
-    }
-}
 
 /// `mapping[key]`; an exact dict is read directly (a subclass's own `__getitem__` is called).
 /// Inlined in each of a request's six lookups: called, its entry and exit cost about as much
