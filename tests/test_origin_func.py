@@ -9,7 +9,9 @@ exception, and is off by default.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -536,3 +538,22 @@ def test_an_origin_longer_than_512_bytes_is_never_cached() -> None:
     assert [len(origin) for origin in recorder.asked] == [512, 513, 513, 1_000_012]
     assert middleware._config.origin_func is not None
     assert middleware._config.origin_func.cache_len() == 1
+
+
+# explain() and is_allowed_origin() agree with the middleware, or refuse loudly.
+
+
+@pytest.mark.parametrize("preflight_form", [False, True], ids=["simple", "preflight"])
+def test_explain_refuses_an_awaitable_from_a_sync_func_as_loudly_in_both_forms(preflight_form: bool) -> None:
+    async def verdict() -> bool:
+        await asyncio.sleep(0)
+        return True
+
+    middleware = cors(lambda origin: verdict())
+    assert allow_origin(run(middleware, simple(ALLOWED))) == ALLOWED.encode()  # the middleware awaits it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError, match=r"^explain\(\) cannot wait for the awaitable allow_origin_func"):
+            middleware.explain(ALLOWED, "PUT" if preflight_form else "GET")
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []  # no coroutine left never awaited

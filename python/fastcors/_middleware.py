@@ -15,6 +15,7 @@ from fastcors._config import CorsConfig, StarletteView, interpret_options
 from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
+from fastcors._origin_func import verdicts_now
 from fastcors._reasons import Explanation, RejectEvent, Reporter, log_memo, reasons_for
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
@@ -508,6 +509,13 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 "explain() cannot wait for an async allow_origin_func: await a request through the "
                 "middleware instead"
             )
+        # The same refusal, in both forms, for a sync function that returns an awaitable.
+        with verdicts_now(_EXPLAIN_CANNOT_WAIT):
+            return self._explain(origin, method, request_headers, preflight)
+
+    def _explain(
+        self, origin: str, method: str, request_headers: Collection[str], preflight: bool | None
+    ) -> Explanation:
         if isinstance(request_headers, str):
             raise TypeError(
                 "explain(): request_headers must be a list of header names, not the str "
@@ -538,9 +546,10 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             )
         answer = self._policy.handle(_explained_scope("OPTIONS", headers), _discard, self, quiet=True)
         assert isinstance(answer, tuple)
-        if answer[0] is None:  # a sync allow_origin_func that returned an awaitable
-            raise TypeError("explain() cannot wait for the awaitable allow_origin_func returned")
         response_start, body = answer
+        # `verdicts_now` leaves nothing to wait for.
+        assert response_start is not None
+        assert isinstance(body, dict)
         failed = body["body"].decode().removeprefix("Disallowed CORS ").split(", ")
         failures = sum(bit for bit, name in _FAILURE_NAMES.items() if name in failed)
         refused = None
@@ -593,6 +602,11 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
 
 _STARLETTE_IS_ALLOWED_ORIGIN = CORSMiddleware.__dict__["is_allowed_origin"]
+
+_EXPLAIN_CANNOT_WAIT = (
+    "explain() cannot wait for the awaitable allow_origin_func returned: serve a request through "
+    "the middleware to see its verdict, or make the function return True or False"
+)
 
 _SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 _NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})

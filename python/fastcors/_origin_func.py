@@ -23,12 +23,14 @@ even after that refusal was evicted (``_evicted_up_to``).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from fastcors._types import Message, Send
@@ -41,6 +43,21 @@ TTL = "allow_origin_func_cache_ttl"
 #: The longest origin the cache keeps, in bytes: browsers send short origins, and an ASGI server
 #: passes headers of a megabyte.
 LONGEST_CACHED_ORIGIN = 512
+
+#: Set while nobody can wait for an awaitable verdict (``CORSMiddleware.explain``): the message of
+#: the ``TypeError`` raised instead of returning one.
+_CANNOT_WAIT_NOW: ContextVar[str | None] = ContextVar("fastcors_cannot_wait_now", default=None)
+
+
+@contextlib.contextmanager
+def verdicts_now(error: str) -> Iterator[None]:
+    """Within it, a verdict that would have to be awaited raises ``TypeError(error)`` instead (the
+    awaitable closed, never left unawaited): for callers that cannot wait."""
+    token = _CANNOT_WAIT_NOW.set(error)
+    try:
+        yield
+    finally:
+        _CANNOT_WAIT_NOW.reset(token)
 
 
 class _Lookup(NamedTuple):
@@ -93,7 +110,7 @@ class OriginFunc:
 
     def __call__(self, origin: str) -> Verdict:
         """The verdict on ``origin``: a bool, or an awaitable of one when it must be awaited."""
-        return self._decide(origin, None)
+        return self._decide(origin, _CANNOT_WAIT_NOW.get())
 
     def decide_now(self, origin: str) -> bool:
         """The verdict, for ``is_allowed_origin``, which cannot wait."""
