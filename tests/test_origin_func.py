@@ -557,3 +557,17 @@ def test_explain_refuses_an_awaitable_from_a_sync_func_as_loudly_in_both_forms(p
             middleware.explain(ALLOWED, "PUT" if preflight_form else "GET")
         gc.collect()
     assert [str(warning.message) for warning in caught] == []  # no coroutine left never awaited
+
+
+class Origin(str):
+    """A str subclass, as a framework's own string type may be."""
+
+
+def test_is_allowed_origin_of_a_str_subclass_asks_the_patterns_and_the_func_as_for_a_str() -> None:
+    middleware = CORSMiddleware(
+        ok_app(), allow_origin_patterns=["https://*.example.com"], allow_origin_func=Recorder()
+    )
+    for origin in ("https://a.example.com", ALLOWED):
+        assert middleware.is_allowed_origin(origin)
+        assert middleware.is_allowed_origin(Origin(origin))
+    assert not middleware.is_allowed_origin(Origin("https://evil.com"))

@@ -16,6 +16,7 @@ from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
 from fastcors._origin_func import verdicts_now
+from fastcors._origin_patterns import OriginPatterns
 from fastcors._reasons import Explanation, RejectEvent, Reporter, log_memo, reasons_for
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
@@ -594,8 +595,15 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             return True
         if origin in self.allow_origins:
             return True
+        if not isinstance(origin, str):
+            return False
+        # fastcors' own rules read the text a request would carry, whatever the str's class.
+        text = str.__str__(origin)
+        patterns = self._config.origin_patterns
+        if patterns and text.isascii() and OriginPatterns(patterns).matches(text.encode("ascii")):
+            return True
         func = self._config.origin_func
-        return func is not None and origin.__class__ is str and func.decide_now(origin)
+        return func is not None and func.decide_now(text)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(app={self.app!r})"
