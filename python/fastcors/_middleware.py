@@ -15,7 +15,7 @@ from fastcors._config import CorsConfig, StarletteView, interpret_options
 from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
-from fastcors._origin_func import verdicts_now
+from fastcors._origin_func import is_async_callable, verdicts_now
 from fastcors._origin_patterns import OriginPatterns
 from fastcors._reasons import Explanation, RejectEvent, Reporter, log_memo, reasons_for
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
@@ -291,10 +291,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         _require_bool("strict", strict)
         _require_bool("cors_on_errors", cors_on_errors)
         _require_bool("check_websocket_origin", check_websocket_origin)
-        if on_reject is not None and not callable(on_reject):
-            raise TypeError(
-                f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
-            )
+        _require_on_reject(on_reject)
         problems = configuration_problems(
             allow_origins,
             allow_methods,
@@ -437,10 +434,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             _require_bool("strict", strict)
             _require_bool("cors_on_errors", cors_on_errors)
             _require_bool("check_websocket_origin", check_websocket_origin)
-            if on_reject is not None and not callable(on_reject):
-                raise TypeError(
-                    f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
-                )
+            _require_on_reject(on_reject)
             problems = configuration_problems(
                 arguments[0],
                 arguments[1],
@@ -655,6 +649,19 @@ def _latin1(argument: str, value: str) -> str:
             f"explain(): {argument} {value!r} cannot be sent in an HTTP header (not latin-1)"
         ) from None
     return value
+
+
+def _require_on_reject(on_reject: object) -> None:
+    if on_reject is not None and not callable(on_reject):
+        raise TypeError(
+            f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
+        )
+    if is_async_callable(on_reject):
+        raise TypeError(
+            "on_reject must be a plain function: it is called while the request is served, never "
+            f"awaited, so {on_reject!r} would never run; make it a plain function, and have it "
+            "schedule any async work itself (asyncio.get_running_loop().create_task(...))"
+        )
 
 
 def _require_bool(option: str, value: object) -> None:
