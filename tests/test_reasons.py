@@ -82,6 +82,30 @@ def test_a_simple_request_from_a_disallowed_origin_is_a_refusal_too() -> None:
     ]
 
 
+async def refusing_func(origin: str) -> bool:
+    await asyncio.sleep(0)
+    return False
+
+
+def test_a_simple_request_refused_by_an_async_allow_origin_func_reaches_on_reject() -> None:
+    assert rejections(simple("https://evil.example"), allow_origin_func=refusing_func) == [
+        RejectEvent(
+            "request", "https://evil.example", "GET", (), ("origin 'https://evil.example' is not allowed",)
+        )
+    ]
+
+
+def test_a_simple_request_refused_by_an_async_allow_origin_func_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="fastcors"):
+        cors = CORSMiddleware(ok_app(), **OPTIONS, allow_origin_func=refusing_func)
+        run(cors, simple("https://evil.example"))
+    assert [record.getMessage() for record in caplog.records] == [
+        "refused request GET from origin 'https://evil.example': origin 'https://evil.example' is not allowed"
+    ]
+
+
 @pytest.mark.parametrize(
     ("scope", "options"),
     [

@@ -47,7 +47,11 @@ class Policy:
         self, request_headers: list[Any], origin_allowed: bool
     ) -> tuple[Message, Message]: ...
     def finish_response_start(
-        self, message: Message, request_headers: list[Any], origin_allowed: bool
+        self,
+        message: Message,
+        request_headers: list[Any],
+        origin_allowed: bool,
+        reported_method: Any = None,
     ) -> None: ...
 
 @final

@@ -254,8 +254,14 @@ async def continue_preflight(
 
 
 async def continue_response_start(
-    verdict: Awaitable[bool], policy: Any, message: Message, request_headers: list[Any], send: Send
+    verdict: Awaitable[bool],
+    policy: Any,
+    message: Message,
+    request_headers: list[Any],
+    send: Send,
+    reported_method: Any = None,
 ) -> None:
-    """A response start waiting for ``allow_origin_func``: awaits the verdict, edits, forwards."""
-    policy.finish_response_start(message, request_headers, await verdict)
+    """A response start waiting for ``allow_origin_func``: awaits the verdict, edits, forwards. A
+    refusal is reported with ``reported_method``, the request's method (``None``: not reported)."""
+    policy.finish_response_start(message, request_headers, await verdict, reported_method)
     await send(message)

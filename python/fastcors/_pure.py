@@ -339,10 +339,15 @@ class Policy:
         return self._preflight_messages(first, origin_allowed, True)
 
     def finish_response_start(
-        self, message: Message, request_headers: list[Any], origin_allowed: bool
+        self,
+        message: Message,
+        request_headers: list[Any],
+        origin_allowed: bool,
+        reported_method: Any = None,
     ) -> None:
-        """Edits a response start whose origin ``allow_origin_func`` has judged."""
-        self.edit_response_start(message, request_headers, None, None, origin_allowed)
+        """Edits a response start whose origin ``allow_origin_func`` has judged; a refusal is
+        reported with ``reported_method``, the request's method, when given."""
+        self.edit_response_start(message, request_headers, None, reported_method, origin_allowed)
 
     def _preflight(
         self, request_headers: list[Any], middleware: Any, report: bool
@@ -583,7 +588,9 @@ class CorsSend(SendShape):
             message, self._request_headers, self._middleware, self._reported_method
         )
         if verdict is not None:
-            return continue_response_start(verdict, self._policy, message, self._request_headers, self._send)
+            return continue_response_start(
+                verdict, self._policy, message, self._request_headers, self._send, self._reported_method
+            )
         return self._send(message)
 
 

@@ -216,15 +216,19 @@ impl PyPolicy {
         self.preflight_messages(py, &found, &request, origin_allowed, None, true)
     }
 
-    /// Edits a response start whose origin `allow_origin_func` has judged.
+    /// Edits a response start whose origin `allow_origin_func` has judged; a refusal is reported
+    /// with `reported_method`, the request's method, when given.
+    #[pyo3(signature = (message, request_headers, origin_allowed, reported_method = None))]
     fn finish_response_start(
         &self,
         py: Python<'_>,
         message: &Bound<'_, PyAny>,
         request_headers: &Bound<'_, PyList>,
         origin_allowed: bool,
+        reported_method: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        self.edit_response_start(py, message, request_headers, None, None, Some(origin_allowed)).map(|_| ())
+        self.edit_response_start(py, message, request_headers, None, reported_method, Some(origin_allowed))
+            .map(|_| ())
     }
 
     /// `dispatch(app, scope, receive, send, middleware=None)`: the whole middleware for one ASGI
