@@ -248,7 +248,7 @@ class Policy:
                 return answer[1]  # a preflight waiting for allow_origin_func
             return send_preflight(denial_send(kind, send), answer[0], answer[1])
         if self._cors_on_errors:
-            return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer)
+            return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer, send)
         return app(scope, receive, answer)
 
     def request_origin_allowed(self, request_headers: Iterable[Any], middleware: Any = None) -> bool:
@@ -257,6 +257,14 @@ class Policy:
         if origin is None:
             return False
         return self._allow_all_origins or self._judge_origin(origin, middleware)
+
+    def origin_func_verdict(self, request_headers: Iterable[Any]) -> bool | Awaitable[bool]:
+        """``allow_origin_func``'s verdict on the request's ``Origin``: ``True``, ``False`` or an
+        awaitable of one; ``False`` without an ``Origin`` or a function."""
+        origin = _first_origin(list(request_headers))
+        if origin is None or self._origin_func is None:
+            return False
+        return self._origin_func(origin.decode("latin-1"))
 
     def _websocket_refused_origin(self, request_headers: Iterable[Any], middleware: Any) -> bytes | None:
         # Browsers always send Origin with a websocket handshake; other clients carry no user's

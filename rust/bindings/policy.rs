@@ -277,7 +277,7 @@ impl PyPolicy {
             }
             Answer::Send(cors_send) => match &this.cors_on_errors {
                 None => app.call1((scope, receive, cors_send)),
-                Some(serve) => serve.bind(py).call1((slf, middleware, app, scope, receive, cors_send)),
+                Some(serve) => serve.bind(py).call1((slf, middleware, app, scope, receive, cors_send, send)),
             },
             Answer::PendingPreflight(verdict, request_headers) => {
                 let send = denial_send(&kind, send)?;
@@ -301,6 +301,24 @@ impl PyPolicy {
                 self.core.request_origin_allowed(origin.as_bytes(), &self.delegate(py, middleware))
             }
         }
+    }
+
+    /// `allow_origin_func`'s verdict on the request's `Origin`: `True`, `False` or an awaitable
+    /// of one; `False` without an `Origin` or a function.
+    fn origin_func_verdict<'py>(
+        &self,
+        py: Python<'py>,
+        request_headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let headers = header_list(request_headers)?;
+        let answer = match first_origin(&headers, || ())? {
+            None => FuncAnswer::Now(false),
+            Some(origin) => self.ask_origin_func(py, origin.as_bytes())?,
+        };
+        Ok(match answer {
+            FuncAnswer::Now(verdict) => PyBool::new(py, verdict).to_owned().into_any(),
+            FuncAnswer::Later(verdict) => verdict,
+        })
     }
 
     /// Answers a preflight with its two messages, or returns the `send` for the app. `quiet`: a
