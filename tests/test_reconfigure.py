@@ -297,3 +297,30 @@ def test_reconfigure_keeps_the_features_given_to_the_constructor() -> None:
     middleware = CORSMiddleware(ok_app(), allow_origins=[A], cors_on_errors=True)
     middleware.reconfigure(max_age=5)
     assert middleware._config.cors_on_errors is True
+
+
+async def responding_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """An app pickle can find by name, which answers every request."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+DUPLICATES = {
+    "the middleware itself": lambda middleware: middleware,
+    "copy": copy.copy,
+    "deepcopy": copy.deepcopy,
+    "pickle": lambda middleware: pickle.loads(pickle.dumps(middleware)),
+}
+
+
+@pytest.mark.parametrize("duplicate", DUPLICATES.values(), ids=DUPLICATES.keys())
+def test_strict_is_kept_by_reconfigure_copies_and_pickles(duplicate: Any) -> None:
+    middleware = duplicate(CORSMiddleware(picklable_app, allow_origins=[A], strict=True))
+    with pytest.raises(CORSConfigError, match="allow_origins contains '\\*' and allow_credentials=True"):
+        middleware.reconfigure(allow_origins=["*"], allow_credentials=True)
+    assert not middleware.is_allowed_origin(B)
+    with pytest.warns(CORSConfigWarning):
+        middleware.reconfigure(allow_origins=["*"], allow_credentials=True, strict=False)
+    assert middleware.is_allowed_origin(B)
+    with pytest.warns(CORSConfigWarning):
+        middleware.reconfigure(max_age=5)  # strict=False, given last, is kept in turn

@@ -251,6 +251,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
     _arguments: tuple[Any, ...]
     _own_options: dict[str, Any]
+    #: ``strict`` is part of the configuration: ``reconfigure`` checks with it unless given again.
+    _strict: bool = False
     _config: CorsConfig
     _options: StarletteView
 
@@ -303,6 +305,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             check_websocket_origin,
         )
         check_configuration(problems, strict=strict, stacklevel=2)
+        self._strict = strict
         self._features = (cors_on_errors, check_websocket_origin, on_reject)
         # Kept as given, as Starlette keeps them, to rebuild the policy for copies and pickles.
         self._arguments = (
@@ -398,7 +401,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
     def reconfigure(self, **options: Any) -> None:
         """Changes options while serving: any constructor option but ``app``, by name; the others
-        keep their values.
+        keep their values, ``strict`` included.
 
         A complete new policy is built first, then swapped in at once: requests in flight finish on
         the policy they started with, new ones get the new one, none sees half of each. Invalid
@@ -430,7 +433,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             cors_on_errors = options.get("cors_on_errors", cors_on_errors)
             check_websocket_origin = options.get("check_websocket_origin", check_websocket_origin)
             on_reject = options.get("on_reject", on_reject)
-            strict = options.get("strict", False)
+            strict = options.get("strict", self._strict)
             _require_bool("strict", strict)
             _require_bool("cors_on_errors", cors_on_errors)
             _require_bool("check_websocket_origin", check_websocket_origin)
@@ -456,6 +459,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             )
             policy = type(self._policy)(self._judged(config))
             # Requests read `_policy` once; the attributes follow, the policy last.
+            self._strict = strict
             self._features = (cors_on_errors, check_websocket_origin, on_reject)
             self._arguments = arguments
             self._own_options = own_options
