@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 import pytest
+from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSConfigError, CORSConfigWarning, CORSMiddleware
 from fastcors._types import Message, Receive, Scope, Send
@@ -324,3 +325,33 @@ def test_strict_is_kept_by_reconfigure_copies_and_pickles(duplicate: Any) -> Non
     assert middleware.is_allowed_origin(B)
     with pytest.warns(CORSConfigWarning):
         middleware.reconfigure(max_age=5)  # strict=False, given last, is kept in turn
+
+
+ONE_SHOT_OPTIONS = {
+    "allow_origins": (["*"], simple(B)),
+    "allow_methods": (["*"], preflight(A)),
+    "allow_headers": (["*", "X-Token"], preflight(A)),
+    "expose_headers": (["X-Request-ID"], simple(A)),
+}
+
+
+@pytest.mark.parametrize("duplicate", DUPLICATES.values(), ids=DUPLICATES.keys())
+@pytest.mark.parametrize("option", ONE_SHOT_OPTIONS)
+def test_a_one_shot_iterable_option_is_kept_by_copies_pickles_and_reconfigure_as_starlettes_copies_keep_it(
+    option: str, duplicate: Any
+) -> None:
+    items, scope = ONE_SHOT_OPTIONS[option]
+    options: dict[str, Any] = {"allow_origins": [A], option: (item for item in items)}
+    middleware = duplicate(CORSMiddleware(responding_app, **options))
+    middleware.reconfigure(max_age=5)
+    starlettes = copy.copy(StarletteCORSMiddleware(responding_app, **{**options, option: iter(items)}))
+    starlettes.preflight_headers["Access-Control-Max-Age"] = "5"
+    assert run(middleware, copy.deepcopy(scope)) == run(starlettes, copy.deepcopy(scope))
+
+
+@pytest.mark.parametrize("duplicate", DUPLICATES.values(), ids=DUPLICATES.keys())
+def test_one_shot_origin_patterns_are_kept_by_copies_pickles_and_reconfigure(duplicate: Any) -> None:
+    middleware = duplicate(CORSMiddleware(picklable_app, allow_origin_patterns=iter(["https://*.c.example"])))
+    middleware.reconfigure(max_age=5)
+    assert middleware.allow_origin_patterns == ("https://*.c.example",)
+    assert middleware.is_allowed_origin("https://x.c.example")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from types import MethodType
 from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
 
 from fastcors._checks import check_configuration, configuration_problems
-from fastcors._config import CorsConfig, StarletteView, interpret_options
+from fastcors._config import CorsConfig, StarletteView, interpret_options, kept, reading
 from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
@@ -319,7 +319,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             max_age,
         )
         self._own_options = {
-            "allow_origin_patterns": allow_origin_patterns,
+            "allow_origin_patterns": _listed_once(allow_origin_patterns),
             "allow_origin_func": allow_origin_func,
             "allow_origin_func_cache_size": allow_origin_func_cache_size,
             "allow_origin_func_cache_ttl": allow_origin_func_cache_ttl,
@@ -329,7 +329,9 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
     def _build(self) -> None:
         """Reads the options and builds the policy the core serves requests with."""
-        config, self._options = interpret_options(*self._arguments, **self._own_options)
+        read = reading(self._arguments)
+        config, self._options = interpret_options(*read, **self._own_options)
+        self._arguments = kept(read, self._arguments)
         cors_on_errors, check_websocket_origin, on_reject = self._features
         self._config = replace(
             config,
@@ -429,6 +431,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 for name, current in zip(_STARLETTE_OPTIONS, self._arguments, strict=False)
             )
             own_options = {**self._own_options, **{k: v for k, v in options.items() if k in _OWN_OPTIONS}}
+            own_options["allow_origin_patterns"] = _listed_once(own_options["allow_origin_patterns"])
             cors_on_errors, check_websocket_origin, on_reject = self._features
             cors_on_errors = options.get("cors_on_errors", cors_on_errors)
             check_websocket_origin = options.get("check_websocket_origin", check_websocket_origin)
@@ -449,7 +452,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 check_websocket_origin,
             )
             check_configuration(problems, strict=strict, stacklevel=2)
-            config, view = interpret_options(*arguments, **own_options)
+            read = reading(arguments)
+            config, view = interpret_options(*read, **own_options)
             config = replace(
                 config,
                 cors_on_errors=cors_on_errors,
@@ -461,7 +465,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             # Requests read `_policy` once; the attributes follow, the policy last.
             self._strict = strict
             self._features = (cors_on_errors, check_websocket_origin, on_reject)
-            self._arguments = arguments
+            self._arguments = kept(read, arguments)
             self._own_options = own_options
             self._config = config
             self._options = view
@@ -653,6 +657,11 @@ def _latin1(argument: str, value: str) -> str:
             f"explain(): {argument} {value!r} cannot be sent in an HTTP header (not latin-1)"
         ) from None
     return value
+
+
+def _listed_once(patterns: Any) -> Any:
+    """``allow_origin_patterns`` given as a one-shot iterable, as a tuple: read once, kept."""
+    return tuple(patterns) if isinstance(patterns, Iterator) else patterns
 
 
 def _require_on_reject(on_reject: object) -> None:
