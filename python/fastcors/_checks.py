@@ -12,6 +12,8 @@ import warnings
 from collections.abc import Collection
 from typing import Any
 
+from fastcors._origin_patterns import public_suffix_problems
+
 __all__ = ["CORSConfigError", "CORSConfigWarning", "check_configuration", "configuration_problems"]
 
 #: Methods the Fetch standard forbids: no browser ever sends them.
@@ -72,6 +74,7 @@ def configuration_problems(
     expose_headers: Any,
     max_age: Any,
     check_websocket_origin: bool = False,
+    allow_origin_patterns: Any = (),
 ) -> list[str]:
     """Every problem of a configuration, in the order of the options."""
     problems: list[str] = []
@@ -126,6 +129,7 @@ def configuration_problems(
         )
 
     problems.extend(_max_age_problems(max_age))
+    problems.extend(public_suffix_problems(allow_origin_patterns))
 
     if check_websocket_origin and "*" in origins:
         problems.append(

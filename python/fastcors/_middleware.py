@@ -294,6 +294,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         _require_bool("cors_on_errors", cors_on_errors)
         _require_bool("check_websocket_origin", check_websocket_origin)
         _require_on_reject(on_reject)
+        allow_origin_patterns = _listed_once(allow_origin_patterns)
         problems = configuration_problems(
             allow_origins,
             allow_methods,
@@ -303,6 +304,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             expose_headers,
             max_age,
             check_websocket_origin,
+            allow_origin_patterns,
         )
         check_configuration(problems, strict=strict, stacklevel=2)
         self._strict = strict
@@ -319,7 +321,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             max_age,
         )
         self._own_options = {
-            "allow_origin_patterns": _listed_once(allow_origin_patterns),
+            "allow_origin_patterns": allow_origin_patterns,
             "allow_origin_func": allow_origin_func,
             "allow_origin_func_cache_size": allow_origin_func_cache_size,
             "allow_origin_func_cache_ttl": allow_origin_func_cache_ttl,
@@ -450,6 +452,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 arguments[6],
                 arguments[7],
                 check_websocket_origin,
+                own_options["allow_origin_patterns"],
             )
             check_configuration(problems, strict=strict, stacklevel=2)
             read = reading(arguments)
