@@ -8,7 +8,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from types import MethodType
-from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar, overload
 
 from fastcors._checks import check_configuration, configuration_problems
 from fastcors._config import CorsConfig, StarletteView, interpret_options, kept, reading
@@ -63,10 +63,22 @@ _OWN_OPTIONS = (
 )
 #: One reconfiguration at a time, so that concurrent ones compose rather than lose an update.
 _RECONFIGURING = threading.Lock()
+#: Every name whose lookup on a middleware fastcors settles at construction (the options and
+#: Starlette's internals), follows (``is_allowed_origin``) or cannot follow (``__getattribute__``,
+#: through which Starlette's middleware reads all of them on every request).
+_WATCHED_NAMES = frozenset(
+    (*_OPTION_ATTRIBUTES, *_STARLETTE_INTERNALS, "is_allowed_origin", "__getattribute__")
+)
 
 
 def _unsupported(name: str) -> str:
     """Why overriding ``name`` is refused, and what to do instead."""
+    if name == "__getattribute__":
+        return (
+            "__getattribute__, which Starlette's CORSMiddleware goes through for is_allowed_origin and "
+            "every option on every request, but fastcors does not (its core reads the options once, "
+            "at construction): override is_allowed_origin, which fastcors calls as Starlette does"
+        )
     if name in _STARLETTE_INTERNALS:
         return (
             f"{name}, which Starlette's CORSMiddleware calls but fastcors does not (its core builds the "
@@ -85,16 +97,21 @@ class _CORSMiddlewareType(type):
     Starlette's middleware looks up on every request, so that a patch is obeyed or refused."""
 
     def __setattr__(cls, name: str, value: Any) -> None:
-        if name in _OPTION_ATTRIBUTES or name in _STARLETTE_INTERNALS:
+        if name in _WATCHED_NAMES and name != "is_allowed_origin":
             raise TypeError(f"{cls.__qualname__}.{name} cannot be assigned: it is {_unsupported(name)}")
         if name == "is_allowed_origin":
             _LIVE.refuse_judges_beside_funcs(cls)
+        if name == "__bases__":
+            _rebase(cls, value)
+            return
+        if name == "__call__" and getattr(cls, "_mixins_seen", None) is not None:
+            value = _watching(value)
         super().__setattr__(name, value)
         if name == "is_allowed_origin":
             _LIVE.refresh_origin_judges(cls)
 
     def __delattr__(cls, name: str) -> None:
-        if name in _OPTION_ATTRIBUTES or name in _STARLETTE_INTERNALS:
+        if name in _WATCHED_NAMES and name != "is_allowed_origin":
             raise TypeError(f"{cls.__qualname__}.{name} cannot be deleted: it is {_unsupported(name)}")
         super().__delattr__(name)
         if name == "is_allowed_origin":
@@ -131,6 +148,196 @@ class _LiveMiddlewares:
 
 
 _LIVE = _LiveMiddlewares()
+
+
+def _class_problems(cls: type) -> list[str]:
+    """What ``cls`` overrides that fastcors cannot obey, wherever in its bases it comes from."""
+    refused = []
+    for name in (*_OPTION_ATTRIBUTES, *_STARLETTE_INTERNALS):
+        owner = next(klass for klass in cls.__mro__ if name in vars(klass) or klass is CORSMiddleware)
+        if owner is not CORSMiddleware:
+            refused.append(
+                f"{cls.__qualname__} overrides {_unsupported(name)} (defined by {owner.__qualname__})"
+            )
+    # Starlette's class defines no __getattribute__, so one anywhere in the bases would be used.
+    owner = next(klass for klass in cls.__mro__ if "__getattribute__" in vars(klass))
+    if owner is not object:
+        why = _unsupported("__getattribute__")
+        refused.append(f"{cls.__qualname__} overrides {why} (defined by {owner.__qualname__})")
+    return refused
+
+
+class _ForeignBases:
+    """The bases of a class that are not ``CORSMiddleware`` classes (mixins), and the watched
+    names each defined when last looked at: their changes bypass the metaclass, so the class's
+    middlewares look again at every request."""
+
+    __slots__ = ("bases", "names")
+
+    def __init__(self, bases: tuple[type, ...]) -> None:
+        self.bases = bases
+        self.names = _watched_names_of(bases)
+
+
+def _watched_names_of(bases: tuple[type, ...]) -> tuple[frozenset[str], ...]:
+    return tuple(_WATCHED_NAMES.intersection(vars(base)) for base in bases)
+
+
+def _watch_bases(cls: type) -> None:
+    """Records ``cls``'s mixins, if it has any, and has its middlewares check them per request."""
+    foreign = tuple(
+        klass
+        for klass in cls.__mro__
+        if klass not in (object, Middleware, _InstanceAttributes)
+        and not isinstance(klass, _CORSMiddlewareType)
+    )
+    type.__setattr__(cls, "_mixins_seen", _ForeignBases(foreign) if foreign else None)
+    call = cls.__call__
+    if foreign and getattr(call, "_watches_bases", None) is None:
+        type.__setattr__(cls, "__call__", _watching(call))
+
+
+def _check_bases(cls: Any) -> None:
+    """Raises if a mixin of ``cls`` gained what fastcors cannot obey since it was last looked at;
+    rebuilds its middlewares' policies if ``is_allowed_origin`` moved. Cheap when nothing changed."""
+    seen = cls._mixins_seen
+    if seen is None:
+        return
+    names = _watched_names_of(seen.bases)
+    if names == seen.names:
+        return
+    problems = _class_problems(cls)
+    if problems:
+        raise TypeError(
+            f"a base class of {cls.__qualname__} changed after it was built: " + "; ".join(problems)
+        )
+    seen.names = names
+    _LIVE.refresh_origin_judges(cls)
+
+
+def _watching(call: Any) -> Any:
+    """``call``, after checking the class's mixins (see ``_check_bases``). A plain function: the
+    awaitable is ``call``'s own, and servers inspect the instance's ``__call__`` (see ``_build``)."""
+
+    def __call__(self: CORSMiddleware, scope: Scope, receive: Receive, send: Send) -> Any:
+        seen = type(self)._mixins_seen
+        if seen is not None:
+            for base, names in zip(seen.bases, seen.names, strict=True):
+                if _WATCHED_NAMES.intersection(base.__dict__) != names:
+                    _check_bases(type(self))
+                    break
+        return call(self, scope, receive, send)
+
+    __call__._watches_bases = call  # type: ignore[attr-defined]
+    return __call__
+
+
+def _rebase(cls: _CORSMiddlewareType, bases: Any) -> None:
+    """``cls.__bases__ = bases``, or a ``TypeError`` if the new bases override what fastcors cannot
+    obey; the classes' mixins and middlewares then follow the new bases."""
+    previous = cls.__bases__
+    type.__setattr__(cls, "__bases__", bases)
+    classes: list[type] = [cls]
+    for klass in classes:
+        classes.extend(klass.__subclasses__())
+    problems = [problem for klass in classes for problem in _class_problems(klass)]
+    if problems:
+        type.__setattr__(cls, "__bases__", previous)
+        raise TypeError("; ".join(problems))
+    for klass in classes:
+        _watch_bases(klass)
+    _LIVE.refresh_origin_judges(cls)
+
+
+class _InstanceAttributes:
+    """The base that gives a middleware its attribute dict (``CORSMiddleware.__dict__`` hands it
+    out as an ``_InstanceDict``)."""
+
+
+_ATTRIBUTES = _InstanceAttributes.__dict__["__dict__"]
+
+
+class _InstanceDict(dict[str, Any]):
+    """A middleware's attribute dict, once code asks for it (``vars(middleware)``): a write of a
+    name fastcors settles at construction or follows goes through the middleware's own attribute
+    rules, as ``setattr`` does, so that it is obeyed or refused, never silently ignored. (The
+    interpreter's own attribute writes go to the dict directly.)"""
+
+    __slots__ = ("_middleware",)
+    _middleware: weakref.ref[Any]
+
+    def _owner(self) -> Any:
+        middleware = self._middleware()
+        if middleware is None:  # pragma: no cover - whoever writes holds the middleware
+            raise ReferenceError("the middleware of this dict no longer exists")
+        return middleware
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name in _WATCHED_NAMES:
+            setattr(self._owner(), name, value)
+        else:
+            super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        if name in _WATCHED_NAMES and name in self:
+            delattr(self._owner(), name)
+        else:
+            super().__delitem__(name)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def __ior__(self, other: Any) -> _InstanceDict:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def pop(self, name: str, *default: Any) -> Any:
+        if name in _WATCHED_NAMES and name in self:
+            value = self[name]
+            del self[name]
+            return value
+        return super().pop(name, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        if not self:
+            raise KeyError("popitem(): dictionary is empty")
+        name = next(reversed(self))
+        return name, self.pop(name)
+
+    def clear(self) -> None:
+        for name in [name for name in self if name in _WATCHED_NAMES]:
+            del self[name]
+        super().clear()
+
+
+class _GuardedAttributes:
+    """``CORSMiddleware.__dict__``: the instance's attribute dict, as an ``_InstanceDict``. The
+    dict is made one only when asked for, so that the usual middleware keeps its attributes where
+    the interpreter reads them fastest."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:  # pragma: no cover - a class's own __dict__ is found first
+            return self
+        attributes = _ATTRIBUTES.__get__(instance, owner)
+        if type(attributes) is not _InstanceDict:
+            attributes = _InstanceDict(attributes)
+            attributes._middleware = weakref.ref(instance)
+            _ATTRIBUTES.__set__(instance, attributes)
+        return attributes
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise TypeError(f"__dict__ must be set to a dictionary, not a '{type(value).__name__}'")
+        attributes = self.__get__(instance)
+        for name in [name for name in attributes if name not in value]:
+            del attributes[name]
+        attributes.update(value)
 
 
 def _judge_beside_func(cls: type) -> TypeError:
@@ -192,7 +399,7 @@ class _ApplicationEntry(ApplicationShape):
         return middleware(scope, receive, send)
 
 
-class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
+class CORSMiddleware(Middleware, _InstanceAttributes, metaclass=_CORSMiddlewareType):
     """A drop-in replacement for ``starlette.middleware.cors.CORSMiddleware``.
 
     Same arguments, same defaults, same positional order, and byte for byte the same messages for
@@ -249,6 +456,10 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         lambda options: options.allow_origin_func_cache_ttl
     )
 
+    __dict__ = _GuardedAttributes()  # see _GuardedAttributes
+
+    #: The class's mixins and what they define, where it has any (see ``_watch_bases``).
+    _mixins_seen: ClassVar[_ForeignBases | None] = None
     _arguments: tuple[Any, ...]
     _own_options: dict[str, Any]
     #: ``strict`` is part of the configuration: ``reconfigure`` checks with it unless given again.
@@ -259,15 +470,10 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # The whole MRO: an override may come from a mixin listed before CORSMiddleware.
-        refused = []
-        for name in (*_OPTION_ATTRIBUTES, *_STARLETTE_INTERNALS):
-            owner = next(klass for klass in cls.__mro__ if name in vars(klass) or klass is CORSMiddleware)
-            if owner is not CORSMiddleware:
-                refused.append(
-                    f"{cls.__qualname__} overrides {_unsupported(name)} (defined by {owner.__qualname__})"
-                )
+        refused = _class_problems(cls)
         if refused:
             raise TypeError("; ".join(refused))
+        _watch_bases(cls)
 
     def __init__(
         self,
@@ -343,7 +549,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             log_memo=log_memo(on_reject),
         )
         self._policy = Policy(self._judged(self._config))
-        if type(self).__call__ is Middleware.__call__:
+        call = type(self).__call__
+        if call is Middleware.__call__ or getattr(call, "_watches_bases", None) is Middleware.__call__:
             # Calls go through the base class's `__call__` (in Rust, where the extension is built),
             # which returns the app's own awaitable: no coroutine frame of the middleware's own.
             self.__call__: _ASGICall = _ApplicationEntry(self)  # see _ApplicationEntry
@@ -386,7 +593,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         if name == "is_allowed_origin" and self._config.origin_func is not None:
             raise _judge_beside_func(type(self))
         super().__setattr__(name, value)
-        if name == "is_allowed_origin":
+        if name in ("is_allowed_origin", "__class__"):
             self._refresh_origin_judge()
 
     def __delattr__(self, name: str) -> None:
@@ -397,10 +604,11 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
     def __getstate__(self) -> dict[str, Any]:
         """What ``pickle`` and ``copy`` keep: the app, the arguments and anything a subclass added;
         the policy is rebuilt from the arguments."""
-        return {name: value for name, value in vars(self).items() if name not in _DERIVED_STATE}
+        attributes = _ATTRIBUTES.__get__(self)
+        return {name: value for name, value in attributes.items() if name not in _DERIVED_STATE}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        vars(self).update(state)
+        dict.update(_ATTRIBUTES.__get__(self), state)  # as it was: the policy is built from it next
         self._build()
 
     def reconfigure(self, **options: Any) -> None:
