@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -145,6 +146,14 @@ def test_a_match_everything_regex_with_credentials_warns() -> None:
     assert problem.startswith("allow_origin_regex 'https?://.*' matches the origins of any site")
 
 
+@pytest.mark.parametrize(
+    "pattern", [r"https://[^/]+", r"https://\S+", r"https://[a-z0-9.-]+(:[0-9]+)?", r"http://.*"]
+)
+def test_a_regex_matching_every_origin_of_one_scheme_with_credentials_warns(pattern: str) -> None:
+    problem = the_problem_of(allow_origin_regex=pattern, allow_credentials=True)
+    assert problem.startswith(f"allow_origin_regex {pattern!r} matches the origins of any site")
+
+
 def test_null_with_credentials_warns() -> None:
     problem = the_problem_of(allow_origins=["null", ORIGIN], allow_credentials=True)
     assert problem.startswith("allow_origins contains 'null' and allow_credentials=True")
@@ -201,9 +210,46 @@ def test_exposing_star_with_credentials_warns() -> None:
         (-1, "max_age -1 is negative"),
         (86401, "max_age 86401 is longer than any browser honours"),
         (1.5, "max_age 1.5 is not a whole number of seconds"),
+        ("600s", "max_age '600s' is not a whole number of seconds"),
+        (True, "max_age True is not a whole number of seconds"),
     ],
 )
 def test_a_max_age_browsers_ignore_warns(max_age: object, expected: str) -> None:
+    assert the_problem_of(allow_origins=[ORIGIN], max_age=max_age).startswith(expected)
+
+
+class Int64:
+    """An integer that is not an ``int``, as numpy's ``int64`` is."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __repr__(self) -> str:
+        return f"Int64({self.value})"
+
+
+@pytest.mark.parametrize("max_age", ["600", Int64(600), Decimal(600)], ids=repr)
+def test_a_max_age_is_judged_by_the_value_starlette_sends(max_age: Any) -> None:
+    assert problems_of(allow_origins=[ORIGIN], max_age=max_age) == []
+    cors = CORSMiddleware(ok_app(), allow_origins=[ORIGIN], max_age=max_age, strict=True)
+    scope = http_scope("OPTIONS", [(b"origin", ORIGIN.encode()), (b"access-control-request-method", b"GET")])
+    assert (b"access-control-max-age", b"600") in run(cors, scope)[0]["headers"]
+
+
+@pytest.mark.parametrize(
+    ("max_age", "expected"),
+    [
+        ("-1", "max_age '-1' is negative"),
+        (Int64(86401), "max_age Int64(86401) is longer than any browser honours"),
+    ],
+)
+def test_a_max_age_sent_as_a_value_browsers_ignore_warns(max_age: object, expected: str) -> None:
     assert the_problem_of(allow_origins=[ORIGIN], max_age=max_age).startswith(expected)
 
 

@@ -78,6 +78,44 @@ def test_every_origin_gets_the_500_when_every_origin_is_allowed() -> None:
     assert (b"access-control-allow-origin", b"*") in sent[0]["headers"]
 
 
+def tenant_func(asked: list[str], kind: str) -> Any:
+    def func(origin: str) -> bool:
+        asked.append(origin)
+        return origin.endswith(".tenant.example")
+
+    async def async_func(origin: str) -> bool:
+        await asyncio.sleep(0)
+        return func(origin)
+
+    return func if kind == "sync" else async_func
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_origin_allow_origin_func_allows_gets_the_500_with_the_cors_headers(kind: str) -> None:
+    asked: list[str] = []
+    cors = CORSMiddleware(
+        failing_app(), **OPTIONS, allow_origin_func=tenant_func(asked, kind), cors_on_errors=True
+    )
+    sent, error = serve(cors, [(b"origin", b"https://a.tenant.example")])
+    assert isinstance(error, AppFailed)
+    assert sent == [
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                *ERROR_HEADERS,
+                (b"access-control-expose-headers", b"X-Request-ID"),
+                (b"access-control-allow-origin", b"https://a.tenant.example"),
+                (b"vary", b"Origin"),
+            ],
+        },
+        {"type": "http.response.body", "body": b"Internal Server Error"},
+    ]
+    assert asked == ["https://a.tenant.example"]  # asked once, as for any request
+    refused, error = serve(cors, [(b"origin", b"https://evil.example")])
+    assert (refused, type(error)) == ([], AppFailed)
+
+
 @pytest.mark.parametrize(
     "headers", [[], [(b"origin", b"https://evil.example")]], ids=["no Origin", "disallowed"]
 )

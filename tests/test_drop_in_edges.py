@@ -228,6 +228,123 @@ def test_a_mixin_with_slots_combines_as_with_starlettes_class(
     assert ours == theirs
 
 
+# --- 3b. Lookups that bypass the class: __getattribute__, the instance's dict, later mixins -------
+
+
+def reading_another_check(self: Any, name: str) -> Any:
+    """A ``__getattribute__`` that answers ``is_allowed_origin`` with another check."""
+    if name == "is_allowed_origin":
+        return lambda origin: origin != EVIL
+    return object.__getattribute__(self, name)
+
+
+@pytest.mark.parametrize("where", ["class", "mixin before", "mixin after"])
+def test_a_class_overriding_getattribute_is_refused_at_class_creation(where: str) -> None:
+    bases: tuple[type, ...]
+    if where == "class":
+        bases, namespace = (CORSMiddleware,), {"__getattribute__": reading_another_check}
+    else:
+        mixin = type("Lookup", (), {"__getattribute__": reading_another_check})
+        bases, namespace = (
+            ((mixin, CORSMiddleware) if where == "mixin before" else (CORSMiddleware, mixin)),
+            {},
+        )
+    with pytest.raises(TypeError, match=r"overrides __getattribute__, which Starlette's CORSMiddleware goes"):
+        type("Custom", bases, namespace)
+
+
+def test_assigning_getattribute_to_a_subclass_is_refused() -> None:
+    class Custom(CORSMiddleware):
+        pass
+
+    with pytest.raises(TypeError, match=r"Custom.__getattribute__ cannot be assigned"):
+        Custom.__getattribute__ = reading_another_check  # type: ignore[method-assign]
+    assert "__getattribute__" not in vars(Custom)
+
+
+INSTANCE_DICT_WRITES: dict[str, Callable[[Any, str, Any], None]] = {
+    "vars()[name] = value": lambda middleware, name, value: vars(middleware).__setitem__(name, value),
+    "__dict__.update": lambda middleware, name, value: middleware.__dict__.update({name: value}),
+    "__dict__.setdefault": lambda middleware, name, value: middleware.__dict__.setdefault(name, value),
+    "vars() |=": lambda middleware, name, value: vars(middleware).__ior__({name: value}),
+}
+
+
+@pytest.mark.parametrize("write", INSTANCE_DICT_WRITES.values(), ids=INSTANCE_DICT_WRITES.keys())
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_is_allowed_origin_written_into_the_instance_dict_decides_requests_as_in_starlette(
+    method: str, headers: list[tuple[bytes, bytes]], write: Callable[[Any, str, Any], None]
+) -> None:
+    def build(cls: type[Any]) -> Any:
+        middleware = cls(ok_app(), allow_origins=[EVIL])
+        write(middleware, "is_allowed_origin", lambda origin: origin != EVIL)
+        return middleware
+
+    ours, theirs = both(build, method, headers)
+    assert ours == theirs
+    assert not allowed(ours)
+
+
+@pytest.mark.parametrize("write", INSTANCE_DICT_WRITES.values(), ids=INSTANCE_DICT_WRITES.keys())
+@pytest.mark.parametrize("name", ["allow_origins", "preflight_response"])
+def test_an_option_or_internal_written_into_the_instance_dict_is_refused(
+    name: str, write: Callable[[Any, str, Any], None]
+) -> None:
+    middleware = CORSMiddleware(ok_app(), allow_origins=[EVIL])
+    with pytest.raises((AttributeError, TypeError), match=rf"{name} (is read once|cannot be assigned)"):
+        write(middleware, name, ())
+    assert allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_a_mixin_gaining_is_allowed_origin_after_the_class_was_built_decides_requests_as_in_starlette(
+    method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    def build(cls: type[Any]) -> Any:
+        mixin = type("Mixin", (), {})
+        middleware = type("Custom", (mixin, cls), {})(ok_app(), allow_origins=[EVIL])
+        mixin.is_allowed_origin = lambda self, origin: origin != EVIL  # type: ignore[attr-defined]
+        return middleware
+
+    ours, theirs = both(build, method, headers)
+    assert ours == theirs
+    assert not allowed(ours)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("allow_origins", property(lambda self: ())),
+        ("preflight_response", lambda self, *args: None),
+        ("__getattribute__", reading_another_check),
+    ],
+)
+def test_a_mixin_gaining_what_fastcors_cannot_follow_after_the_class_was_built_fails_the_next_request(
+    name: str, value: Any
+) -> None:
+    mixin = type("Mixin", (), {})
+    middleware = type("Custom", (mixin, CORSMiddleware), {})(ok_app(), allow_origins=[EVIL])
+    assert allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
+    setattr(mixin, name, value)
+    with pytest.raises(TypeError, match=rf"Custom overrides {name}, .* \(defined by Mixin\)"):
+        run(middleware, http_scope("GET", SIMPLE_EVIL))
+    delattr(mixin, name)
+    assert allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
+
+
+def test_new_bases_that_bring_an_option_property_are_refused_at_the_assignment() -> None:
+    class Plain:
+        pass
+
+    class Custom(Plain, CORSMiddleware):
+        pass
+
+    revoking = type("Revoking", (), {"allow_origins": property(lambda self: ())})
+    with pytest.raises(TypeError, match=r"Custom overrides allow_origins, .* \(defined by Revoking\)"):
+        Custom.__bases__ = (revoking, CORSMiddleware)
+    assert Custom.__bases__ == (Plain, CORSMiddleware)
+
+
 # --- 4. Containers whose iteration disagrees with their membership ------------------------------
 
 

@@ -9,7 +9,9 @@ exception, and is off by default.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -399,3 +401,173 @@ def test_the_websocket_origin_check_beside_a_func_is_refused() -> None:
 def test_explain_refuses_to_guess_for_an_async_func() -> None:
     with pytest.raises(TypeError, match=r"explain\(\) cannot wait"):
         cors(AsyncRecorder()).explain("https://evil.com", "PUT")
+
+
+# A cached answer is only ever replaced by the answer of a lookup that started later.
+
+
+async def served(middleware: CORSMiddleware, scope: Scope) -> list[Message]:
+    """One request through ``middleware`` on the running loop."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await middleware(scope, receive, send)
+    return sent
+
+
+class Revocable:
+    """Allows the origins in ``allowed``, read when a lookup starts; the first lookup then waits
+    for ``release`` before it answers, as a slow database query would."""
+
+    def __init__(self, started: Any, release: Any) -> None:
+        self.allowed = {ALLOWED}
+        self.started = started
+        self.release = release
+        self.calls = 0
+
+
+def test_a_stale_async_answer_never_replaces_the_answer_of_a_lookup_that_started_later() -> None:
+    async def main() -> tuple[bytes | None, bytes | None]:
+        state = Revocable(asyncio.Event(), asyncio.Event())
+
+        async def func(origin: str) -> bool:
+            state.calls += 1
+            verdict = origin in state.allowed
+            if state.calls == 1:
+                state.started.set()
+                await state.release.wait()
+            return verdict
+
+        middleware = cors(func, allow_origin_func_cache_size=8)
+        slow = asyncio.create_task(served(middleware, simple(ALLOWED)))
+        await state.started.wait()
+        state.allowed.clear()  # revoked while the first lookup is still running
+        assert allow_origin(await served(middleware, simple(ALLOWED))) is None
+        state.release.set()
+        stale = allow_origin(await slow)
+        return stale, allow_origin(await served(middleware, simple(ALLOWED)))
+
+    stale, after = asyncio.run(main())
+    assert stale == ALLOWED.encode()  # the slow request gets the answer it was given
+    assert after is None  # and the revocation, cached later, stands
+
+
+def test_a_stale_threaded_answer_never_replaces_the_answer_of_a_lookup_that_started_later() -> None:
+    state = Revocable(threading.Event(), threading.Event())
+    lock = threading.Lock()
+
+    def func(origin: str) -> bool:
+        with lock:
+            state.calls += 1
+            first = state.calls == 1
+        verdict = origin in state.allowed
+        if first:
+            state.started.set()
+            assert state.release.wait(10)
+        return verdict
+
+    middleware = cors(func, allow_origin_func_cache_size=8)
+    answers: list[bytes | None] = []
+    slow = threading.Thread(target=lambda: answers.append(allow_origin(run(middleware, simple(ALLOWED)))))
+    slow.start()
+    assert state.started.wait(10)
+    state.allowed.clear()
+    assert allow_origin(run(middleware, simple(ALLOWED))) is None
+    state.release.set()
+    slow.join(10)
+    assert answers == [ALLOWED.encode()]
+    assert allow_origin(run(middleware, simple(ALLOWED))) is None
+
+
+def test_a_stale_answer_is_not_cached_once_the_newer_answer_was_evicted() -> None:
+    state = Revocable(threading.Event(), threading.Event())
+
+    def func(origin: str) -> bool:
+        state.calls += 1
+        verdict = origin in state.allowed
+        if state.calls == 1:
+            state.started.set()
+            assert state.release.wait(10)
+        return verdict
+
+    middleware = cors(func, allow_origin_func_cache_size=1)
+    slow = threading.Thread(target=run, args=(middleware, simple(ALLOWED)))
+    slow.start()
+    assert state.started.wait(10)
+    state.allowed.clear()
+    assert allow_origin(run(middleware, simple(ALLOWED))) is None
+    run(middleware, simple("https://other.example.net"))  # evicts the refusal
+    state.release.set()
+    slow.join(10)
+    assert allow_origin(run(middleware, simple(ALLOWED))) is None
+
+
+def test_a_cached_answer_expires_ttl_seconds_after_its_lookup_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(_origin_func, "monotonic", lambda: now[0])
+    allowed = {ALLOWED}
+
+    async def func(origin: str) -> bool:
+        verdict = origin in allowed
+        now[0] += 25  # a slow lookup: the verdict is 25 seconds old when it arrives
+        await asyncio.sleep(0)
+        return verdict
+
+    middleware = cors(func, allow_origin_func_cache_size=8, allow_origin_func_cache_ttl=30)
+    assert allow_origin(run(middleware, simple(ALLOWED))) == ALLOWED.encode()
+    allowed.clear()
+    now[0] += 6  # 31 seconds after the lookup started
+    assert allow_origin(run(middleware, simple(ALLOWED))) is None
+
+
+def test_an_origin_longer_than_512_bytes_is_never_cached() -> None:
+    recorder = Recorder(lambda origin: True)
+    middleware = cors(recorder, allow_origin_func_cache_size=8)
+    longest = "https://" + "a" * (512 - len("https://.com")) + ".com"
+    too_long = "https://" + "a" * (513 - len("https://.com")) + ".com"
+    assert (len(longest), len(too_long)) == (512, 513)
+    for origin in (longest, longest, too_long, too_long, "https://" + "b" * 1_000_000 + ".com"):
+        run(middleware, simple(origin))
+    assert [len(origin) for origin in recorder.asked] == [512, 513, 513, 1_000_012]
+    assert middleware._config.origin_func is not None
+    assert middleware._config.origin_func.cache_len() == 1
+
+
+# explain() and is_allowed_origin() agree with the middleware, or refuse loudly.
+
+
+@pytest.mark.parametrize("preflight_form", [False, True], ids=["simple", "preflight"])
+def test_explain_refuses_an_awaitable_from_a_sync_func_as_loudly_in_both_forms(preflight_form: bool) -> None:
+    async def verdict() -> bool:
+        await asyncio.sleep(0)
+        return True
+
+    middleware = cors(lambda origin: verdict())
+    assert allow_origin(run(middleware, simple(ALLOWED))) == ALLOWED.encode()  # the middleware awaits it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError, match=r"^explain\(\) cannot wait for the awaitable allow_origin_func"):
+            middleware.explain(ALLOWED, "PUT" if preflight_form else "GET")
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []  # no coroutine left never awaited
+
+
+class Origin(str):
+    """A str subclass, as a framework's own string type may be."""
+
+
+def test_is_allowed_origin_of_a_str_subclass_asks_the_patterns_and_the_func_as_for_a_str() -> None:
+    middleware = CORSMiddleware(
+        ok_app(), allow_origin_patterns=["https://*.example.com"], allow_origin_func=Recorder()
+    )
+    for origin in ("https://a.example.com", ALLOWED):
+        assert middleware.is_allowed_origin(origin)
+        assert middleware.is_allowed_origin(Origin(origin))
+    assert not middleware.is_allowed_origin(Origin("https://evil.com"))

@@ -7,11 +7,14 @@ construction, and a Starlette-style configuration keeps meaning what it meant.
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastcors import CORSConfigWarning, CORSMiddleware
+from fastcors import CORSConfigError, CORSConfigWarning, CORSMiddleware
 from fastcors._origin_patterns import OriginPatterns
 from tests.asgi import http_scope, ok_app, response_headers, run
 
@@ -211,6 +214,53 @@ def test_an_invalid_pattern_is_refused_at_construction_with_the_fix(pattern: str
     message = str(raised.value)
     assert repr(pattern) in message
     assert fix in message
+
+
+NO_BROWSER_SENDS = [
+    ("http://*.0.0.1:*", "'*.' stands for DNS labels and cannot prefix an IP address"),
+    ("https://*.168.1.1", "'*.' stands for DNS labels and cannot prefix an IP address"),
+    ("https://*.example.123", "'*.' stands for DNS labels and cannot prefix an IP address"),
+    ("http://127.1", "browsers send IPv4 addresses as four decimal numbers; write 'http://127.0.0.1'"),
+    ("http://0x7f.0.0.1:*", "write 'http://127.0.0.1:*'"),
+    ("http://010.0.0.1:8000", "write 'http://8.0.0.1:8000'"),
+    ("http://256.0.0.1", "is not an IPv4 address"),
+    ("http://1.2.3.4.5", "is not an IPv4 address"),
+    ("https://example.123", "is not an IPv4 address"),
+    ("http://[:]", "is not an IPv6 address"),
+    ("http://[::0:1]:*", "browsers send IPv6 addresses in their shortest form; write 'http://[::1]:*'"),
+    ("http://[0:0:0:0:0:0:0:1]", "write 'http://[::1]'"),
+    ("https://-", "is not a host name"),
+    ("https://-a.example.com", "is not a host name"),
+    ("https://*.a-.example.com", "is not a host name"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "fix"), NO_BROWSER_SENDS)
+def test_a_pattern_over_a_host_no_browser_sends_is_refused_at_construction_with_the_fix(
+    pattern: str, fix: str
+) -> None:
+    with pytest.raises(ValueError, match="allow_origin_patterns") as raised:
+        cors(pattern)
+    assert str(raised.value).startswith(f"allow_origin_patterns contains {pattern!r}: ")
+    assert fix in str(raised.value)
+
+
+@pytest.mark.parametrize("suffix", ["co.uk", "github.io", "vercel.app", "s3.amazonaws.com"])
+def test_a_wildcard_directly_over_a_public_suffix_warns(suffix: str) -> None:
+    pattern = f"https://*.{suffix}"
+    with pytest.warns(CORSConfigWarning) as caught:
+        cors(pattern)
+    (warning,) = caught
+    assert str(warning.message) == (
+        f"allow_origin_patterns contains {pattern!r}: {suffix} is a public suffix, under which anyone "
+        f"can have a site, so every one of them is allowed; name your own domain, such as "
+        f"'https://*.example.{suffix}'"
+    )
+    with pytest.raises(CORSConfigError, match=re.escape(pattern)):
+        cors(pattern, strict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cors(f"https://*.example.{suffix}", f"https://{suffix}")
 
 
 def test_every_invalid_pattern_is_reported_at_once() -> None:

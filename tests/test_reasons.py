@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
+import warnings
 from typing import Any
 
 import pytest
@@ -77,6 +79,30 @@ def test_a_simple_request_from_a_disallowed_origin_is_a_refusal_too() -> None:
         RejectEvent(
             "request", "https://evil.example", "POST", (), ("origin 'https://evil.example' is not allowed",)
         )
+    ]
+
+
+async def refusing_func(origin: str) -> bool:
+    await asyncio.sleep(0)
+    return False
+
+
+def test_a_simple_request_refused_by_an_async_allow_origin_func_reaches_on_reject() -> None:
+    assert rejections(simple("https://evil.example"), allow_origin_func=refusing_func) == [
+        RejectEvent(
+            "request", "https://evil.example", "GET", (), ("origin 'https://evil.example' is not allowed",)
+        )
+    ]
+
+
+def test_a_simple_request_refused_by_an_async_allow_origin_func_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="fastcors"):
+        cors = CORSMiddleware(ok_app(), **OPTIONS, allow_origin_func=refusing_func)
+        run(cors, simple("https://evil.example"))
+    assert [record.getMessage() for record in caplog.records] == [
+        "refused request GET from origin 'https://evil.example': origin 'https://evil.example' is not allowed"
     ]
 
 
@@ -153,6 +179,35 @@ def test_an_on_reject_that_is_not_callable_is_refused_naming_the_option() -> Non
         TypeError, match=r"^on_reject must be a callable taking a fastcors.RejectEvent, or None, not 42"
     ):
         CORSMiddleware(ok_app(), on_reject=42)  # type: ignore[arg-type]
+
+
+class AsyncCallable:
+    async def __call__(self, event: RejectEvent) -> None:
+        return None
+
+
+async def async_on_reject(event: RejectEvent) -> None:
+    return None
+
+
+@pytest.mark.parametrize("on_reject", [async_on_reject, AsyncCallable()], ids=["async def", "async __call__"])
+def test_an_async_on_reject_is_refused_at_construction_and_by_reconfigure(on_reject: Any) -> None:
+    message = r"^on_reject must be a plain function: it is called while the request is served, never awaited"
+    with pytest.raises(TypeError, match=message):
+        CORSMiddleware(ok_app(), **OPTIONS, on_reject=on_reject)
+    cors = CORSMiddleware(ok_app(), **OPTIONS)
+    with pytest.raises(TypeError, match=message):
+        cors.reconfigure(on_reject=on_reject)
+
+
+def test_an_on_reject_returning_an_awaitable_is_an_error_not_a_coroutine_never_awaited() -> None:
+    cors = CORSMiddleware(ok_app(), **OPTIONS, on_reject=lambda event: async_on_reject(event))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError, match=r"^on_reject returned an awaitable"):
+            run(cors, preflight("https://evil.example"))
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []
 
 
 def test_the_event_is_frozen() -> None:

@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 import pytest
+from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSConfigError, CORSConfigWarning, CORSMiddleware
 from fastcors._types import Message, Receive, Scope, Send
@@ -297,3 +298,60 @@ def test_reconfigure_keeps_the_features_given_to_the_constructor() -> None:
     middleware = CORSMiddleware(ok_app(), allow_origins=[A], cors_on_errors=True)
     middleware.reconfigure(max_age=5)
     assert middleware._config.cors_on_errors is True
+
+
+async def responding_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """An app pickle can find by name, which answers every request."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+DUPLICATES = {
+    "the middleware itself": lambda middleware: middleware,
+    "copy": copy.copy,
+    "deepcopy": copy.deepcopy,
+    "pickle": lambda middleware: pickle.loads(pickle.dumps(middleware)),
+}
+
+
+@pytest.mark.parametrize("duplicate", DUPLICATES.values(), ids=DUPLICATES.keys())
+def test_strict_is_kept_by_reconfigure_copies_and_pickles(duplicate: Any) -> None:
+    middleware = duplicate(CORSMiddleware(picklable_app, allow_origins=[A], strict=True))
+    with pytest.raises(CORSConfigError, match="allow_origins contains '\\*' and allow_credentials=True"):
+        middleware.reconfigure(allow_origins=["*"], allow_credentials=True)
+    assert not middleware.is_allowed_origin(B)
+    with pytest.warns(CORSConfigWarning):
+        middleware.reconfigure(allow_origins=["*"], allow_credentials=True, strict=False)
+    assert middleware.is_allowed_origin(B)
+    with pytest.warns(CORSConfigWarning):
+        middleware.reconfigure(max_age=5)  # strict=False, given last, is kept in turn
+
+
+ONE_SHOT_OPTIONS = {
+    "allow_origins": (["*"], simple(B)),
+    "allow_methods": (["*"], preflight(A)),
+    "allow_headers": (["*", "X-Token"], preflight(A)),
+    "expose_headers": (["X-Request-ID"], simple(A)),
+}
+
+
+@pytest.mark.parametrize("duplicate", DUPLICATES.values(), ids=DUPLICATES.keys())
+@pytest.mark.parametrize("option", ONE_SHOT_OPTIONS)
+def test_a_one_shot_iterable_option_is_kept_by_copies_pickles_and_reconfigure_as_starlettes_copies_keep_it(
+    option: str, duplicate: Any
+) -> None:
+    items, scope = ONE_SHOT_OPTIONS[option]
+    options: dict[str, Any] = {"allow_origins": [A], option: (item for item in items)}
+    middleware = duplicate(CORSMiddleware(responding_app, **options))
+    middleware.reconfigure(max_age=5)
+    starlettes = copy.copy(StarletteCORSMiddleware(responding_app, **{**options, option: iter(items)}))
+    starlettes.preflight_headers["Access-Control-Max-Age"] = "5"
+    assert run(middleware, copy.deepcopy(scope)) == run(starlettes, copy.deepcopy(scope))
+
+
+@pytest.mark.parametrize("duplicate", DUPLICATES.values(), ids=DUPLICATES.keys())
+def test_one_shot_origin_patterns_are_kept_by_copies_pickles_and_reconfigure(duplicate: Any) -> None:
+    middleware = duplicate(CORSMiddleware(picklable_app, allow_origin_patterns=iter(["https://*.c.example"])))
+    middleware.reconfigure(max_age=5)
+    assert middleware.allow_origin_patterns == ("https://*.c.example",)
+    assert middleware.is_allowed_origin("https://x.c.example")

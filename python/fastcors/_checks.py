@@ -12,6 +12,8 @@ import warnings
 from collections.abc import Collection
 from typing import Any
 
+from fastcors._origin_patterns import public_suffix_problems
+
 __all__ = ["CORSConfigError", "CORSConfigWarning", "check_configuration", "configuration_problems"]
 
 #: Methods the Fetch standard forbids: no browser ever sends them.
@@ -20,8 +22,23 @@ FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
 LONGEST_MAX_AGE = 86400
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _REGEX_SYNTAX = re.compile(r"[\\^$\[\](){}|+?]")
-#: Origins no configuration means to trust: a pattern that matches them matches everything.
-_UNRELATED_ORIGINS = ("https://attacker.invalid", "http://127.0.0.1:1", "https://xn--e1afmkfd.invalid")
+#: Origins of sites no configuration means to trust, one set per scheme: a pattern that matches
+#: every origin of a set matches the origins of any site of that scheme.
+_UNRELATED_ORIGINS = tuple(
+    tuple(
+        f"{scheme}://{host}"
+        for host in (
+            "attacker.invalid",
+            "xn--e1afmkfd.invalid",
+            "evil-example.com",
+            "a.b.example.net:8443",
+            "127.0.0.1:1",
+        )
+    )
+    for scheme in ("https", "http")
+)
+#: ``Access-Control-Max-Age`` as browsers parse it (``delta-seconds``): anything else is ignored.
+_DELTA_SECONDS = re.compile(r"[0-9]+")
 
 
 class CORSConfigWarning(UserWarning):
@@ -57,6 +74,7 @@ def configuration_problems(
     expose_headers: Any,
     max_age: Any,
     check_websocket_origin: bool = False,
+    allow_origin_patterns: Any = (),
 ) -> list[str]:
     """Every problem of a configuration, in the order of the options."""
     problems: list[str] = []
@@ -111,6 +129,7 @@ def configuration_problems(
         )
 
     problems.extend(_max_age_problems(max_age))
+    problems.extend(public_suffix_problems(allow_origin_patterns))
 
     if check_websocket_origin and "*" in origins:
         problems.append(
@@ -203,7 +222,9 @@ def _regex_problems(pattern: str, regex: Any, credentials: bool) -> list[str]:
         compiled = regex if isinstance(regex, re.Pattern) else re.compile(pattern)
     except (re.error, TypeError):
         return problems  # reported by the construction itself
-    matches_everything = all(compiled.fullmatch(origin) for origin in _UNRELATED_ORIGINS)
+    matches_everything = any(
+        all(compiled.fullmatch(origin) for origin in origins) for origins in _UNRELATED_ORIGINS
+    )
     if credentials and matches_everything:
         problems.append(
             f"allow_origin_regex {pattern!r} matches the origins of any site and allow_credentials=True: "
@@ -269,17 +290,23 @@ def _wildcards(pattern: str, start: int) -> tuple[list[int], list[tuple[int, int
 
 
 def _max_age_problems(max_age: Any) -> list[str]:
-    if isinstance(max_age, bool) or not isinstance(max_age, int):
+    """Judged by what Starlette sends, ``str(max_age)``, as browsers parse it."""
+    try:
+        sent = str(max_age)
+    except Exception:  # the construction raises it, as Starlette's does
+        return []
+    if _DELTA_SECONDS.fullmatch(sent) is None:
+        if sent.startswith("-") and _DELTA_SECONDS.fullmatch(sent[1:]):
+            return [
+                f"max_age {max_age!r} is negative, which browsers ignore (they then cache preflights for "
+                "5 seconds); write max_age=0 to disable caching, or a positive number of seconds"
+            ]
         return [
             f"max_age {max_age!r} is not a whole number of seconds, and browsers ignore "
-            f"'Access-Control-Max-Age: {max_age}'; write an int, such as max_age=600"
+            f"'Access-Control-Max-Age: {sent}'; write an int, such as max_age=600"
         ]
-    if max_age < 0:
-        return [
-            f"max_age {max_age!r} is negative, which browsers ignore (they then cache preflights for "
-            "5 seconds); write max_age=0 to disable caching, or a positive number of seconds"
-        ]
-    if max_age > LONGEST_MAX_AGE:
+    seconds = sent.lstrip("0")
+    if len(seconds) > len(str(LONGEST_MAX_AGE)) or int(seconds or "0") > LONGEST_MAX_AGE:
         return [
             f"max_age {max_age!r} is longer than any browser honours (Firefox caps it at 86400 seconds, "
             f"Chromium at 7200); write max_age={LONGEST_MAX_AGE} or less"

@@ -1,8 +1,13 @@
 """``python -m fastcors check``: would a browser let a page read this server's response?
 
-It sends what a browser sends (the preflight when a browser would send one, then the request) and
-applies the Fetch standard's CORS checks to the answers, as a browser does. It works against any
-server. Exit status: 0 a browser would allow it, 1 it would not, 2 usage or network error.
+It sends what a browser sends (the preflight when a browser would send one, then the request, and
+again at each redirect it follows) and applies the Fetch standard's CORS checks to the answers, as
+a browser does. It works against any server. Exit status: 0 a browser would allow it, 1 it would
+not, 2 usage or network error.
+
+The Fetch standard's rules are the functions named after its algorithms (``unsafe_header_names``,
+``cors_safelisted_request_header``, ``extract_header_list_values``, ``cors_check``,
+``redirected_request``...): they know nothing of the command line, so other front ends can use them.
 """
 
 from __future__ import annotations
@@ -12,10 +17,20 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
-__all__ = ["Verdict", "check", "main", "unsafe_header_names"]
+__all__ = [
+    "Verdict",
+    "check",
+    "cors_check",
+    "cors_safelisted_request_header",
+    "extract_header_list_values",
+    "main",
+    "redirected_request",
+    "unsafe_header_names",
+]
 
 EXAMPLE = """\
 example:
@@ -39,13 +54,23 @@ FORBIDDEN_HEADERS = frozenset(
         "transfer-encoding", "upgrade", "via",
     }
 )  # fmt: skip
+#: The Fetch standard's limits: a safelisted header's value, and all of them together.
+LONGEST_SAFELISTED_VALUE = 128
+LONGEST_SAFELISTED_VALUES = 1024
+#: Browsers follow this many redirects of one request, and fail the next.
+MOST_REDIRECTS = 20
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Headers about the request's body, dropped when a redirect turns the request into a GET.
+REQUEST_BODY_HEADERS = frozenset({"content-encoding", "content-language", "content-location", "content-type"})
 _SAFELISTED_CONTENT_TYPES = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 )
 _UNSAFE_BYTES = re.compile(r'[\x00-\x08\x0a-\x1f"():<>?@\[\\\]{}\x7f]')
 _LANGUAGE = re.compile(r"[0-9A-Za-z *,\-.;=]*")
-_SIMPLE_RANGE = re.compile(r"bytes=[0-9]+-[0-9]*")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_DIGITS = re.compile(r"[0-9]*")
+_HTTP_WHITESPACE = "\t\n\r "
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -67,6 +92,21 @@ class Failure:
     check: str
     message: str
     fix: str
+    #: How many redirects the browser had followed when this check failed.
+    redirects: int = 0
+
+
+@dataclass
+class Hop:
+    """A redirect the browser follows: the request it sends next, and what it got."""
+
+    url: str
+    method: str
+    #: The ``Origin`` header it carries: the page's, ``"null"`` once a redirect crossed origins,
+    #: or ``None`` for a request to the page's own origin that needs none.
+    origin: str | None
+    preflight: Exchange | None = None
+    request: Exchange | None = None
 
 
 @dataclass
@@ -82,6 +122,8 @@ class Verdict:
     request: Exchange | None = None
     failure: Failure | None = None
     notes: list[str] = field(default_factory=list)
+    #: The redirects followed after ``request``, in order.
+    redirects: list[Hop] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
@@ -92,31 +134,115 @@ class UsageError(Exception):
     """What the user asked cannot be sent by a browser, or cannot be sent at all."""
 
 
+# The Fetch standard's rules.
+
+
 def unsafe_header_names(headers: Sequence[tuple[str, str]]) -> list[str]:
-    """The names of the headers that are not CORS-safelisted, lowercase and sorted, as a browser
-    lists them in ``Access-Control-Request-Headers``: any of them makes it send a preflight."""
-    return sorted({name.lower() for name, value in headers if not _safelisted_header(name, value)})
+    """Fetch's "CORS-unsafe request-header names": the names of the headers that make a browser send
+    a preflight, lowercase, deduplicated and sorted, as it lists them in
+    ``Access-Control-Request-Headers``. Each header is one entry of the request's header list (a
+    repeated name is several entries)."""
+    unsafe: list[str] = []
+    potentially_unsafe: list[str] = []
+    safelisted_size = 0
+    for name, value in headers:
+        if cors_safelisted_request_header(name, value):
+            potentially_unsafe.append(name)
+            safelisted_size += len(_isomorphic(value))
+        else:
+            unsafe.append(name)
+    if safelisted_size > LONGEST_SAFELISTED_VALUES:
+        unsafe += potentially_unsafe
+    return sorted({name.lower() for name in unsafe})
 
 
-def _safelisted_header(name: str, value: str) -> bool:
-    """The Fetch standard's CORS-safelisted request-header."""
-    lowered = name.lower()
-    if len(value) > 128:
+def cors_safelisted_request_header(name: str, value: str) -> bool:
+    """Fetch's "CORS-safelisted request-header": whether a browser sends this header without
+    asking the server first (on its own; see ``unsafe_header_names`` for the total size)."""
+    if len(_isomorphic(value)) > LONGEST_SAFELISTED_VALUE:
         return False
+    lowered = name.lower()
     if lowered == "accept":
         return not _UNSAFE_BYTES.search(value)
     if lowered in ("accept-language", "content-language"):
         return _LANGUAGE.fullmatch(value) is not None
     if lowered == "content-type":
-        essence = value.split(";", 1)[0].strip().lower()
-        return not _UNSAFE_BYTES.search(value) and essence in _SAFELISTED_CONTENT_TYPES
+        if _UNSAFE_BYTES.search(value):
+            return False
+        return mime_type_essence(value) in _SAFELISTED_CONTENT_TYPES
     if lowered == "range":
-        return _SIMPLE_RANGE.fullmatch(value) is not None
+        parsed = parse_single_range_header_value(value, allow_whitespace=False)
+        # A suffix range (`bytes=-5`) is not safelisted.
+        return parsed is not None and parsed[0] is not None
     return False
 
 
-def _header_list(value: str | None) -> list[str] | None:
-    """The Fetch standard's "extract header list values" for a comma-separated list of tokens."""
+def mime_type_essence(value: str) -> str | None:
+    """The essence (``type/subtype``, lowercase) of Fetch's "parse a MIME type", or ``None`` where
+    it fails. Parameters never make it fail, so they are not read."""
+    text = value.strip(_HTTP_WHITESPACE)
+    kind, slash, rest = text.partition("/")
+    if not slash or _TOKEN.fullmatch(kind) is None:
+        return None
+    subtype = rest.split(";", 1)[0].rstrip(_HTTP_WHITESPACE)
+    if _TOKEN.fullmatch(subtype) is None:
+        return None
+    return f"{kind}/{subtype}".lower()
+
+
+def parse_single_range_header_value(
+    value: str, allow_whitespace: bool
+) -> tuple[int | None, int | None] | None:
+    """Fetch's "parse a single range header value": ``(start, end)``, either ``None`` where it is
+    left out, or ``None`` where the value is not one range of bytes."""
+    if not value.startswith("bytes"):
+        return None
+    position = len("bytes")
+
+    def skip_whitespace() -> None:
+        nonlocal position
+        while allow_whitespace and value[position : position + 1] in ("\t", " "):
+            position += 1
+
+    def digits() -> int | None:
+        nonlocal position
+        found = _DIGITS.match(value, position)
+        assert found is not None  # `[0-9]*` always matches
+        position = found.end()
+        return int(found.group()) if found.group() else None
+
+    skip_whitespace()
+    if value[position : position + 1] != "=":
+        return None
+    position += 1
+    skip_whitespace()
+    start = digits()
+    skip_whitespace()
+    if value[position : position + 1] != "-":
+        return None
+    position += 1
+    skip_whitespace()
+    end = digits()
+    if position != len(value):
+        return None
+    if start is None and end is None:
+        return None
+    if start is not None and end is not None and start > end:
+        return None
+    return start, end
+
+
+def header_value(headers: Sequence[tuple[str, str]], name: str) -> str | None:
+    """Fetch's "get" of a header: every value of that name joined with ``", "``, or ``None``."""
+    values = [value for header, value in headers if header == name]
+    return ", ".join(values) if values else None
+
+
+def extract_header_list_values(headers: Sequence[tuple[str, str]], name: str) -> list[str] | None:
+    """Fetch's "extract header list values" for a header whose values are tokens (methods, header
+    names): every value of that name, combined, split on commas. ``[]`` when there is none,
+    ``None`` (a failure, which fails the request) when an item is not a token."""
+    value = header_value(headers, name)
     if value is None:
         return []
     items = [item.strip(" \t") for item in value.split(",")]
@@ -126,16 +252,25 @@ def _header_list(value: str | None) -> list[str] | None:
     return items
 
 
-def _cors_check(exchange: Exchange, origin: str, credentials: bool, step: str) -> Failure | None:
-    """The Fetch standard's CORS check of one response."""
+def cors_check(exchange: Exchange, origin: str, credentials: bool, step: str) -> Failure | None:
+    """Fetch's "CORS check" of one response; ``origin`` is the request's, as serialised in its
+    ``Origin`` header (``"null"`` once tainted by a redirect)."""
     values = [value for name, value in exchange.response_headers if name == "access-control-allow-origin"]
     echo_fix = f"Access-Control-Allow-Origin: {origin}"
+    whose = "page's origin"
+    if origin == "null":
+        whose = "request's origin"
+        # Echoing `null` would allow every sandboxed page and local file: never advise it.
+        echo_fix = (
+            "Access-Control-Allow-Origin: * for a request without credentials; after a redirect to "
+            "another origin, browsers send Origin: null, so have the page fetch the final URL instead"
+        )
     if not values:
         return Failure(
             step,
             "Access-Control-Allow-Origin",
             "the response has no Access-Control-Allow-Origin header",
-            echo_fix if credentials else f"{echo_fix} (or *)",
+            echo_fix if credentials or origin == "null" else f"{echo_fix} (or *)",
         )
     if len(values) > 1:
         return Failure(
@@ -157,16 +292,14 @@ def _cors_check(exchange: Exchange, origin: str, credentials: bool, step: str) -
         return Failure(
             step,
             "Access-Control-Allow-Origin",
-            f"the response allows {allowed!r}, which is not the page's origin {origin!r} "
+            f"the response allows {allowed!r}, which is not the {whose} {origin!r} "
             "(browsers compare them exactly)",
             echo_fix,
         )
     if credentials:
-        granted = [
-            value for name, value in exchange.response_headers if name == "access-control-allow-credentials"
-        ]
-        if granted != ["true"]:
-            got = f"Access-Control-Allow-Credentials: {', '.join(granted)}" if granted else "none"
+        granted = header_value(exchange.response_headers, "access-control-allow-credentials")
+        if granted != "true":
+            got = "none" if granted is None else f"Access-Control-Allow-Credentials: {granted}"
             return Failure(
                 step,
                 "Access-Control-Allow-Credentials",
@@ -177,12 +310,15 @@ def _cors_check(exchange: Exchange, origin: str, credentials: bool, step: str) -
     return None
 
 
-def _preflight_checks(exchange: Exchange, verdict: Verdict, unsafe: list[str]) -> Failure | None:
-    """What a browser checks in a preflight's answer before it sends the request."""
-    failure = _cors_check(exchange, verdict.origin, verdict.credentials, "preflight")
+def preflight_checks(
+    exchange: Exchange, origin: str, method: str, credentials: bool, unsafe: list[str]
+) -> Failure | None:
+    """What a browser checks in a preflight's answer (Fetch's "CORS-preflight fetch") before it
+    sends the request."""
+    failure = cors_check(exchange, origin, credentials, "preflight")
     if failure is not None:
         return failure
-    lists_failure = _list_checks(exchange, verdict, unsafe)
+    lists_failure = _list_checks(exchange, method, credentials, unsafe)
     if not 200 <= exchange.status <= 299:
         message = f"the preflight got status {exchange.status}; browsers need a 2xx status (200 or 204)"
         if lists_failure is not None:
@@ -196,11 +332,10 @@ def _preflight_checks(exchange: Exchange, verdict: Verdict, unsafe: list[str]) -
     return lists_failure
 
 
-def _list_checks(exchange: Exchange, verdict: Verdict, unsafe: list[str]) -> Failure | None:
+def _list_checks(exchange: Exchange, method: str, credentials: bool, unsafe: list[str]) -> Failure | None:
     """The method and header checks of a preflight's answer."""
-    headers = dict(exchange.response_headers)
-    methods = _header_list(headers.get("access-control-allow-methods"))
-    names = _header_list(headers.get("access-control-allow-headers"))
+    methods = extract_header_list_values(exchange.response_headers, "access-control-allow-methods")
+    names = extract_header_list_values(exchange.response_headers, "access-control-allow-headers")
     if methods is None or names is None:
         bad = "Methods" if methods is None else "Headers"
         return Failure(
@@ -209,8 +344,7 @@ def _list_checks(exchange: Exchange, verdict: Verdict, unsafe: list[str]) -> Fai
             f"Access-Control-Allow-{bad} is not a comma-separated list of names, so browsers refuse it",
             f"Access-Control-Allow-{bad}: a list such as 'GET, POST'",
         )
-    method = verdict.method
-    wildcard_methods = "*" in methods and not verdict.credentials
+    wildcard_methods = "*" in methods and not credentials
     if method not in methods and method not in SAFELISTED_METHODS and not wildcard_methods:
         why = " ('*' does not count for a request with credentials)" if "*" in methods else ""
         return Failure(
@@ -221,7 +355,7 @@ def _list_checks(exchange: Exchange, verdict: Verdict, unsafe: list[str]) -> Fai
             f"Access-Control-Allow-Methods: {method if '*' in methods else ', '.join([*methods, method])}",
         )
     allowed_names = {name.lower() for name in names}
-    wildcard_headers = "*" in names and not verdict.credentials
+    wildcard_headers = "*" in names and not credentials
     for name in unsafe:
         # `*` never covers Authorization: it must be listed by name.
         if name in allowed_names or (wildcard_headers and name != "authorization"):
@@ -242,6 +376,109 @@ def _list_checks(exchange: Exchange, verdict: Verdict, unsafe: list[str]) -> Fai
     return None
 
 
+@dataclass(frozen=True)
+class FetchRequest:
+    """The request as it stands at one hop of a redirect chain."""
+
+    url: str
+    method: str
+    headers: tuple[tuple[str, str], ...]
+    #: The page's origin, or ``"null"`` for an opaque one.
+    origin: str
+    #: Fetch's "tainted origin flag": a redirect crossed origins, so ``Origin`` is ``"null"``.
+    tainted: bool = False
+    #: Fetch's response tainting is ``"cors"``: once the request left the page's origin, the CORS
+    #: checks apply at every hop, back on the page's origin included.
+    cors: bool = False
+
+    @property
+    def serialized_origin(self) -> str:
+        """The ``Origin`` the request carries (Fetch's "serializing a request origin")."""
+        return "null" if self.tainted else self.origin
+
+    def same_origin_fetch(self) -> bool:
+        """Whether the browser fetches this hop as a same-origin request, without CORS."""
+        return not self.cors and same_origin(self.origin, self.url)
+
+
+def same_origin(first: str, second: str) -> bool:
+    """Whether two URLs (or origins) have the same origin; an opaque one (``null``) has no equal."""
+    first_origin, second_origin = url_origin(first), url_origin(second)
+    return first_origin is not None and first_origin == second_origin
+
+
+def url_origin(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an http(s) URL or origin, ``None`` for anything opaque."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), _DEFAULT_PORTS[scheme] if port is None else port
+
+
+def redirected_request(
+    request: FetchRequest, response: Exchange, redirects: int
+) -> FetchRequest | Failure | None:
+    """Fetch's "HTTP-redirect fetch" for a request that follows redirects: the request the browser
+    sends next, a ``Failure`` where it refuses to follow, or ``None`` when the response is no
+    redirect (its status, or no ``Location``) and so is the answer itself."""
+    if response.status not in REDIRECT_STATUSES:
+        return None
+    locations = [value for name, value in response.response_headers if name == "location"]
+    if not locations:
+        return None
+
+    def refused(message: str, fix: str) -> Failure:
+        return Failure("request", "redirect", message, fix, redirects)
+
+    if len(locations) > 1:
+        return refused(
+            f"the redirect has {len(locations)} Location headers, which browsers cannot follow",
+            "one Location header",
+        )
+    import httpx
+
+    try:
+        location = str(httpx.URL(request.url).join(locations[0]))
+    except httpx.InvalidURL:
+        return refused(f"the redirect's Location {locations[0]!r} is not a URL", "a Location with a URL")
+    if urlsplit(location).scheme.lower() not in _DEFAULT_PORTS:
+        return refused(
+            f"the redirect goes to {location!r}, and browsers follow only http and https redirects",
+            "a Location with an http or https URL",
+        )
+    if redirects == MOST_REDIRECTS:
+        return refused(
+            f"browsers follow at most {MOST_REDIRECTS} redirects", "fewer redirects to the final URL"
+        )
+    parts = urlsplit(location)
+    if (parts.username is not None or parts.password is not None) and (
+        request.cors or not same_origin(request.origin, location)
+    ):
+        return refused(
+            f"the redirect goes to {location!r}, with a user name or password, which browsers refuse "
+            "for a cross-origin request",
+            "a Location without credentials",
+        )
+    method, headers = request.method, request.headers
+    if (response.status in (301, 302) and method == "POST") or (
+        response.status == 303 and method not in ("GET", "HEAD")
+    ):
+        method = "GET"
+        headers = tuple((name, value) for name, value in headers if name.lower() not in REQUEST_BODY_HEADERS)
+    tainted = request.tainted
+    if not same_origin(request.url, location):
+        # The request's own credentials stay behind when it changes origin.
+        headers = tuple((name, value) for name, value in headers if name.lower() != "authorization")
+        if not same_origin(request.origin, request.url):
+            tainted = True
+    return replace(request, url=location, method=method, headers=headers, tainted=tainted)
+
+
 def check(
     url: str,
     origin: str,
@@ -250,53 +487,131 @@ def check(
     credentials: bool = False,
     timeout: float = 10.0,
 ) -> Verdict:
-    """Sends what a browser would and decides as a browser would. Raises ``UsageError`` for what no
-    page can send, and ``httpx.HTTPError`` when the server cannot be reached."""
+    """Sends what a browser would and decides as a browser would, following redirects. Raises
+    ``UsageError`` for what no page can send, and ``httpx.HTTPError`` when the server cannot be
+    reached."""
     import httpx
 
     if method.upper() in NORMALIZED_METHODS:
         method = method.upper()
+    _refuse_what_no_page_sends(origin, method, headers)
+    request = FetchRequest(url, method, tuple(headers), origin)
+    verdict = Verdict(url, origin, method, credentials, _preflight_needed(request))
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        redirects = 0
+        while True:
+            if not request.same_origin_fetch():
+                request = replace(request, cors=True)
+            hop = Hop(request.url, request.method, _origin_header(request))
+            failure = _fetch(client, request, hop, credentials)
+            if redirects == 0:
+                verdict.preflight, verdict.request = hop.preflight, hop.request
+                if request.same_origin_fetch():
+                    verdict.notes.append(
+                        "the URL is on the page's own origin: a browser applies no CORS check to it "
+                        "(only to a redirect away from it)"
+                    )
+            else:
+                verdict.redirects.append(hop)
+            if failure is not None:
+                verdict.failure = replace(failure, redirects=redirects)
+                if failure.step == "preflight":
+                    verdict.notes.append(
+                        "a browser does not send the request after a failed preflight, so neither did this"
+                    )
+                return verdict
+            assert hop.request is not None
+            following = redirected_request(request, hop.request, redirects)
+            if following is None:
+                return verdict
+            if isinstance(following, Failure):
+                verdict.failure = following
+                return verdict
+            request = following
+            redirects += 1
+
+
+def _preflight_needed(request: FetchRequest) -> bool:
+    return request.method not in SAFELISTED_METHODS or bool(unsafe_header_names(request.headers))
+
+
+def _origin_header(request: FetchRequest) -> str | None:
+    """Fetch's "append a request Origin header": always for a CORS request, and for a same-origin
+    one unless its method is GET or HEAD."""
+    if request.same_origin_fetch() and request.method in ("GET", "HEAD"):
+        return None
+    return request.serialized_origin
+
+
+def _fetch(client: Any, request: FetchRequest, hop: Hop, credentials: bool) -> Failure | None:
+    """One hop: the preflight if the browser would send one, then the request, each checked."""
+    origin = [("Origin", hop.origin)] if hop.origin is not None else []
+    if request.same_origin_fetch():
+        hop.request = _send(client, request.method, request.url, [*origin, *request.headers])
+        return None
+    unsafe = unsafe_header_names(request.headers)
+    if _preflight_needed(request):
+        preflight_headers = [
+            ("Accept", "*/*"),
+            *origin,
+            ("Access-Control-Request-Method", request.method),
+        ]
+        if unsafe:
+            preflight_headers.append(("Access-Control-Request-Headers", ",".join(unsafe)))
+        hop.preflight = _send(client, "OPTIONS", request.url, preflight_headers)
+        failure = preflight_checks(
+            hop.preflight, request.serialized_origin, request.method, credentials, unsafe
+        )
+        if failure is not None:
+            return failure
+    hop.request = _send(client, request.method, request.url, [*origin, *request.headers])
+    return cors_check(hop.request, request.serialized_origin, credentials, "request")
+
+
+def _refuse_what_no_page_sends(origin: str, method: str, headers: Sequence[tuple[str, str]]) -> None:
+    if not origin.isascii():
+        raise UsageError(
+            f"--origin {origin!r} is not ASCII: browsers send origins in ASCII, with international "
+            f"domain names in their punycode form: {_ascii_origin(origin)}"
+        )
     if method.upper() in FORBIDDEN_METHODS:
         raise UsageError(f"browsers never send the method {method}: the Fetch standard forbids it")
-    for name, _ in headers:
+    for name, value in headers:
         lowered = name.lower()
         if lowered in FORBIDDEN_HEADERS or lowered.startswith(("proxy-", "sec-")):
             raise UsageError(
                 f"a page cannot set the header {name!r}: the browser sets it itself"
                 + (" (use --credentials for cookies)" if lowered == "cookie" else "")
             )
-    unsafe = unsafe_header_names(headers)
-    preflight_needed = bool(unsafe) or method not in SAFELISTED_METHODS
-    verdict = Verdict(url, origin, method, credentials, preflight_needed)
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-        if preflight_needed:
-            preflight_headers = [
-                ("Accept", "*/*"),
-                ("Origin", origin),
-                ("Access-Control-Request-Method", method),
-            ]
-            if unsafe:
-                preflight_headers.append(("Access-Control-Request-Headers", ",".join(unsafe)))
-            verdict.preflight = _send(client, "OPTIONS", url, preflight_headers)
-            verdict.failure = _preflight_checks(verdict.preflight, verdict, unsafe)
-            if verdict.failure is not None:
-                verdict.notes.append(
-                    "a browser does not send the request after a failed preflight, so neither did this"
-                )
-                return verdict
-        verdict.request = _send(client, method, url, [("Origin", origin), *headers])
-    verdict.failure = _cors_check(verdict.request, origin, credentials, "request")
-    if 300 <= verdict.request.status <= 399:
-        location = dict(verdict.request.response_headers).get("location", "")
-        verdict.notes.append(
-            f"the response is a redirect ({verdict.request.status}) to {location!r}; a browser would follow "
-            "it and check that response too: run this check on that URL"
-        )
-    return verdict
+        try:
+            _isomorphic(value)
+        except UnicodeEncodeError:
+            raise UsageError(
+                f"a page cannot send {name}: {value!r}: header values are bytes, one per character "
+                "from U+0000 to U+00FF; encode the text first (percent-encoding, for one)"
+            ) from None
+
+
+def _ascii_origin(origin: str) -> str:
+    """What to write instead of an origin with non-ASCII text."""
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        host = ""
+    if not host or not parts.scheme.isascii():
+        return "write the host in its xn-- form"
+    return f"write {parts.scheme.lower() + '://' + host + ('' if port is None else f':{port}')!r}"
+
+
+def _isomorphic(value: str) -> bytes:
+    """A header value as a page's ``Headers`` holds it: a byte per character (U+0000 - U+00FF)."""
+    return value.encode("latin-1")
 
 
 def _send(client: Any, method: str, url: str, headers: list[tuple[str, str]]) -> Exchange:
-    response = client.request(method, url, headers=headers)
+    response = client.request(method, url, headers=[(name, _isomorphic(value)) for name, value in headers])
     return Exchange(
         method,
         url,
@@ -311,29 +626,48 @@ def _describe(verdict: Verdict) -> str:
     if verdict.credentials:
         what += " with credentials"
     lines = []
-    if verdict.preflight is not None:
-        lines.append(f"preflight: OPTIONS {verdict.url} -> {verdict.preflight.status}")
-        lines.extend(_cors_lines(verdict.preflight))
-    elif not verdict.preflight_needed:
+    if verdict.preflight is None and not verdict.preflight_needed:
         lines.append(
             f"preflight: none (a browser sends {verdict.method} with these headers without asking first)"
         )
-    if verdict.request is not None:
-        lines.append(f"request: {verdict.method} {verdict.url} -> {verdict.request.status}")
-        lines.extend(_cors_lines(verdict.request))
+    lines += _exchange_lines(verdict.preflight, verdict.request)
+    for number, hop in enumerate(verdict.redirects, start=1):
+        origin = (
+            "without Origin (the page's own origin)" if hop.origin is None else f"with Origin: {hop.origin}"
+        )
+        lines.append(f"redirect {number}: {hop.method} {hop.url} {origin}")
+        lines += _exchange_lines(hop.preflight, hop.request)
     if verdict.failure is None:
         lines.append(f"ALLOWED: a page at {verdict.origin} can read the response to {what}.")
     else:
         failure = verdict.failure
+        where = failure.step
+        if failure.redirects:
+            where += f", after {failure.redirects} redirect{'s' if failure.redirects > 1 else ''}"
         lines.append(f"BLOCKED: a page at {verdict.origin} cannot read the response to {what}.")
-        lines.append(f"  failed check ({failure.step}): {failure.message}.")
+        lines.append(f"  failed check ({where}): {failure.message}.")
         lines.append(f"  the server must send: {failure.fix}")
     lines.extend(f"note: {note}" for note in verdict.notes)
     return "\n".join(lines)
 
 
+def _exchange_lines(preflight: Exchange | None, request: Exchange | None) -> list[str]:
+    lines = []
+    if preflight is not None:
+        lines.append(f"preflight: OPTIONS {preflight.url} -> {preflight.status}")
+        lines.extend(_cors_lines(preflight))
+    if request is not None:
+        lines.append(f"request: {request.method} {request.url} -> {request.status}")
+        lines.extend(_cors_lines(request))
+    return lines
+
+
 def _cors_lines(exchange: Exchange) -> list[str]:
-    cors = [(n, v) for n, v in exchange.response_headers if n.startswith("access-control-") or n == "vary"]
+    cors = [
+        (n, v)
+        for n, v in exchange.response_headers
+        if n.startswith("access-control-") or n in ("vary", "location")
+    ]
     if not cors:
         return ["  (no CORS headers)"]
     return [f"  {name}: {value}" for name, value in cors]
@@ -360,8 +694,9 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         help="would a browser let a page at ORIGIN read the response from URL?",
         description=(
-            "Send what a browser sends (the preflight when a browser would send one, then the request) "
-            "and apply the Fetch standard's CORS checks to the answers. Works against any server."
+            "Send what a browser sends (the preflight when a browser would send one, then the request, "
+            "following redirects as a browser does) and apply the Fetch standard's CORS checks to the "
+            "answers. Works against any server."
         ),
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -9,7 +9,7 @@ option raises is the error Starlette raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +99,56 @@ class StarletteView:
     allow_origin_func: Callable[[str], Any] | None = None
     allow_origin_func_cache_size: int | None = None
     allow_origin_func_cache_ttl: float | None = None
+
+
+#: The positions, among Starlette's options, of those it iterates (``in``, ``set``, ``join``).
+_ITERATED_OPTIONS = (0, 1, 2, 6)  # allow_origins, allow_methods, allow_headers, expose_headers
+
+
+class Replayed:
+    """What a one-shot iterable option (an iterator, a generator) yielded while Starlette's reading
+    of the options consumed it. Starlette's copies keep what that reading made of it; a reading of
+    the options anew (a copy, a pickle, ``reconfigure``) gets a fresh iterator over the same items,
+    and so reads what the first reading read."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = tuple(items)
+
+
+class _Recording(Iterator[Any]):
+    """A one-shot iterable passed on as it is read, keeping every item it yields."""
+
+    __slots__ = ("_iterator", "items")
+
+    def __init__(self, iterator: Iterator[Any]) -> None:
+        self._iterator = iterator
+        self.items: list[Any] = []
+
+    def __next__(self) -> Any:
+        item = next(self._iterator)
+        self.items.append(item)
+        return item
+
+
+def reading(options: Sequence[Any]) -> tuple[Any, ...]:
+    """Starlette's options as ``interpret_options`` is to read them: a one-shot iterable, or one
+    replayed, is recorded as it is read (see ``kept``)."""
+    return tuple(
+        _Recording(iter(option.items) if isinstance(option, Replayed) else option)
+        if index in _ITERATED_OPTIONS and isinstance(option, (Iterator, Replayed))
+        else option
+        for index, option in enumerate(options)
+    )
+
+
+def kept(read: Sequence[Any], options: Sequence[Any]) -> tuple[Any, ...]:
+    """The options to keep after ``read`` was read: each one-shot iterable as what it yielded."""
+    return tuple(
+        Replayed(read_option.items) if isinstance(read_option, _Recording) else option
+        for read_option, option in zip(read, options, strict=True)
+    )
 
 
 def interpret_options(

@@ -21,10 +21,17 @@ ERROR_START_HEADERS = (
 
 
 async def serve_with_cors_on_errors(
-    policy: Any, middleware: Any, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+    policy: Any,
+    middleware: Any,
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    server_send: Send,
 ) -> None:
     """Runs ``app`` with the core's ``send``; answers its failure before ``http.response.start``
-    with a 500 through that same ``send``, which adds the CORS headers, when the origin is allowed."""
+    with a 500 that carries the CORS headers, when the origin is allowed (by the static rules or by
+    ``allow_origin_func``). ``server_send`` is the server's own, under the core's."""
     started = False
 
     async def send_tracking_start(message: Message) -> None:
@@ -36,11 +43,28 @@ async def serve_with_cors_on_errors(
     try:
         await app(scope, receive, send_tracking_start)
     except Exception:
-        if not started and policy.request_origin_allowed(scope["headers"], middleware):
-            # The client may be gone: the app's exception is the one to report, whatever happens here.
-            with contextlib.suppress(Exception):
-                await send(
-                    {"type": "http.response.start", "status": 500, "headers": list(ERROR_START_HEADERS)}
-                )
-                await send({"type": "http.response.body", "body": INTERNAL_SERVER_ERROR})
+        if not started:
+            await _send_error_response(policy, middleware, scope["headers"], send, server_send)
         raise
+
+
+async def _send_error_response(
+    policy: Any, middleware: Any, request_headers: list[Any], send: Send, server_send: Send
+) -> None:
+    """The 500, when the browser may read it; nothing otherwise."""
+    start: Message = {"type": "http.response.start", "status": 500, "headers": list(ERROR_START_HEADERS)}
+    if policy.request_origin_allowed(request_headers, middleware):
+        forward = send  # the core's send adds the CORS headers
+    else:
+        verdict = policy.origin_func_verdict(request_headers)
+        if not isinstance(verdict, bool):
+            verdict = await verdict
+        if not verdict:
+            return
+        # The function was asked once, here: the edits of an allowed origin, sent as they are.
+        policy.finish_response_start(start, request_headers, True)
+        forward = server_send
+    # The client may be gone: the app's exception is the one to report, whatever happens here.
+    with contextlib.suppress(Exception):
+        await forward(start)
+        await forward({"type": "http.response.body", "body": INTERNAL_SERVER_ERROR})

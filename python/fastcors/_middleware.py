@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from types import MethodType
-from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar, overload
 
 from fastcors._checks import check_configuration, configuration_problems
-from fastcors._config import CorsConfig, StarletteView, interpret_options
+from fastcors._config import CorsConfig, StarletteView, interpret_options, kept, reading
 from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
+from fastcors._origin_func import is_async_callable, verdicts_now
+from fastcors._origin_patterns import OriginPatterns
 from fastcors._reasons import Explanation, RejectEvent, Reporter, logger, reasons_for
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,10 +63,22 @@ _OWN_OPTIONS = (
 )
 #: One reconfiguration at a time, so that concurrent ones compose rather than lose an update.
 _RECONFIGURING = threading.Lock()
+#: Every name whose lookup on a middleware fastcors settles at construction (the options and
+#: Starlette's internals), follows (``is_allowed_origin``) or cannot follow (``__getattribute__``,
+#: through which Starlette's middleware reads all of them on every request).
+_WATCHED_NAMES = frozenset(
+    (*_OPTION_ATTRIBUTES, *_STARLETTE_INTERNALS, "is_allowed_origin", "__getattribute__")
+)
 
 
 def _unsupported(name: str) -> str:
     """Why overriding ``name`` is refused, and what to do instead."""
+    if name == "__getattribute__":
+        return (
+            "__getattribute__, which Starlette's CORSMiddleware goes through for is_allowed_origin and "
+            "every option on every request, but fastcors does not (its core reads the options once, "
+            "at construction): override is_allowed_origin, which fastcors calls as Starlette does"
+        )
     if name in _STARLETTE_INTERNALS:
         return (
             f"{name}, which Starlette's CORSMiddleware calls but fastcors does not (its core builds the "
@@ -83,16 +97,21 @@ class _CORSMiddlewareType(type):
     Starlette's middleware looks up on every request, so that a patch is obeyed or refused."""
 
     def __setattr__(cls, name: str, value: Any) -> None:
-        if name in _OPTION_ATTRIBUTES or name in _STARLETTE_INTERNALS:
+        if name in _WATCHED_NAMES and name != "is_allowed_origin":
             raise TypeError(f"{cls.__qualname__}.{name} cannot be assigned: it is {_unsupported(name)}")
         if name == "is_allowed_origin":
             _LIVE.refuse_judges_beside_funcs(cls)
+        if name == "__bases__":
+            _rebase(cls, value)
+            return
+        if name == "__call__" and getattr(cls, "_mixins_seen", None) is not None:
+            value = _watching(value)
         super().__setattr__(name, value)
         if name == "is_allowed_origin":
             _LIVE.refresh_origin_judges(cls)
 
     def __delattr__(cls, name: str) -> None:
-        if name in _OPTION_ATTRIBUTES or name in _STARLETTE_INTERNALS:
+        if name in _WATCHED_NAMES and name != "is_allowed_origin":
             raise TypeError(f"{cls.__qualname__}.{name} cannot be deleted: it is {_unsupported(name)}")
         super().__delattr__(name)
         if name == "is_allowed_origin":
@@ -129,6 +148,196 @@ class _LiveMiddlewares:
 
 
 _LIVE = _LiveMiddlewares()
+
+
+def _class_problems(cls: type) -> list[str]:
+    """What ``cls`` overrides that fastcors cannot obey, wherever in its bases it comes from."""
+    refused = []
+    for name in (*_OPTION_ATTRIBUTES, *_STARLETTE_INTERNALS):
+        owner = next(klass for klass in cls.__mro__ if name in vars(klass) or klass is CORSMiddleware)
+        if owner is not CORSMiddleware:
+            refused.append(
+                f"{cls.__qualname__} overrides {_unsupported(name)} (defined by {owner.__qualname__})"
+            )
+    # Starlette's class defines no __getattribute__, so one anywhere in the bases would be used.
+    owner = next(klass for klass in cls.__mro__ if "__getattribute__" in vars(klass))
+    if owner is not object:
+        why = _unsupported("__getattribute__")
+        refused.append(f"{cls.__qualname__} overrides {why} (defined by {owner.__qualname__})")
+    return refused
+
+
+class _ForeignBases:
+    """The bases of a class that are not ``CORSMiddleware`` classes (mixins), and the watched
+    names each defined when last looked at: their changes bypass the metaclass, so the class's
+    middlewares look again at every request."""
+
+    __slots__ = ("bases", "names")
+
+    def __init__(self, bases: tuple[type, ...]) -> None:
+        self.bases = bases
+        self.names = _watched_names_of(bases)
+
+
+def _watched_names_of(bases: tuple[type, ...]) -> tuple[frozenset[str], ...]:
+    return tuple(_WATCHED_NAMES.intersection(vars(base)) for base in bases)
+
+
+def _watch_bases(cls: type) -> None:
+    """Records ``cls``'s mixins, if it has any, and has its middlewares check them per request."""
+    foreign = tuple(
+        klass
+        for klass in cls.__mro__
+        if klass not in (object, Middleware, _InstanceAttributes)
+        and not isinstance(klass, _CORSMiddlewareType)
+    )
+    type.__setattr__(cls, "_mixins_seen", _ForeignBases(foreign) if foreign else None)
+    call = cls.__call__
+    if foreign and getattr(call, "_watches_bases", None) is None:
+        type.__setattr__(cls, "__call__", _watching(call))
+
+
+def _check_bases(cls: Any) -> None:
+    """Raises if a mixin of ``cls`` gained what fastcors cannot obey since it was last looked at;
+    rebuilds its middlewares' policies if ``is_allowed_origin`` moved. Cheap when nothing changed."""
+    seen = cls._mixins_seen
+    if seen is None:
+        return
+    names = _watched_names_of(seen.bases)
+    if names == seen.names:
+        return
+    problems = _class_problems(cls)
+    if problems:
+        raise TypeError(
+            f"a base class of {cls.__qualname__} changed after it was built: " + "; ".join(problems)
+        )
+    seen.names = names
+    _LIVE.refresh_origin_judges(cls)
+
+
+def _watching(call: Any) -> Any:
+    """``call``, after checking the class's mixins (see ``_check_bases``). A plain function: the
+    awaitable is ``call``'s own, and servers inspect the instance's ``__call__`` (see ``_build``)."""
+
+    def __call__(self: CORSMiddleware, scope: Scope, receive: Receive, send: Send) -> Any:
+        seen = type(self)._mixins_seen
+        if seen is not None:
+            for base, names in zip(seen.bases, seen.names, strict=True):
+                if _WATCHED_NAMES.intersection(base.__dict__) != names:
+                    _check_bases(type(self))
+                    break
+        return call(self, scope, receive, send)
+
+    __call__._watches_bases = call  # type: ignore[attr-defined]
+    return __call__
+
+
+def _rebase(cls: _CORSMiddlewareType, bases: Any) -> None:
+    """``cls.__bases__ = bases``, or a ``TypeError`` if the new bases override what fastcors cannot
+    obey; the classes' mixins and middlewares then follow the new bases."""
+    previous = cls.__bases__
+    type.__setattr__(cls, "__bases__", bases)
+    classes: list[type] = [cls]
+    for klass in classes:
+        classes.extend(klass.__subclasses__())
+    problems = [problem for klass in classes for problem in _class_problems(klass)]
+    if problems:
+        type.__setattr__(cls, "__bases__", previous)
+        raise TypeError("; ".join(problems))
+    for klass in classes:
+        _watch_bases(klass)
+    _LIVE.refresh_origin_judges(cls)
+
+
+class _InstanceAttributes:
+    """The base that gives a middleware its attribute dict (``CORSMiddleware.__dict__`` hands it
+    out as an ``_InstanceDict``)."""
+
+
+_ATTRIBUTES = _InstanceAttributes.__dict__["__dict__"]
+
+
+class _InstanceDict(dict[str, Any]):
+    """A middleware's attribute dict, once code asks for it (``vars(middleware)``): a write of a
+    name fastcors settles at construction or follows goes through the middleware's own attribute
+    rules, as ``setattr`` does, so that it is obeyed or refused, never silently ignored. (The
+    interpreter's own attribute writes go to the dict directly.)"""
+
+    __slots__ = ("_middleware",)
+    _middleware: weakref.ref[Any]
+
+    def _owner(self) -> Any:
+        middleware = self._middleware()
+        if middleware is None:  # pragma: no cover - whoever writes holds the middleware
+            raise ReferenceError("the middleware of this dict no longer exists")
+        return middleware
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name in _WATCHED_NAMES:
+            setattr(self._owner(), name, value)
+        else:
+            super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        if name in _WATCHED_NAMES and name in self:
+            delattr(self._owner(), name)
+        else:
+            super().__delitem__(name)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def __ior__(self, other: Any) -> _InstanceDict:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def pop(self, name: str, *default: Any) -> Any:
+        if name in _WATCHED_NAMES and name in self:
+            value = self[name]
+            del self[name]
+            return value
+        return super().pop(name, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        if not self:
+            raise KeyError("popitem(): dictionary is empty")
+        name = next(reversed(self))
+        return name, self.pop(name)
+
+    def clear(self) -> None:
+        for name in [name for name in self if name in _WATCHED_NAMES]:
+            del self[name]
+        super().clear()
+
+
+class _GuardedAttributes:
+    """``CORSMiddleware.__dict__``: the instance's attribute dict, as an ``_InstanceDict``. The
+    dict is made one only when asked for, so that the usual middleware keeps its attributes where
+    the interpreter reads them fastest."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:  # pragma: no cover - a class's own __dict__ is found first
+            return self
+        attributes = _ATTRIBUTES.__get__(instance, owner)
+        if type(attributes) is not _InstanceDict:
+            attributes = _InstanceDict(attributes)
+            attributes._middleware = weakref.ref(instance)
+            _ATTRIBUTES.__set__(instance, attributes)
+        return attributes
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise TypeError(f"__dict__ must be set to a dictionary, not a '{type(value).__name__}'")
+        attributes = self.__get__(instance)
+        for name in [name for name in attributes if name not in value]:
+            del attributes[name]
+        attributes.update(value)
 
 
 def _judge_beside_func(cls: type) -> TypeError:
@@ -190,7 +399,7 @@ class _ApplicationEntry(ApplicationShape):
         return middleware(scope, receive, send)
 
 
-class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
+class CORSMiddleware(Middleware, _InstanceAttributes, metaclass=_CORSMiddlewareType):
     """A drop-in replacement for ``starlette.middleware.cors.CORSMiddleware``.
 
     Same arguments, same defaults, same positional order, and byte for byte the same messages for
@@ -247,23 +456,24 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         lambda options: options.allow_origin_func_cache_ttl
     )
 
+    __dict__ = _GuardedAttributes()  # see _GuardedAttributes
+
+    #: The class's mixins and what they define, where it has any (see ``_watch_bases``).
+    _mixins_seen: ClassVar[_ForeignBases | None] = None
     _arguments: tuple[Any, ...]
     _own_options: dict[str, Any]
+    #: ``strict`` is part of the configuration: ``reconfigure`` checks with it unless given again.
+    _strict: bool = False
     _config: CorsConfig
     _options: StarletteView
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # The whole MRO: an override may come from a mixin listed before CORSMiddleware.
-        refused = []
-        for name in (*_OPTION_ATTRIBUTES, *_STARLETTE_INTERNALS):
-            owner = next(klass for klass in cls.__mro__ if name in vars(klass) or klass is CORSMiddleware)
-            if owner is not CORSMiddleware:
-                refused.append(
-                    f"{cls.__qualname__} overrides {_unsupported(name)} (defined by {owner.__qualname__})"
-                )
+        refused = _class_problems(cls)
         if refused:
             raise TypeError("; ".join(refused))
+        _watch_bases(cls)
 
     def __init__(
         self,
@@ -289,10 +499,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         _require_bool("strict", strict)
         _require_bool("cors_on_errors", cors_on_errors)
         _require_bool("check_websocket_origin", check_websocket_origin)
-        if on_reject is not None and not callable(on_reject):
-            raise TypeError(
-                f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
-            )
+        _require_on_reject(on_reject)
+        allow_origin_patterns = _listed_once(allow_origin_patterns)
         problems = configuration_problems(
             allow_origins,
             allow_methods,
@@ -302,8 +510,10 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             expose_headers,
             max_age,
             check_websocket_origin,
+            allow_origin_patterns,
         )
         check_configuration(problems, strict=strict, stacklevel=2)
+        self._strict = strict
         self._features = (cors_on_errors, check_websocket_origin, on_reject)
         # Kept as given, as Starlette keeps them, to rebuild the policy for copies and pickles.
         self._arguments = (
@@ -327,7 +537,9 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
     def _build(self) -> None:
         """Reads the options and builds the policy the core serves requests with."""
-        config, self._options = interpret_options(*self._arguments, **self._own_options)
+        read = reading(self._arguments)
+        config, self._options = interpret_options(*read, **self._own_options)
+        self._arguments = kept(read, self._arguments)
         cors_on_errors, check_websocket_origin, on_reject = self._features
         self._config = replace(
             config,
@@ -337,7 +549,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             log_enabled_for=logger.isEnabledFor if on_reject is None else None,
         )
         self._policy = Policy(self._judged(self._config))
-        if type(self).__call__ is Middleware.__call__:
+        call = type(self).__call__
+        if call is Middleware.__call__ or getattr(call, "_watches_bases", None) is Middleware.__call__:
             # Calls go through the base class's `__call__` (in Rust, where the extension is built),
             # which returns the app's own awaitable: no coroutine frame of the middleware's own.
             self.__call__: _ASGICall = _ApplicationEntry(self)  # see _ApplicationEntry
@@ -380,7 +593,7 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         if name == "is_allowed_origin" and self._config.origin_func is not None:
             raise _judge_beside_func(type(self))
         super().__setattr__(name, value)
-        if name == "is_allowed_origin":
+        if name in ("is_allowed_origin", "__class__"):
             self._refresh_origin_judge()
 
     def __delattr__(self, name: str) -> None:
@@ -391,15 +604,16 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
     def __getstate__(self) -> dict[str, Any]:
         """What ``pickle`` and ``copy`` keep: the app, the arguments and anything a subclass added;
         the policy is rebuilt from the arguments."""
-        return {name: value for name, value in vars(self).items() if name not in _DERIVED_STATE}
+        attributes = _ATTRIBUTES.__get__(self)
+        return {name: value for name, value in attributes.items() if name not in _DERIVED_STATE}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        vars(self).update(state)
+        dict.update(_ATTRIBUTES.__get__(self), state)  # as it was: the policy is built from it next
         self._build()
 
     def reconfigure(self, **options: Any) -> None:
         """Changes options while serving: any constructor option but ``app``, by name; the others
-        keep their values.
+        keep their values, ``strict`` included.
 
         A complete new policy is built first, then swapped in at once: requests in flight finish on
         the policy they started with, new ones get the new one, none sees half of each. Invalid
@@ -427,18 +641,16 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 for name, current in zip(_STARLETTE_OPTIONS, self._arguments, strict=False)
             )
             own_options = {**self._own_options, **{k: v for k, v in options.items() if k in _OWN_OPTIONS}}
+            own_options["allow_origin_patterns"] = _listed_once(own_options["allow_origin_patterns"])
             cors_on_errors, check_websocket_origin, on_reject = self._features
             cors_on_errors = options.get("cors_on_errors", cors_on_errors)
             check_websocket_origin = options.get("check_websocket_origin", check_websocket_origin)
             on_reject = options.get("on_reject", on_reject)
-            strict = options.get("strict", False)
+            strict = options.get("strict", self._strict)
             _require_bool("strict", strict)
             _require_bool("cors_on_errors", cors_on_errors)
             _require_bool("check_websocket_origin", check_websocket_origin)
-            if on_reject is not None and not callable(on_reject):
-                raise TypeError(
-                    f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
-                )
+            _require_on_reject(on_reject)
             problems = configuration_problems(
                 arguments[0],
                 arguments[1],
@@ -448,9 +660,11 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 arguments[6],
                 arguments[7],
                 check_websocket_origin,
+                own_options["allow_origin_patterns"],
             )
             check_configuration(problems, strict=strict, stacklevel=2)
-            config, view = interpret_options(*arguments, **own_options)
+            read = reading(arguments)
+            config, view = interpret_options(*read, **own_options)
             config = replace(
                 config,
                 cors_on_errors=cors_on_errors,
@@ -460,8 +674,9 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             )
             policy = type(self._policy)(self._judged(config))
             # Requests read `_policy` once; the attributes follow, the policy last.
+            self._strict = strict
             self._features = (cors_on_errors, check_websocket_origin, on_reject)
-            self._arguments = arguments
+            self._arguments = kept(read, arguments)
             self._own_options = own_options
             self._config = config
             self._options = view
@@ -508,6 +723,13 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 "explain() cannot wait for an async allow_origin_func: await a request through the "
                 "middleware instead"
             )
+        # The same refusal, in both forms, for a sync function that returns an awaitable.
+        with verdicts_now(_EXPLAIN_CANNOT_WAIT):
+            return self._explain(origin, method, request_headers, preflight)
+
+    def _explain(
+        self, origin: str, method: str, request_headers: Collection[str], preflight: bool | None
+    ) -> Explanation:
         if isinstance(request_headers, str):
             raise TypeError(
                 "explain(): request_headers must be a list of header names, not the str "
@@ -538,9 +760,10 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             )
         answer = self._policy.handle(_explained_scope("OPTIONS", headers), _discard, self, quiet=True)
         assert isinstance(answer, tuple)
-        if answer[0] is None:  # a sync allow_origin_func that returned an awaitable
-            raise TypeError("explain() cannot wait for the awaitable allow_origin_func returned")
         response_start, body = answer
+        # `verdicts_now` leaves nothing to wait for.
+        assert response_start is not None
+        assert isinstance(body, dict)
         failed = body["body"].decode().removeprefix("Disallowed CORS ").split(", ")
         failures = sum(bit for bit, name in _FAILURE_NAMES.items() if name in failed)
         refused = None
@@ -585,14 +808,26 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
             return True
         if origin in self.allow_origins:
             return True
+        if not isinstance(origin, str):
+            return False
+        # fastcors' own rules read the text a request would carry, whatever the str's class.
+        text = str.__str__(origin)
+        patterns = self._config.origin_patterns
+        if patterns and text.isascii() and OriginPatterns(patterns).matches(text.encode("ascii")):
+            return True
         func = self._config.origin_func
-        return func is not None and origin.__class__ is str and func.decide_now(origin)
+        return func is not None and func.decide_now(text)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(app={self.app!r})"
 
 
 _STARLETTE_IS_ALLOWED_ORIGIN = CORSMiddleware.__dict__["is_allowed_origin"]
+
+_EXPLAIN_CANNOT_WAIT = (
+    "explain() cannot wait for the awaitable allow_origin_func returned: serve a request through "
+    "the middleware to see its verdict, or make the function return True or False"
+)
 
 _SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 _NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
@@ -633,6 +868,24 @@ def _latin1(argument: str, value: str) -> str:
             f"explain(): {argument} {value!r} cannot be sent in an HTTP header (not latin-1)"
         ) from None
     return value
+
+
+def _listed_once(patterns: Any) -> Any:
+    """``allow_origin_patterns`` given as a one-shot iterable, as a tuple: read once, kept."""
+    return tuple(patterns) if isinstance(patterns, Iterator) else patterns
+
+
+def _require_on_reject(on_reject: object) -> None:
+    if on_reject is not None and not callable(on_reject):
+        raise TypeError(
+            f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
+        )
+    if is_async_callable(on_reject):
+        raise TypeError(
+            "on_reject must be a plain function: it is called while the request is served, never "
+            f"awaited, so {on_reject!r} would never run; make it a plain function, and have it "
+            "schedule any async work itself (asyncio.get_running_loop().create_task(...))"
+        )
 
 
 def _require_bool(option: str, value: object) -> None:

@@ -10,19 +10,28 @@ Its exceptions propagate as the app's would; anything but ``True`` or ``False`` 
 ``TypeError``: a verdict is never guessed, so an error never approves an origin.
 
 The optional cache (``allow_origin_func_cache_size``, ``allow_origin_func_cache_ttl``) remembers
-verdicts, least recently used first out, each for ``ttl`` seconds; it is shared by threads and
-tasks under a lock, and keeps nothing for a call that raised.
+verdicts, least recently used first out, each for ``ttl`` seconds from when the function was asked;
+it is shared by threads and tasks under a lock, and keeps nothing for a call that raised. It holds
+at most ``cache_size`` origins of at most ``LONGEST_CACHED_ORIGIN`` bytes: a longer origin (no
+browser sends one) is asked about every time, so a client sending huge ones cannot fill memory.
+
+A verdict replaces a cached one only if its lookup started later: each lookup takes a number when
+it starts, under the lock, and each entry keeps its lookup's number. A slow lookup that read
+"allowed" before a revocation therefore never overwrites the refusal that a later lookup cached,
+even after that refusal was evicted (``_evicted_up_to``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from typing import Any, NamedTuple
 
 from fastcors._types import Message, Send
 
@@ -31,6 +40,38 @@ Verdict = bool | Awaitable[bool]
 FUNC = "allow_origin_func"
 SIZE = "allow_origin_func_cache_size"
 TTL = "allow_origin_func_cache_ttl"
+#: The longest origin the cache keeps, in bytes: browsers send short origins, and an ASGI server
+#: passes headers of a megabyte.
+LONGEST_CACHED_ORIGIN = 512
+
+#: Set while nobody can wait for an awaitable verdict (``CORSMiddleware.explain``): the message of
+#: the ``TypeError`` raised instead of returning one.
+_CANNOT_WAIT_NOW: ContextVar[str | None] = ContextVar("fastcors_cannot_wait_now", default=None)
+
+
+@contextlib.contextmanager
+def verdicts_now(error: str) -> Iterator[None]:
+    """Within it, a verdict that would have to be awaited raises ``TypeError(error)`` instead (the
+    awaitable closed, never left unawaited): for callers that cannot wait."""
+    token = _CANNOT_WAIT_NOW.set(error)
+    try:
+        yield
+    finally:
+        _CANNOT_WAIT_NOW.reset(token)
+
+
+class _Lookup(NamedTuple):
+    """A lookup of the function: its number, in the order lookups started, and when it started."""
+
+    number: int
+    started: float
+
+
+class _Entry(NamedTuple):
+    verdict: bool
+    expires: float
+    #: The number of the lookup that gave the verdict.
+    lookup: int
 
 
 def monotonic() -> float:
@@ -41,66 +82,94 @@ def monotonic() -> float:
 class OriginFunc:
     """``allow_origin_func`` with its decision cache, as both cores call it."""
 
-    __slots__ = ("_cache", "_func", "_lock", "_size", "_ttl", "func", "is_async")
+    __slots__ = (
+        "_cache",
+        "_evicted_up_to",
+        "_func",
+        "_lock",
+        "_lookups",
+        "_size",
+        "_ttl",
+        "func",
+        "is_async",
+    )
 
     def __init__(self, func: Callable[[str], Any], cache_size: int, cache_ttl: float | None) -> None:
         self.func = func
         self._func = func
-        self.is_async = _is_async(func)
+        self.is_async = is_async_callable(func)
         self._size = cache_size
         self._ttl = cache_ttl
-        self._cache: OrderedDict[str, tuple[bool, float]] | None = OrderedDict() if cache_size else None
+        self._cache: OrderedDict[str, _Entry] | None = OrderedDict() if cache_size else None
         self._lock = threading.Lock()
+        #: Lookups started so far: the next one takes the number after it.
+        self._lookups = 0
+        #: The newest lookup whose verdict was evicted: an older lookup's verdict for an origin not
+        #: in the cache may be older than the evicted one, and is not kept.
+        self._evicted_up_to = 0
 
     def __call__(self, origin: str) -> Verdict:
         """The verdict on ``origin``: a bool, or an awaitable of one when it must be awaited."""
-        if self._cache is not None:
-            cached = self._cached(origin)
-            if cached is not None:
-                return cached
-        result = self._func(origin)
-        if inspect.isawaitable(result):
-            return self._awaited(origin, result)
-        return self._remember(origin, _checked(result, origin))
+        return self._decide(origin, _CANNOT_WAIT_NOW.get())
 
     def decide_now(self, origin: str) -> bool:
         """The verdict, for ``is_allowed_origin``, which cannot wait."""
         if self.is_async:
             raise TypeError(_CANNOT_WAIT)
-        verdict = self(origin)
-        if isinstance(verdict, bool):
-            return verdict
-        close = getattr(verdict, "close", None)
-        if close is not None:
-            close()
-        raise TypeError(_CANNOT_WAIT)
+        verdict = self._decide(origin, _CANNOT_WAIT)
+        assert isinstance(verdict, bool)  # `_decide` raises rather than return an awaitable
+        return verdict
 
-    async def _awaited(self, origin: str, result: Awaitable[object]) -> bool:
-        return self._remember(origin, _checked(await result, origin))
+    def _decide(self, origin: str, cannot_wait: str | None) -> Verdict:
+        lookup = None
+        if self._cache is not None and len(origin) <= LONGEST_CACHED_ORIGIN:
+            cached, lookup = self._cached_or_lookup(origin)
+            if cached is not None:
+                return cached
+        result = self._func(origin)
+        if inspect.isawaitable(result):
+            if cannot_wait is not None:
+                _close(result)
+                raise TypeError(cannot_wait)
+            return self._awaited(origin, result, lookup)
+        return self._remember(origin, _checked(result, origin), lookup)
 
-    def _cached(self, origin: str) -> bool | None:
+    async def _awaited(self, origin: str, result: Awaitable[object], lookup: _Lookup | None) -> bool:
+        return self._remember(origin, _checked(await result, origin), lookup)
+
+    def _cached_or_lookup(self, origin: str) -> tuple[bool | None, _Lookup | None]:
+        """The cached verdict, or else the number and start of the lookup about to be made."""
         assert self._cache is not None
         with self._lock:
             entry = self._cache.get(origin)
-            if entry is None:
-                return None
-            verdict, expires = entry
-            if expires <= monotonic():
+            now = monotonic()
+            if entry is not None:
+                if entry.expires > now:
+                    self._cache.move_to_end(origin)
+                    return entry.verdict, None
                 del self._cache[origin]
-                return None
-            self._cache.move_to_end(origin)
-            return verdict
+            self._lookups += 1
+            return None, _Lookup(self._lookups, now)
 
-    def _remember(self, origin: str, verdict: bool) -> bool:
+    def _remember(self, origin: str, verdict: bool, lookup: _Lookup | None) -> bool:
         cache = self._cache
-        if cache is None:
+        if cache is None or lookup is None:
             return verdict
-        expires = math.inf if self._ttl is None else monotonic() + self._ttl
+        # From when the function was asked: what it said then is as old as the question.
+        expires = math.inf if self._ttl is None else lookup.started + self._ttl
         with self._lock:
-            cache[origin] = (verdict, expires)
+            if expires <= monotonic():
+                return verdict
+            entry = cache.get(origin)
+            if entry is None and lookup.number < self._evicted_up_to:
+                return verdict  # a newer verdict may have been cached and evicted since
+            if entry is not None and entry.lookup > lookup.number:
+                return verdict  # a lookup that started later has answered: it stands
+            cache[origin] = _Entry(verdict, expires, lookup.number)
             cache.move_to_end(origin)
             while len(cache) > self._size:
-                cache.popitem(last=False)
+                _, evicted = cache.popitem(last=False)
+                self._evicted_up_to = max(self._evicted_up_to, evicted.lookup)
         return verdict
 
     def cache_len(self) -> int:
@@ -117,9 +186,16 @@ _CANNOT_WAIT = (
 )
 
 
-def _is_async(func: object) -> bool:
+def is_async_callable(func: object) -> bool:
     """``async def``, or an object whose ``__call__`` is."""
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(type(func).__call__)
+
+
+def _close(awaitable: object) -> None:
+    """Closes an awaitable nobody will await, so that it is not reported as never awaited."""
+    close = getattr(awaitable, "close", None)
+    if callable(close):
+        close()
 
 
 def _checked(verdict: object, origin: str) -> bool:
@@ -178,8 +254,14 @@ async def continue_preflight(
 
 
 async def continue_response_start(
-    verdict: Awaitable[bool], policy: Any, message: Message, request_headers: list[Any], send: Send
+    verdict: Awaitable[bool],
+    policy: Any,
+    message: Message,
+    request_headers: list[Any],
+    send: Send,
+    reported_method: Any = None,
 ) -> None:
-    """A response start waiting for ``allow_origin_func``: awaits the verdict, edits, forwards."""
-    policy.finish_response_start(message, request_headers, await verdict)
+    """A response start waiting for ``allow_origin_func``: awaits the verdict, edits, forwards. A
+    refusal is reported with ``reported_method``, the request's method (``None``: not reported)."""
+    policy.finish_response_start(message, request_headers, await verdict, reported_method)
     await send(message)

@@ -12,6 +12,7 @@ the Origin's length whatever the number of patterns. ``rust/origin_patterns.rs``
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -27,6 +28,27 @@ _IPV6 = re.compile(r"\[[0-9a-f:.]+\]")
 _DNS_HOST = re.compile(rb"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 _IPV6_HOST = re.compile(rb"\[[0-9a-f:.]+\]")
 _PORT = re.compile(rb"[1-9][0-9]{0,4}")
+
+#: Common public suffixes under which anyone can have a site (hosting platforms, and the
+#: second-level domains of country registries open to all): ``*.`` directly over one allows every
+#: one of those sites. Not the whole Public Suffix List: the ones people are likely to write.
+MULTI_TENANT_SUFFIXES = frozenset(
+    {
+        # Hosting platforms: every customer gets a subdomain.
+        "appspot.com", "azureedge.net", "azurestaticapps.net", "azurewebsites.net", "blogspot.com",
+        "cloudapp.net", "cloudfront.net", "deno.dev", "elasticbeanstalk.com", "firebaseapp.com",
+        "fly.dev", "github.io", "gitlab.io", "glitch.me", "herokuapp.com", "netlify.app", "ngrok-free.app",
+        "ngrok.io", "now.sh", "onrender.com", "pages.dev", "r2.dev", "railway.app", "readthedocs.io",
+        "repl.co", "replit.app", "s3.amazonaws.com", "surge.sh", "trycloudflare.com", "vercel.app",
+        "web.app", "workers.dev",
+        # Country registries' second-level domains, open to anyone.
+        "co.il", "co.in", "co.jp", "co.kr", "co.nz", "co.uk", "co.za", "com.ar", "com.au", "com.br",
+        "com.cn", "com.hk", "com.mx", "com.sg", "com.tr", "com.tw", "me.uk", "ne.jp", "net.au", "or.jp",
+        "org.au", "org.uk",
+    }
+)  # fmt: skip
+
+_RADIX_DIGITS = {8: "01234567", 10: "0123456789", 16: "0123456789abcdef"}
 
 #: In a parsed pattern, the port: ``None`` for the default one, ``ANY_PORT`` for ``:*``.
 ANY_PORT = -1
@@ -145,22 +167,129 @@ def _host_problem(scheme: str, host: str, port: str | None) -> str | None:
         return f"browsers send hosts in lowercase; write {fixed.format(name.lower())!r}"
     if name.endswith(".") and name != ".":
         return f"browsers send hosts without a trailing dot; write {fixed.format(name.rstrip('.'))!r}"
-    if _IPV6.fullmatch(name):
-        if wildcard:
-            return "'*.' stands for DNS labels and cannot prefix an IP address; list each address"
-        return None
+    if name.startswith("["):
+        return _ipv6_problem(name, wildcard, fixed)
     labels = name.split(".")
-    if not all(_LABEL.fullmatch(label) for label in labels):
+    if not all(_LABEL.fullmatch(label) and label[0] != "-" and label[-1] != "-" for label in labels):
         return (
             f"{name!r} is not a host name (labels of lowercase letters, digits, '-' and '_', "
-            "separated by single dots); write a host such as 'app.example.com'"
+            "separated by single dots, none starting or ending with '-'); write a host such as "
+            "'app.example.com'"
         )
+    if _ends_in_a_number(labels):
+        # Browsers read such a host as an IPv4 address, and send it as four decimal numbers.
+        if wildcard:
+            return "'*.' stands for DNS labels and cannot prefix an IP address; list each address"
+        address = _ipv4_serialized(labels)
+        if address is None:
+            return (
+                f"{name!r} is not an IPv4 address, yet browsers read a host whose last label is a "
+                "number as one, so no origin has it; write four decimal numbers, such as '127.0.0.1'"
+            )
+        if address != name:
+            return f"browsers send IPv4 addresses as four decimal numbers; write {fixed.format(address)!r}"
+        return None
     if wildcard and len(labels) < 2:
         return (
             f"it would match every site under '.{name}'; name the domain, such as "
             f"{fixed.format('example.' + name)!r}"
         )
     return None
+
+
+def _ipv6_problem(name: str, wildcard: bool, fixed: str) -> str | None:
+    if wildcard:
+        return "'*.' stands for DNS labels and cannot prefix an IP address; list each address"
+    address = _ipv6_serialized(name[1:-1]) if _IPV6.fullmatch(name) else None
+    if address is None:
+        return f"{name!r} is not an IPv6 address; write one such as '[::1]'"
+    if address != name:
+        return f"browsers send IPv6 addresses in their shortest form; write {fixed.format(address)!r}"
+    return None
+
+
+def _ipv6_serialized(text: str) -> str | None:
+    """The URL Standard's serialisation of an IPv6 address (lowercase hex, the first longest run of
+    two or more zero pieces compressed), in brackets, or ``None`` for no address."""
+    try:
+        packed = ipaddress.IPv6Address(text).packed
+    except ValueError:
+        return None
+    pieces = [packed[index] << 8 | packed[index + 1] for index in range(0, 16, 2)]
+    best_start, best_length, index = -1, 1, 0
+    while index < 8:
+        if pieces[index]:
+            index += 1
+            continue
+        end = index
+        while end < 8 and pieces[end] == 0:
+            end += 1
+        if end - index > best_length:
+            best_start, best_length = index, end - index
+        index = end
+    if best_start < 0:
+        return "[" + ":".join(f"{piece:x}" for piece in pieces) + "]"
+    left = ":".join(f"{piece:x}" for piece in pieces[:best_start])
+    right = ":".join(f"{piece:x}" for piece in pieces[best_start + best_length :])
+    return f"[{left}::{right}]"
+
+
+def _ends_in_a_number(labels: list[str]) -> bool:
+    """The URL Standard's "ends in a number" checker: such a host is parsed as an IPv4 address."""
+    last = labels[-1]
+    return (last.isascii() and last.isdigit()) or _ipv4_number(last) is not None
+
+
+def _ipv4_number(part: str) -> int | None:
+    """The URL Standard's "IPv4 number parser": decimal, ``0x`` hex or ``0`` octal."""
+    if not part:
+        return None
+    radix = 10
+    if part[:2] in ("0x", "0X"):
+        part, radix = part[2:], 16
+    elif len(part) > 1 and part[0] == "0":
+        part, radix = part[1:], 8
+    if not part:
+        return 0
+    if not part.isascii() or any(character not in _RADIX_DIGITS[radix] for character in part.lower()):
+        return None
+    return int(part, radix)
+
+
+def _ipv4_serialized(labels: list[str]) -> str | None:
+    """The URL Standard's "IPv4 parser", serialised as four decimal numbers, or ``None`` where it
+    fails (no browser then has an origin with this host)."""
+    if len(labels) > 4:
+        return None
+    numbers = [_ipv4_number(label) for label in labels]
+    if any(number is None for number in numbers):
+        return None
+    checked = [number for number in numbers if number is not None]
+    if any(number > 255 for number in checked[:-1]) or checked[-1] >= 256 ** (5 - len(checked)):
+        return None
+    address = checked[-1] + sum(number * 256 ** (3 - index) for index, number in enumerate(checked[:-1]))
+    return ".".join(str(address >> shift & 255) for shift in (24, 16, 8, 0))
+
+
+def public_suffix_problems(patterns: object) -> list[str]:
+    """A problem for each valid pattern whose ``*.`` stands directly over a suffix of
+    ``MULTI_TENANT_SUFFIXES``: it allows every site anyone has there."""
+    if isinstance(patterns, (str, bytes)) or not isinstance(patterns, Iterable):
+        return []  # refused at construction, with its own message
+    problems = []
+    for pattern in patterns:
+        if not isinstance(pattern, str) or pattern_problem(pattern) is not None:
+            continue
+        scheme, _, authority = pattern.partition("://")
+        host, port = _split_port(authority)
+        suffix = host.removeprefix("*.")
+        if host.startswith("*.") and suffix in MULTI_TENANT_SUFFIXES:
+            example = f"{scheme}://*.example.{suffix}" + ("" if port is None else f":{port}")
+            problems.append(
+                f"{OPTION} contains {pattern!r}: {suffix} is a public suffix, under which anyone can have "
+                f"a site, so every one of them is allowed; name your own domain, such as {example!r}"
+            )
+    return problems
 
 
 class OriginPatterns:

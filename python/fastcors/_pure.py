@@ -242,7 +242,7 @@ class Policy:
                 return answer[1]  # a preflight waiting for allow_origin_func
             return send_preflight(denial_send(kind, send), answer[0], answer[1])
         if self._cors_on_errors:
-            return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer)
+            return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer, send)
         return app(scope, receive, answer)
 
     def request_origin_allowed(self, request_headers: Iterable[Any], middleware: Any = None) -> bool:
@@ -251,6 +251,14 @@ class Policy:
         if origin is None:
             return False
         return self._allow_all_origins or self._judge_origin(origin, middleware)
+
+    def origin_func_verdict(self, request_headers: Iterable[Any]) -> bool | Awaitable[bool]:
+        """``allow_origin_func``'s verdict on the request's ``Origin``: ``True``, ``False`` or an
+        awaitable of one; ``False`` without an ``Origin`` or a function."""
+        origin = _first_origin(list(request_headers))
+        if origin is None or self._origin_func is None:
+            return False
+        return self._origin_func(origin.decode("latin-1"))
 
     def _websocket_refused_origin(self, request_headers: Iterable[Any], middleware: Any) -> bytes | None:
         # Browsers always send Origin with a websocket handshake; other clients carry no user's
@@ -322,10 +330,15 @@ class Policy:
         return self._preflight_messages(first, origin_allowed, True)
 
     def finish_response_start(
-        self, message: Message, request_headers: list[Any], origin_allowed: bool
+        self,
+        message: Message,
+        request_headers: list[Any],
+        origin_allowed: bool,
+        reported_method: Any = None,
     ) -> None:
-        """Edits a response start whose origin ``allow_origin_func`` has judged."""
-        self.edit_response_start(message, request_headers, None, None, origin_allowed)
+        """Edits a response start whose origin ``allow_origin_func`` has judged; a refusal is
+        reported with ``reported_method``, the request's method, when given."""
+        self.edit_response_start(message, request_headers, None, reported_method, origin_allowed)
 
     def _preflight(
         self, request_headers: list[Any], middleware: Any, report: bool
@@ -562,7 +575,9 @@ class CorsSend(SendShape):
             message, self._request_headers, self._middleware, self._reported_method
         )
         if verdict is not None:
-            return continue_response_start(verdict, self._policy, message, self._request_headers, self._send)
+            return continue_response_start(
+                verdict, self._policy, message, self._request_headers, self._send, self._reported_method
+            )
         return self._send(message)
 
 

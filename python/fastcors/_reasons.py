@@ -8,6 +8,7 @@ formats nothing unless the logger wants ``DEBUG`` records or there is a callback
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,7 +94,16 @@ class Reporter:
             names: tuple[str, ...] = ()
             if requested_headers is not None:
                 names = tuple(name.strip() for name in _text(requested_headers).split(","))
-            self.on_reject(RejectEvent(kind, origin_text, method_text, names, reasons))
+            result = self.on_reject(RejectEvent(kind, origin_text, method_text, names, reasons))
+            if result is not None and inspect.isawaitable(result):
+                close = getattr(result, "close", None)
+                if callable(close):
+                    close()
+                raise TypeError(
+                    f"on_reject returned an awaitable ({result!r}), which fastcors never awaits: make "
+                    "on_reject a plain function that returns nothing, and have it schedule any async "
+                    "work itself (asyncio.get_running_loop().create_task(...))"
+                )
 
 
 @dataclass(frozen=True)

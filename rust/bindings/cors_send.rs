@@ -32,6 +32,7 @@ impl CorsSend {
                     message,
                     request_headers,
                     self.send.bind(py),
+                    method,
                 ));
             }
         }

@@ -214,15 +214,19 @@ impl PyPolicy {
         self.preflight_messages(py, &found, &request, origin_allowed, None, true)
     }
 
-    /// Edits a response start whose origin `allow_origin_func` has judged.
+    /// Edits a response start whose origin `allow_origin_func` has judged; a refusal is reported
+    /// with `reported_method`, the request's method, when given.
+    #[pyo3(signature = (message, request_headers, origin_allowed, reported_method = None))]
     fn finish_response_start(
         &self,
         py: Python<'_>,
         message: &Bound<'_, PyAny>,
         request_headers: &Bound<'_, PyList>,
         origin_allowed: bool,
+        reported_method: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        self.edit_response_start(py, message, request_headers, None, None, Some(origin_allowed)).map(|_| ())
+        self.edit_response_start(py, message, request_headers, None, reported_method, Some(origin_allowed))
+            .map(|_| ())
     }
 
     /// `dispatch(app, scope, receive, send, middleware=None)`: the whole middleware for one ASGI
@@ -271,7 +275,7 @@ impl PyPolicy {
             }
             Answer::Send(cors_send) => match &this.cors_on_errors {
                 None => app.call1((scope, receive, cors_send)),
-                Some(serve) => serve.bind(py).call1((slf, middleware, app, scope, receive, cors_send)),
+                Some(serve) => serve.bind(py).call1((slf, middleware, app, scope, receive, cors_send, send)),
             },
             Answer::PendingPreflight(verdict, request_headers) => {
                 let send = denial_send(&kind, send)?;
@@ -295,6 +299,24 @@ impl PyPolicy {
                 self.core.request_origin_allowed(origin.as_bytes(), &self.delegate(py, middleware))
             }
         }
+    }
+
+    /// `allow_origin_func`'s verdict on the request's `Origin`: `True`, `False` or an awaitable
+    /// of one; `False` without an `Origin` or a function.
+    fn origin_func_verdict<'py>(
+        &self,
+        py: Python<'py>,
+        request_headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let headers = header_list(request_headers)?;
+        let answer = match first_origin(&headers)? {
+            None => FuncAnswer::Now(false),
+            Some(origin) => self.ask_origin_func(py, origin.as_bytes())?,
+        };
+        Ok(match answer {
+            FuncAnswer::Now(verdict) => PyBool::new(py, verdict).to_owned().into_any(),
+            FuncAnswer::Later(verdict) => verdict,
+        })
     }
 
     /// Answers a preflight with its two messages, or returns the `send` for the app. `quiet`: a

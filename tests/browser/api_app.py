@@ -47,6 +47,14 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close"})
         return
     answer = scope["path"].rsplit("/", 1)[-1]
+    if answer in ("redirect-same", "redirect-cross"):
+        location = scope["path"].rsplit("/", 1)[0] + "/ok"
+        if answer == "redirect-cross":
+            location = f"http://localhost:{scope['server'][1]}{location}"
+        headers = [(b"location", location.encode()), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 302, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
     if answer == "raise":
         raise RuntimeError(APP_FAILURE_BODY)
     status, body = (500, APP_FAILURE_BODY) if answer == "fail" else (200, APP_BODY)

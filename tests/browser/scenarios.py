@@ -42,7 +42,9 @@ class Fetch:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str | None = None
     credentials: str = "same-origin"
-    # The app's answer: "ok" (200), "fail" (the app sends a 500), "raise" (the app raises).
+    # The app's answer: "ok" (200), "fail" (the app sends a 500), "raise" (the app raises),
+    # "redirect-same" (a 302 to "ok" on the API's origin), "redirect-cross" (a 302 to "ok" on
+    # another origin of the same server, http://localhost:{api_port}).
     app: str = "ok"
     times: int = 1
 
@@ -356,6 +358,40 @@ SCENARIOS = (
         Fetch(),
         BLOCKED,
         ("GET -> app",),
+    ),
+    # Redirects: followed, with the CORS check at each hop; once a redirect leaves the API's
+    # origin for another, the browser sends Origin: null.
+    Scenario(
+        "redirect-to-the-same-origin-is-followed",
+        EXPLICIT,
+        "app",
+        Fetch(app="redirect-same"),
+        Readable(),
+        ("GET -> app", "GET -> app"),
+    ),
+    Scenario(
+        "redirect-to-another-origin-sends-origin-null",
+        EXPLICIT,
+        "app",
+        Fetch(app="redirect-cross"),
+        BLOCKED,
+        ("GET -> app", "GET -> app"),
+    ),
+    Scenario(
+        "redirect-to-another-origin-allowed-by-wildcard",
+        WILDCARD,
+        "evil",
+        Fetch(app="redirect-cross"),
+        Readable(),
+        ("GET -> app", "GET -> app"),
+    ),
+    Scenario(
+        "preflighted-redirect-to-another-origin-preflights-again-with-origin-null",
+        {"allow_origins": ["*"], "allow_methods": ["PUT"], "allow_headers": ["X-Custom"]},
+        "app",
+        Fetch(method="PUT", headers={"X-Custom": "1"}, app="redirect-cross"),
+        Readable(),
+        ("preflight PUT", "PUT -> app", "preflight PUT", "PUT -> app"),
     ),
     # App errors: an exception escapes the middleware, so the server's 500 has no CORS headers.
     Scenario(
