@@ -19,7 +19,7 @@ from typing import Any
 
 import fastcors
 from fastcors._types import ASGIApp, Receive, Scope, Send
-from tests.browser.scenarios import APP_BODY, APP_FAILURE_BODY, SCENARIOS, fill
+from tests.browser.scenarios import APP_BODY, APP_FAILURE_BODY, REDIRECT_HOST, SCENARIOS, fill
 
 MIDDLEWARE = os.environ["FASTCORS_BROWSER_MIDDLEWARE"]
 PLACEHOLDERS: dict[str, str] = json.loads(os.environ["FASTCORS_BROWSER_PLACEHOLDERS"])
@@ -46,7 +46,12 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "websocket.send", "text": APP_BODY})
         await send({"type": "websocket.close"})
         return
-    answer = scope["path"].rsplit("/", 1)[-1]
+    path, answer = scope["path"].rsplit("/", 1)
+    if answer == "redirect":
+        location = f"http://{REDIRECT_HOST}:{scope['server'][1]}{path}/ok".encode()
+        await send({"type": "http.response.start", "status": 307, "headers": [(b"location", location)]})
+        await send({"type": "http.response.body", "body": b""})
+        return
     if answer == "raise":
         raise RuntimeError(APP_FAILURE_BODY)
     status, body = (500, APP_FAILURE_BODY) if answer == "fail" else (200, APP_BODY)
