@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from ._engines import ENGINES, describe_engines, engine_verdicts, engines_as_json
+
 __all__ = [
     "Verdict",
     "check",
@@ -37,8 +39,8 @@ example:
   python -m fastcors check https://api.example.com/items --origin https://app.example.com \\
       --method PUT --header "Content-Type: application/json" --header X-Token --credentials
 
-exit status: 0 a browser would let the page read the response, 1 it would not,
-             2 usage or network error
+exit status: 0 every chosen browser engine (--engine, default both) would let the page read the
+             response, 1 one would not, 2 usage or network error
 """
 
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -717,6 +719,12 @@ def _parser() -> argparse.ArgumentParser:
     check_parser.add_argument(
         "--credentials", action="store_true", help="the page sends cookies (fetch's credentials: 'include')"
     )
+    check_parser.add_argument(
+        "--engine",
+        choices=[*ENGINES, "both"],
+        default="both",
+        help="the browser engine whose verdict counts (default both: each must allow)",
+    )
     check_parser.add_argument("--json", action="store_true", help="print the verdict as JSON, for scripts")
     check_parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     return parser
@@ -753,8 +761,13 @@ def main(
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         print(f"error: could not reach {arguments.url}: {error or type(error).__name__}", file=err)
         return 2
+    engines = list(ENGINES.values()) if arguments.engine == "both" else [ENGINES[arguments.engine]]
+    in_engines = engine_verdicts(verdict, engines)
+    allowed = all(engine.allowed for engine in in_engines)
     if arguments.json:
-        print(json.dumps({"allowed": verdict.allowed, **asdict(verdict)}, indent=2), file=out)
+        report = {"allowed": allowed, **asdict(verdict), "engines": engines_as_json(in_engines)}
+        print(json.dumps(report, indent=2), file=out)
     else:
         print(_describe(verdict), file=out)
-    return 0 if verdict.allowed else 1
+        print(describe_engines(in_engines), file=out)
+    return 0 if allowed else 1

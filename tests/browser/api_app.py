@@ -19,7 +19,7 @@ from typing import Any
 
 import fastcors
 from fastcors._types import ASGIApp, Receive, Scope, Send
-from tests.browser.scenarios import APP_BODY, APP_FAILURE_BODY, SCENARIOS, fill
+from tests.browser.scenarios import APP_BODY, APP_FAILURE_BODY, REDIRECT_HOST, SCENARIOS, fill
 
 MIDDLEWARE = os.environ["FASTCORS_BROWSER_MIDDLEWARE"]
 PLACEHOLDERS: dict[str, str] = json.loads(os.environ["FASTCORS_BROWSER_PLACEHOLDERS"])
@@ -46,13 +46,16 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "websocket.send", "text": APP_BODY})
         await send({"type": "websocket.close"})
         return
-    answer = scope["path"].rsplit("/", 1)[-1]
-    if answer in ("redirect-same", "redirect-cross"):
-        location = scope["path"].rsplit("/", 1)[0] + "/ok"
+    path, answer = scope["path"].rsplit("/", 1)
+    if answer in ("redirect-same", "redirect-cross", "redirect"):
+        location = f"{path}/ok"
         if answer == "redirect-cross":
             location = f"http://localhost:{scope['server'][1]}{location}"
+        if answer == "redirect":
+            location = f"http://{REDIRECT_HOST}:{scope['server'][1]}{location}"
+        status = 307 if answer == "redirect" else 302
         headers = [(b"location", location.encode()), (b"content-length", b"0")]
-        await send({"type": "http.response.start", "status": 302, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return
     if answer == "raise":

@@ -1,13 +1,13 @@
-"""Real servers and one real Chromium for the whole run of the browser tests.
+"""Real servers, and one real browser of each engine for the whole run of the browser tests.
 
-Without Chromium, its driver or Selenium the tests fail under CI (``CI`` set) and are skipped
-elsewhere, saying what to install.
+Without an engine (Chromium and its driver, Firefox ESR) or its Python client (Selenium,
+marionette-driver) its tests fail under CI (``CI`` set) and are skipped elsewhere, saying what to
+install.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +16,8 @@ from typing import NoReturn
 
 import pytest
 
-from .harness import API_HOST, CHROMEDRIVER, CHROMIUM, SCRIPT_TIMEOUT, ApiServers, Chromium, PageHandler
+from .engines import EngineMissing
+from .harness import ApiServers, Browser, Browsers, PageHandler
 
 
 def fail_or_skip(reason: str) -> NoReturn:
@@ -70,43 +71,19 @@ def api_servers(
 
 
 @pytest.fixture(scope="session")
-def chromium(placeholders: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
-    """One headless Chromium, with a fresh profile, for every scenario of the run."""
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not shutil.which(path):
-            fail_or_skip(f"{path} is missing")
+def browsers(placeholders: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browsers]:
+    """The headless browser of each engine, started when a test first needs it (one at a time)."""
+    with Browsers(placeholders, tmp_path_factory) as browsers:
+        yield browsers
+
+
+@pytest.fixture
+def browser(engine: str, browsers: Browsers) -> Browser:
+    """The browser of the engine the test names."""
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        fail_or_skip("selenium is not installed (pip install -e '.[test]')")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        f"--user-data-dir={profile}",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ):
-        options.add_argument(argument)
-    with pytest.MonkeyPatch.context() as environment:
-        # Selenium Manager must never download a browser or a driver: both are given.
-        environment.setenv("SE_OFFLINE", "true")
-        environment.setenv("SE_AVOID_STATS", "true")
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    try:
-        driver.set_script_timeout(SCRIPT_TIMEOUT)
-        driver.set_page_load_timeout(SCRIPT_TIMEOUT)
-        driver.get(f"http://{API_HOST}:{placeholders['port']}/set-cookie")
-        yield Chromium(driver, placeholders)
-    finally:
-        driver.quit()
+        return browsers[engine]
+    except EngineMissing as missing:
+        fail_or_skip(str(missing))
 
 
 @pytest.fixture

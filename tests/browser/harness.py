@@ -1,7 +1,7 @@
-"""The browser tests' machinery: the page server, the API servers, and Chromium running scripts.
+"""The browser tests' machinery: the page server, the API servers, and a browser running scripts.
 
-The browser is Debian's ``chromium`` driven through Debian's ``chromedriver`` (``scripts/install-browser``
-installs both); Selenium is given both paths, so it never looks for or downloads a browser of its own.
+The same scripts run in each engine (``engines.py`` launches them): the page's own ``fetch()`` and
+``new WebSocket()``, whose outcome the script reports.
 """
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ from typing import Any
 
 import pytest
 
+from .engines import Driver, EngineMissing, launch
 from .scenarios import Blocked, Fetch, Opened, Outcome, Readable, Refused
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("FASTCORS_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("FASTCORS_CHROMEDRIVER", "/usr/bin/chromedriver")
 API_HOST = "api.app.localhost"
 # Cookies ignore ports: one cookie, set once, goes to every API server on this host.
 SET_COOKIE = "fastcors_browser=1; Path=/; SameSite=Lax"
-SCRIPT_TIMEOUT = 10
 
 # Runs fetch() `times` times and reports, for each, what the script could read or the error's name.
 RUN_FETCHES = """
@@ -177,19 +175,22 @@ class ApiServers:
             server.stop()
 
 
-class Chromium:
-    """The browser, on one page at a time, running the scenarios' scripts."""
+class Browser:
+    """One engine, on one page at a time, running the scenarios' scripts."""
 
-    def __init__(self, driver: Any, placeholders: dict[str, str]) -> None:
+    def __init__(self, engine: str, driver: Driver, placeholders: dict[str, str]) -> None:
+        self.engine = engine
         self.driver = driver
         self.placeholders = placeholders
         self.current: str | None = None
+        # The API host's cookie, which the scenarios' credentialed requests may carry.
+        driver.navigate(f"http://{API_HOST}:{placeholders['port']}/set-cookie")
 
     def open(self, page: str) -> None:
         # The sandboxed iframe is made inside the app page.
         origin = self.placeholders["app" if page == "sandboxed" else page]
         if self.current != origin:
-            self.driver.get(origin + "/")
+            self.driver.navigate(origin + "/")
             self.current = origin
 
     def fetch(self, page: str, url: str, fetch: Fetch) -> list[Outcome]:
@@ -202,12 +203,12 @@ class Chromium:
         if fetch.body is not None:
             init["body"] = fetch.body
         script = FETCH_IN_SANDBOXED_IFRAME if page == "sandboxed" else FETCH_IN_PAGE
-        results = self.driver.execute_async_script(script, url, init, fetch.times)
+        results = self.driver.run(script, url, init, fetch.times)
         return [self.outcome(result) for result in results]
 
     def open_websocket(self, page: str, url: str) -> Outcome:
         self.open(page)
-        result = self.driver.execute_async_script(OPEN_WEBSOCKET, url)
+        result = self.driver.run(OPEN_WEBSOCKET, url)
         return Opened(result["message"]) if result["opened"] else Refused()
 
     @staticmethod
@@ -215,3 +216,40 @@ class Chromium:
         if "error" in result:
             return Blocked(result["error"])
         return Readable(result["status"], tuple(result["headers"]), result["body"])
+
+
+class Browsers:
+    """One browser at a time: asking for another engine stops the current one first, so a run that
+    lists one engine's tests before the other's starts each engine once. A missing engine is
+    remembered, and raises ``EngineMissing`` for each of its tests."""
+
+    def __init__(self, placeholders: dict[str, str], profiles: pytest.TempPathFactory) -> None:
+        self.placeholders = placeholders
+        self.profiles = profiles
+        self.current: Browser | None = None
+        self.running = contextlib.ExitStack()
+        self.missing: dict[str, EngineMissing] = {}
+
+    def __getitem__(self, engine: str) -> Browser:
+        if engine in self.missing:
+            raise self.missing[engine]
+        if self.current is not None and self.current.engine == engine:
+            return self.current
+        self.close()
+        try:
+            driver = self.running.enter_context(launch(engine, self.profiles.mktemp(f"{engine}-profile")))
+        except EngineMissing as missing:
+            self.missing[engine] = missing
+            raise
+        self.current = Browser(engine, driver, self.placeholders)
+        return self.current
+
+    def close(self) -> None:
+        self.current = None
+        self.running.close()
+
+    def __enter__(self) -> Browsers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
