@@ -8,15 +8,20 @@ import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
 from types import MethodType
-from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar, overload
 
 from fastcors._checks import check_configuration, configuration_problems
-from fastcors._config import CorsConfig, StarletteView, interpret_options
 from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
-from fastcors._reasons import Explanation, RejectEvent, Reporter, log_memo, reasons_for
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from fastcors._config import CorsConfig, StarletteView
+    from fastcors._reasons import Explanation, RejectEvent
+
+# `_config` and `_reasons` (dataclasses, regexes, the origin rules) load with the first middleware,
+# inside the functions below, not with `import fastcors`: an app pays for them once, at start-up.
 
 _T = TypeVar("_T")
 
@@ -327,6 +332,9 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
 
     def _build(self) -> None:
         """Reads the options and builds the policy the core serves requests with."""
+        from fastcors._config import interpret_options
+        from fastcors._reasons import Reporter, log_memo
+
         config, self._options = interpret_options(*self._arguments, **self._own_options)
         cors_on_errors, check_websocket_origin, on_reject = self._features
         self._config = replace(
@@ -450,6 +458,9 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
                 check_websocket_origin,
             )
             check_configuration(problems, strict=strict, stacklevel=2)
+            from fastcors._config import interpret_options
+            from fastcors._reasons import Reporter, log_memo
+
             config, view = interpret_options(*arguments, **own_options)
             config = replace(
                 config,
@@ -502,6 +513,8 @@ class CORSMiddleware(Middleware, metaclass=_CORSMiddlewareType):
         >>> cors.explain("https://example.org", "PUT", ["X-Token"])
         <Explanation: preflight refused: method 'PUT' is not allowed>
         """
+        from fastcors._reasons import Explanation, reasons_for
+
         func = self._config.origin_func
         if func is not None and func.is_async:
             raise TypeError(
