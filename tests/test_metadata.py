@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,11 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - CPython 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,10 +37,32 @@ def test_the_metadata_names_the_source_changelog_issues_and_security_policy() ->
     assert {"Source", "Changelog", "Issues", "Security"} <= labels
 
 
+def test_the_published_extras_are_the_users_and_the_development_tools_are_groups() -> None:
+    info = metadata.metadata("fastcors")
+    assert sorted(info.get_all("Provides-Extra") or []) == ["cli", "redis"]
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    assert {"test", "lint", "bench"} <= set(groups)
+
+
+def test_the_metadata_names_the_authors() -> None:
+    assert metadata.metadata("fastcors")["Author"] == "The fastcors authors"
+
+
+def test_the_classifiers_name_every_supported_cpython_and_a_development_status() -> None:
+    classifiers = metadata.metadata("fastcors").get_all("Classifier") or []
+    versions = [
+        c.rsplit(" :: ", 1)[1]
+        for c in classifiers
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
+    assert versions == ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
+    assert len([c for c in classifiers if c.startswith("Development Status :: ")]) == 1
+
+
 def test_the_source_distribution_carries_the_license_changelog_and_security_policy(tmp_path: Path) -> None:
     maturin = shutil.which("maturin", path=str(Path(sys.executable).parent))
     if maturin is None:
-        pytest.skip("maturin is in the test extra: pip install -e '.[test]'")
+        pytest.skip("maturin is in the test group: pip install --group test")
     subprocess.run([maturin, "sdist", "--out", str(tmp_path)], cwd=ROOT, check=True, capture_output=True)
     (sdist,) = tmp_path.glob("fastcors-*.tar.gz")
     with tarfile.open(sdist) as archive:

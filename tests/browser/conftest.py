@@ -79,7 +79,7 @@ def chromium(placeholders: dict[str, str], tmp_path_factory: pytest.TempPathFact
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError:
-        fail_or_skip("selenium is not installed (pip install -e '.[test]')")
+        fail_or_skip("selenium is not installed (pip install --group test)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tmp_path_factory.mktemp("chromium-profile")
