@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         chart(rows, args.out / "benchmark.png")
     except ImportError:
-        print("(no chart: matplotlib is not installed; `pip install -e '.[bench]'`)", file=sys.stderr)
+        print("(no chart: matplotlib is not installed; `pip install --group bench`)", file=sys.stderr)
     else:
         saved.append(args.out / "benchmark.png")
     print(f"\nFull matrix, JSON and chart: {', '.join(str(path) for path in saved)}")

@@ -36,7 +36,7 @@ cost over the pure-Python core's.
                               [--contenders bare,static,starlette,fastcors-rust,fastcors-python]
                               [--markdown out.md] [--json out.json]
 
-Needs Linux (/proc, taskset), wrk on PATH, and the ``bench`` extra (uvicorn[standard], granian).
+Needs Linux (/proc, taskset), wrk on PATH, and the ``bench`` dependency group (uvicorn[standard], granian).
 """
 
 from __future__ import annotations
@@ -869,7 +869,7 @@ def preconditions(settings: Settings) -> None:
     for server in settings.servers:
         for module in modules[server]:
             if importlib.util.find_spec(module) is None:
-                problems.append(f"{module} is not installed (pip install -e '.[bench]')")
+                problems.append(f"{module} is not installed (pip install --group bench)")
     usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     for cpu in (settings.server_cpu, settings.client_cpu):
         if cpu not in usable:

@@ -24,7 +24,7 @@ not.
 
 ``--keep DIR`` keeps the dumps (one per process, named after the server, the contender and the
 kind), for ``callgrind_annotate --inclusive=yes DIR/<file>``: where the instructions go, by function.
-Needs Linux, valgrind (callgrind_control, vgdb) and the ``bench`` extra.
+Needs Linux, valgrind (callgrind_control, vgdb) and the ``bench`` dependency group.
 """
 
 from __future__ import annotations

@@ -590,6 +590,14 @@ def test_a_cycle_through_a_callback_is_collected() -> None:
 # --- 7. The send handed to the app is recognised as async ----------------------------------------
 
 
+def asyncio_iscoroutinefunction(function: object) -> bool:
+    """``asyncio.iscoroutinefunction``, which servers still call: deprecated from CPython 3.14 (with a
+    ``DeprecationWarning`` on every call) and slated for removal in 3.16."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return bool(asyncio.iscoroutinefunction(function))
+
+
 def test_the_send_handed_to_the_app_is_a_coroutine_function_as_starlettes_is() -> None:
     from starlette._utils import is_async_callable
 
@@ -597,7 +605,7 @@ def test_the_send_handed_to_the_app_is_a_coroutine_function_as_starlettes_is() -
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         seen.append(
-            (inspect.iscoroutinefunction(send), asyncio.iscoroutinefunction(send), is_async_callable(send))
+            (inspect.iscoroutinefunction(send), asyncio_iscoroutinefunction(send), is_async_callable(send))
         )
         await ok_app()(scope, receive, send)
 
@@ -837,7 +845,7 @@ def test_a_call_patched_into_the_sends_class_is_refused_or_honoured_never_bypass
 def test_the_middleware_call_is_a_coroutine_function_for_servers_that_inspect_it() -> None:
     middleware = CORSMiddleware(ok_app())
     assert inspect.iscoroutinefunction(middleware.__call__)
-    assert asyncio.iscoroutinefunction(middleware.__call__)
+    assert asyncio_iscoroutinefunction(middleware.__call__)
     assert str(inspect.signature(middleware.__call__)) == "(scope, receive, send)"
     assert run(middleware.__call__, http_scope()) == run(middleware, http_scope())
 

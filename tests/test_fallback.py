@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.machinery
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,51 @@ def test_an_extension_that_fails_to_load_is_reported_once_and_the_pure_core_serv
     assert "ImportError" in warning
     assert "FASTCORS_NO_EXTENSIONS=1" in warning
     assert answers == ["200 b'https://a.org'", "200 b'https://a.org'"]
+
+
+@pytest.mark.parametrize(
+    "name", ["_fastcors.cpython-39-x86_64-linux-gnu.so", "_fastcors.cp39-win_amd64.pyd", "_fastcors.abi3.pyd"]
+)
+def test_an_extension_built_for_another_interpreter_is_reported_with_its_file_and_this_interpreter(
+    tmp_path: Path, name: str
+) -> None:
+    path = python_sources(tmp_path)
+    (path / "fastcors" / name).write_bytes(b"\x7fELF built for another interpreter")
+    core, count, warning, *answers = probe(path)
+    assert (core, count) == ("python", "1")
+    assert warning.startswith(f"RuntimeWarning fastcors: the compiled core fastcors/{name} is installed")
+    assert f"this interpreter, {sys.implementation.name} {sys.version.split()[0]}," in warning
+    assert f"_fastcors{importlib.machinery.EXTENSION_SUFFIXES[0]}" in warning
+    assert "FASTCORS_NO_EXTENSIONS=1" in warning
+    assert answers == ["200 b'https://a.org'", "200 b'https://a.org'"]
+
+
+def test_an_extension_for_another_interpreter_is_not_reported_when_no_extensions_is_set(
+    tmp_path: Path,
+) -> None:
+    path = python_sources(tmp_path)
+    (path / "fastcors" / "_fastcors.cpython-39-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    assert probe(path, FASTCORS_NO_EXTENSIONS="1")[:2] == ["python", "0"]
+
+
+def test_an_extension_truncated_past_its_elf_header_kills_the_interpreter_before_any_warning(
+    tmp_path: Path,
+) -> None:
+    """The README's FAQ: the dynamic loader maps the file and faults inside ``dlopen``, where no
+    Python code runs, so nothing can be caught or reported; reinstalling is the cure."""
+    extension = (
+        Path(fastcors._implementation.__file__).parent
+        / f"_fastcors{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+    )
+    if not extension.exists():
+        pytest.skip("the compiled core is not built for this interpreter")
+    path = python_sources(tmp_path)
+    (path / "fastcors" / extension.name).write_bytes(extension.read_bytes()[:65536])
+    env = {key: value for key, value in os.environ.items() if key != "FASTCORS_NO_EXTENSIONS"}
+    crashed = subprocess.run(
+        [sys.executable, "-c", "import fastcors"], env={**env, "PYTHONPATH": str(path)}, capture_output=True
+    )
+    assert crashed.returncode in (-signal.SIGBUS, -signal.SIGSEGV)
 
 
 def test_an_extension_without_the_core_classes_is_reported_with_the_reason(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ The public names:
 - ``CORSConfigError``: raised with ``strict=True``, listing every problem (a ``ValueError``).
 - ``RejectEvent``: what an ``on_reject`` callback receives when a request is refused.
 - ``Explanation``: ``CORSMiddleware.explain``'s verdict on a hypothetical request.
-- ``__version__``: the installed distribution's version.
+- ``__version__``: the installed distribution's version (a constant written at build time).
 
 >>> import fastcors
 >>> fastcors.IMPLEMENTATION in ("rust", "python")
@@ -25,18 +25,30 @@ True
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from fastcors._checks import CORSConfigError, CORSConfigWarning
 from fastcors._implementation import IMPLEMENTATION
 from fastcors._middleware import CORSMiddleware
-from fastcors._reasons import Explanation, RejectEvent
+from fastcors._version import __version__
 
-__version__: str
-try:
-    __version__ = version("fastcors")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    from fastcors._reasons import Explanation, RejectEvent
+
+
+def __getattr__(name: str) -> object:
+    """``Explanation`` and ``RejectEvent``, loaded when first asked for: ``import fastcors`` inside
+    an application costs little more than the classes it serves requests with."""
+    if name in ("Explanation", "RejectEvent"):
+        from fastcors import _reasons
+
+        return getattr(_reasons, name)
+    raise AttributeError(f"module 'fastcors' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "IMPLEMENTATION",

@@ -8,17 +8,20 @@ import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from types import MethodType
-from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Protocol, TypeVar, overload
 
 from fastcors._checks import check_configuration, configuration_problems
-from fastcors._config import CorsConfig, StarletteView, interpret_options, kept, reading
 from fastcors._coroutine_marks import ApplicationShape
 from fastcors._implementation import Middleware
 from fastcors._implementation import Policy as Policy  # the core in use: the one seam tests swap
-from fastcors._origin_func import is_async_callable, verdicts_now
-from fastcors._origin_patterns import OriginPatterns
-from fastcors._reasons import Explanation, RejectEvent, Reporter, logger, reasons_for
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from fastcors._config import CorsConfig, StarletteView
+    from fastcors._reasons import Explanation, RejectEvent
+
+# `_config` and `_reasons` (dataclasses, regexes, the origin rules) load with the first middleware,
+# inside the functions below, not with `import fastcors`: an app pays for them once, at start-up.
 
 _T = TypeVar("_T")
 
@@ -537,6 +540,9 @@ class CORSMiddleware(Middleware, _InstanceAttributes, metaclass=_CORSMiddlewareT
 
     def _build(self) -> None:
         """Reads the options and builds the policy the core serves requests with."""
+        from fastcors._config import interpret_options, kept, reading
+        from fastcors._reasons import Reporter, logger
+
         read = reading(self._arguments)
         config, self._options = interpret_options(*read, **self._own_options)
         self._arguments = kept(read, self._arguments)
@@ -663,6 +669,9 @@ class CORSMiddleware(Middleware, _InstanceAttributes, metaclass=_CORSMiddlewareT
                 own_options["allow_origin_patterns"],
             )
             check_configuration(problems, strict=strict, stacklevel=2)
+            from fastcors._config import interpret_options, kept, reading
+            from fastcors._reasons import Reporter, logger
+
             read = reading(arguments)
             config, view = interpret_options(*read, **own_options)
             config = replace(
@@ -717,6 +726,8 @@ class CORSMiddleware(Middleware, _InstanceAttributes, metaclass=_CORSMiddlewareT
         >>> cors.explain("https://example.org", "PUT", ["X-Token"])
         <Explanation: preflight refused: method 'PUT' is not allowed>
         """
+        from fastcors._origin_func import verdicts_now
+
         func = self._config.origin_func
         if func is not None and func.is_async:
             raise TypeError(
@@ -730,6 +741,8 @@ class CORSMiddleware(Middleware, _InstanceAttributes, metaclass=_CORSMiddlewareT
     def _explain(
         self, origin: str, method: str, request_headers: Collection[str], preflight: bool | None
     ) -> Explanation:
+        from fastcors._reasons import Explanation, reasons_for
+
         if isinstance(request_headers, str):
             raise TypeError(
                 "explain(): request_headers must be a list of header names, not the str "
@@ -813,8 +826,11 @@ class CORSMiddleware(Middleware, _InstanceAttributes, metaclass=_CORSMiddlewareT
         # fastcors' own rules read the text a request would carry, whatever the str's class.
         text = str.__str__(origin)
         patterns = self._config.origin_patterns
-        if patterns and text.isascii() and OriginPatterns(patterns).matches(text.encode("ascii")):
-            return True
+        if patterns and text.isascii():
+            from fastcors._origin_patterns import OriginPatterns
+
+            if OriginPatterns(patterns).matches(text.encode("ascii")):
+                return True
         func = self._config.origin_func
         return func is not None and func.decide_now(text)
 
@@ -880,6 +896,8 @@ def _require_on_reject(on_reject: object) -> None:
         raise TypeError(
             f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
         )
+    from fastcors._origin_func import is_async_callable
+
     if is_async_callable(on_reject):
         raise TypeError(
             "on_reject must be a plain function: it is called while the request is served, never "

@@ -60,7 +60,9 @@ class Middleware:
 
 
 class Policy:
-    """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads."""
+    """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads, with or
+    without the GIL: what it writes after construction is its memos (see ``_remember``) and
+    ``_memo_quiet_at``, a count that is written whole and only compared."""
 
     __slots__ = (
         "_allow_all_headers",
@@ -583,9 +585,16 @@ class CorsSend(SendShape):
 
 def _remember(verdicts: dict[bytes, bool], key: bytes, verdict: bool) -> None:
     """Keeps a verdict while the memo has room: a full memo is left as it is, so that a client
-    sending new values costs no more than the check itself and the memory stays bounded."""
+    sending new values costs no more than the check itself and the memory stays bounded.
+
+    Safe without the GIL: each verdict depends on its key alone, so a thread that reads another's
+    fresh entry reads the verdict it would have computed, and the dict's own operations are atomic.
+    Threads that all saw room may overfill the memo for a moment: each then takes its own key out
+    again, so the memo ends within ``MEMO_SIZE``."""
     if len(verdicts) < MEMO_SIZE and len(key) <= MEMO_LONGEST_VALUE:
         verdicts[key] = verdict
+        if len(verdicts) > MEMO_SIZE:
+            verdicts.pop(key, None)
 
 
 def _exact_bytes(value: bytes) -> bytes:

@@ -124,7 +124,7 @@ def chromium(profile: Path) -> Iterator[Driver]:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError:
-        raise EngineMissing("selenium is not installed (pip install -e '.[test]')") from None
+        raise EngineMissing("selenium is not installed (pip install --group test)") from None
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (*CHROMIUM_ARGUMENTS, f"--user-data-dir={profile}"):
@@ -165,7 +165,7 @@ def firefox(profile: Path) -> Iterator[Driver]:
             warnings.simplefilter("ignore", DeprecationWarning)
             from marionette_driver.marionette import Marionette
     except ImportError:
-        raise EngineMissing("marionette-driver is not installed (pip install -e '.[test]')") from None
+        raise EngineMissing("marionette-driver is not installed (pip install --group test)") from None
     preferences = FIREFOX_PREFERENCES.items()
     (profile / "user.js").write_text(
         "".join(f"user_pref({json.dumps(name)}, {json.dumps(value)});\n" for name, value in preferences)

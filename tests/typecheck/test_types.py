@@ -43,7 +43,7 @@ def mypy_error_lines(path: Path) -> set[int]:
 
 
 def pyright(*arguments: str) -> subprocess.CompletedProcess[str]:
-    pytest.importorskip("pyright", reason="pyright is in the lint extra: pip install -e '.[lint]'")
+    pytest.importorskip("pyright", reason="pyright is in the lint group: pip install --group lint")
     # --verifytypes finds the package through the active environment only, not --pythonpath.
     environment = {
         **os.environ,
