@@ -84,7 +84,7 @@ def test_no_extensions_environment_variable_selects_the_pure_python_core() -> No
     code = "import fastcors, fastcors._middleware as m; print(fastcors.IMPLEMENTATION, m.Policy.__module__)"
     env = {**os.environ, "FASTCORS_NO_EXTENSIONS": "1"}
     output = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert output.stdout.split() == ["python", "fastcors._pure"]
+    assert output.stdout.split() == ["python", "fastcors._pure.policy"]
 
 
 def test_without_extensions_a_request_is_served_by_the_pure_python_classes_alone() -> None:

@@ -22,6 +22,7 @@ import pytest
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSMiddleware, _pure
+from fastcors._pure.headers import MEMO_LONGEST_VALUE, MEMO_SIZE
 
 from .asgi import http_scope, ok_app, run, run_to_completion
 
@@ -495,5 +496,5 @@ def test_the_pure_cores_memos_stay_bounded(implementation: str) -> None:
     assert isinstance(policy, _pure.Policy)
     for memo in (policy._origin_verdicts, policy._requested_headers_verdicts):
         assert memo is not None
-        assert len(memo) == _pure.MEMO_SIZE
-        assert max(map(len, memo)) <= _pure.MEMO_LONGEST_VALUE
+        assert len(memo) == MEMO_SIZE
+        assert max(map(len, memo)) <= MEMO_LONGEST_VALUE

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastcors import CORSConfigError, CORSConfigWarning, CORSMiddleware
-from fastcors._origin_patterns import OriginPatterns
+from fastcors._pure.origin_patterns import OriginPatterns
 from tests.asgi import http_scope, ok_app, response_headers, run
 
 

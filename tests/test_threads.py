@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from fastcors import CORSMiddleware, _middleware, _pure
+from fastcors._pure.headers import MEMO_SIZE
 from fastcors._types import Message, Scope
 from tests.asgi import http_scope, ok_app, run_to_completion
 
 THREADS = 8
-#: More distinct origins and header lists than a memo keeps (``_pure.MEMO_SIZE``).
+#: More distinct origins and header lists than a memo keeps (``MEMO_SIZE``).
 VALUES = 700
 FUNC_CACHE_SIZE = 8
 ALLOWED_HEADERS = {"x-a", "x-b", "accept", "accept-language", "content-language", "content-type"}
@@ -151,8 +152,8 @@ def test_the_pure_cores_memos_stay_within_their_bound_under_eight_threads(
     policy = middleware._policy
     assert isinstance(policy, _pure.Policy)
     assert policy._origin_verdicts is not None
-    assert 0 < len(policy._origin_verdicts) <= _pure.MEMO_SIZE
-    assert 0 < len(policy._requested_headers_verdicts) <= _pure.MEMO_SIZE
+    assert 0 < len(policy._origin_verdicts) <= MEMO_SIZE
+    assert 0 < len(policy._requested_headers_verdicts) <= MEMO_SIZE
     # The memo keeps the static rules' verdicts; allow_origin_func answers for itself, through its cache.
     static = policy._origin_verdicts.items()
     assert all(verdict == origin.endswith(b".patterns.example") for origin, verdict in static)

@@ -827,7 +827,7 @@ class CORSMiddleware(Middleware, _InstanceAttributes, metaclass=_CORSMiddlewareT
         text = str.__str__(origin)
         patterns = self._config.origin_patterns
         if patterns and text.isascii():
-            from fastcors._origin_patterns import OriginPatterns
+            from fastcors._pure.origin_patterns import OriginPatterns
 
             if OriginPatterns(patterns).matches(text.encode("ascii")):
                 return True

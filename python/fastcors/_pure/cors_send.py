@@ -1,0 +1,49 @@
+"""The ``send`` handed to the app (the twin of ``rust/bindings/cors_send.rs``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
+from fastcors._coroutine_marks import SendShape
+from fastcors._origin_func import continue_response_start
+from fastcors._types import Message, Send
+
+if TYPE_CHECKING:
+    from fastcors._pure.policy import Policy
+
+
+class CorsSend(SendShape):
+    """The ``send`` handed to the app: edits ``http.response.start``, reading the request's
+    headers then, as Starlette does, and forwards every message. It passes as a coroutine function,
+    as Starlette's (a partial of an ``async def``) does."""
+
+    __slots__ = ("_middleware", "_policy", "_reported_method", "_request_headers", "_send")
+
+    def __init__(
+        self,
+        policy: Policy,
+        send: Send,
+        request_headers: list[Any],
+        middleware: Any,
+        reported_method: Any = None,
+    ) -> None:
+        self._policy = policy
+        self._send = send
+        self._request_headers = request_headers
+        self._middleware = middleware
+        #: The request's method, to report a refused origin with (``None``: nothing is reported).
+        self._reported_method = reported_method
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        # `!=`, as Starlette asks: a `str` subclass may answer it otherwise than `==`.
+        if message["type"] != "http.response.start":
+            return self._send(message)
+        verdict = self._policy.edit_response_start(
+            message, self._request_headers, self._middleware, self._reported_method
+        )
+        if verdict is not None:
+            return continue_response_start(
+                verdict, self._policy, message, self._request_headers, self._send, self._reported_method
+            )
+        return self._send(message)

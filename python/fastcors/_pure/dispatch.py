@@ -1,0 +1,126 @@
+"""The request's entry into the policy: non-http scopes, preflights, the ``send`` for the app (the twin
+of ``rust/bindings/dispatch.rs``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from fastcors._errors import serve_with_cors_on_errors
+from fastcors._origin_func import continue_preflight
+from fastcors._preflight import denial_send, send_preflight
+from fastcors._pure.asgi_headers import first_origin
+from fastcors._pure.cors_send import CorsSend
+from fastcors._types import ASGIApp, Message, Receive, Scope, Send
+from fastcors._websocket import refuse_websocket
+
+if TYPE_CHECKING:
+    from fastcors._pure.policy import Policy
+
+
+def dispatch(
+    self: Policy, app: ASGIApp, scope: Scope, receive: Receive, send: Send, middleware: Any = None
+) -> Awaitable[None]:
+    """The whole middleware for one ASGI call: returns the awaitable that serves the request.
+
+    Non-http scopes go straight to ``app``; a preflight is answered here (``app`` never runs);
+    any other request runs ``app`` with a ``send`` that adds the CORS headers. ``middleware`` is
+    the one whose ``is_allowed_origin`` a judged policy asks.
+    """
+    kind = scope["type"]
+    if kind != "http":
+        if self._check_websocket_origin and kind == "websocket":
+            refused = self._websocket_refused_origin(scope["headers"], middleware)
+            if refused is not None:
+                if self._listening():
+                    self._report("websocket", refused, "GET", None, 1, None)
+                return refuse_websocket(scope, receive, send)
+        return app(scope, receive, send)
+    method = scope["method"]
+    request_headers = scope["headers"]
+    if request_headers.__class__ is not list:
+        # Starlette's `Headers(scope=scope)` leaves a list in the scope.
+        request_headers = scope["headers"] = list(request_headers)
+    # A plain `str` answers without a call; another method is asked only with an Origin.
+    options = method == "OPTIONS" if method.__class__ is str else is_options(method, request_headers)
+    if not options and not self._cors_on_errors:
+        # The usual request, as `handle` answers it, without its call.
+        return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
+    answer = self._handle(method, request_headers, send, middleware, False, kind, options)
+    if isinstance(answer, tuple):
+        if answer[0] is None:
+            return answer[1]  # a preflight waiting for allow_origin_func
+        return send_preflight(denial_send(kind, send), answer[0], answer[1])
+    if self._cors_on_errors:
+        return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer, send)
+    return app(scope, receive, answer)
+
+
+def request_origin_allowed(self: Policy, request_headers: Iterable[Any], middleware: Any = None) -> bool:
+    """Whether the request has an ``Origin`` that responses may be shared with."""
+    origin = first_origin(list(request_headers))
+    if origin is None:
+        return False
+    return self._allow_all_origins or self._judge_origin(origin, middleware)
+
+
+def origin_func_verdict(self: Policy, request_headers: Iterable[Any]) -> bool | Awaitable[bool]:
+    """``allow_origin_func``'s verdict on the request's ``Origin``: ``True``, ``False`` or an
+    awaitable of one; ``False`` without an ``Origin`` or a function."""
+    origin = first_origin(list(request_headers))
+    if origin is None or self._origin_func is None:
+        return False
+    return self._origin_func(origin.decode("latin-1"))
+
+
+def websocket_refused_origin(self: Policy, request_headers: Iterable[Any], middleware: Any) -> bytes | None:
+    # Browsers always send Origin with a websocket handshake; other clients carry no user's
+    # cookies to hijack, so a handshake without one passes.
+    origin = first_origin(list(request_headers))
+    if origin is None or self._allow_all_origins or self._judge_origin(origin, middleware):
+        return None
+    return origin
+
+
+def handle(
+    self: Policy, scope: Scope, send: Send, middleware: Any = None, *, quiet: bool = False
+) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
+    """Answers a preflight with its two messages, or returns the ``send`` for the app. ``quiet``:
+    a hypothetical request (``explain``), whose refusal is not reported. A preflight waiting for
+    an async ``allow_origin_func`` gets ``(None, awaitable that answers it)``."""
+    method = scope["method"]
+    request_headers = scope["headers"]
+    if request_headers.__class__ is not list:
+        # Starlette's `Headers(scope=scope)` leaves a list in the scope.
+        request_headers = scope["headers"] = list(request_headers)
+    return self._handle(method, request_headers, send, middleware, quiet)
+
+
+def handle_request(
+    self: Policy,
+    method: Any,
+    request_headers: list[Any],
+    send: Send,
+    middleware: Any,
+    quiet: bool,
+    scope_type: Any = "http",
+    options: bool | None = None,
+) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
+    """``options``: whether the request is an ``OPTIONS`` one, if the caller asked already."""
+    if is_options(method, request_headers) if options is None else options:
+        preflight = self._preflight(request_headers, middleware, not quiet)
+        if preflight is not None:
+            if preflight[0] is None:
+                denial = denial_send(scope_type, send)
+                pending = continue_preflight(preflight[1], self, request_headers, denial)
+                return (None, pending)
+            return preflight
+    return CorsSend(self, send, request_headers, middleware, None if quiet else method)
+
+
+def is_options(method: Any, request_headers: list[Any]) -> bool:
+    """``method == "OPTIONS"``, asked as Starlette asks it: only of a request with an ``Origin``.
+    A plain ``str`` answers without running any code, so it is asked first."""
+    if method.__class__ is str:
+        return method == "OPTIONS"
+    return first_origin(request_headers) is not None and method == "OPTIONS"

@@ -1,0 +1,72 @@
+"""Allowed origins: Starlette's rules and the patterns, with a bounded memo of their verdicts (the twin
+of ``rust/origin.rs``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastcors._pure.headers import MEMO_LONGEST_VALUE, MEMO_SIZE
+
+if TYPE_CHECKING:
+    from fastcors._pure.policy import Policy
+
+
+def is_allowed_origin(self: Policy, origin: bytes) -> bool:
+    """Starlette's own ``is_allowed_origin``, for an origin's raw (latin-1) bytes, then
+    ``allow_origin_func`` when the static rules refuse it."""
+    if self._statically_allowed(origin):
+        return True
+    if self._origin_func is None:
+        return False
+    return self._origin_func.decide_now(origin.decode("latin-1"))
+
+
+def statically_allowed(self: Policy, origin: bytes) -> bool:
+    """Starlette's rules, and the patterns; remembered for plain ``bytes`` origins."""
+    verdicts = self._origin_verdicts
+    if verdicts is None or origin.__class__ is not bytes:
+        return self._static_rules_allow(origin)
+    verdict = verdicts.get(origin)
+    if verdict is None:
+        verdict = self._static_rules_allow(origin)
+        remember(verdicts, origin, verdict)
+    return verdict
+
+
+def static_rules_allow(self: Policy, origin: bytes) -> bool:
+    if self._allow_all_origins:
+        return True
+    if self._origin_patterns is not None and self._origin_patterns.matches(origin):
+        return True
+    pattern = self._origin_pattern
+    if pattern is not None and pattern.fullmatch(origin.decode("latin-1")):
+        return True
+    if self._origins_collection is not None:
+        return origin.decode("latin-1") in self._origins_collection
+    if self._origins_are_substrings:
+        return any(origin in run for run in self._origins)
+    return origin in self._origins
+
+
+def judge_origin(self: Policy, origin: bytes, middleware: Any) -> bool:
+    """The origin check requests get: the middleware's own ``is_allowed_origin``, called as
+    Starlette calls it, where it is not Starlette's."""
+    if self._origin_judged:
+        if middleware is None:
+            raise TypeError("this policy asks its middleware's is_allowed_origin: pass the middleware")
+        return bool(middleware.is_allowed_origin(origin=origin.decode("latin-1")))
+    return self._statically_allowed(origin)
+
+
+def remember(verdicts: dict[bytes, bool], key: bytes, verdict: bool) -> None:
+    """Keeps a verdict while the memo has room: a full memo is left as it is, so that a client
+    sending new values costs no more than the check itself and the memory stays bounded.
+
+    Safe without the GIL: each verdict depends on its key alone, so a thread that reads another's
+    fresh entry reads the verdict it would have computed, and the dict's own operations are atomic.
+    Threads that all saw room may overfill the memo for a moment: each then takes its own key out
+    again, so the memo ends within ``MEMO_SIZE``."""
+    if len(verdicts) < MEMO_SIZE and len(key) <= MEMO_LONGEST_VALUE:
+        verdicts[key] = verdict
+        if len(verdicts) > MEMO_SIZE:
+            verdicts.pop(key, None)

@@ -1,0 +1,175 @@
+"""A whole CORS policy: the options, the responses precomputed from them (the twin of
+``rust/policy.rs`` and ``rust/bindings/policy.rs``). Each step of a request is a base class in a
+module of its own, named as its twins are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastcors._config import PREFLIGHT_VARY, CorsConfig
+from fastcors._pure import dispatch as dispatching
+from fastcors._pure import origin as origins
+from fastcors._pure import preflight as preflights
+from fastcors._pure import reporting
+from fastcors._pure import request_headers as requested_headers
+from fastcors._pure import response_start as response_starts
+from fastcors._pure.headers import (
+    ALLOW_CREDENTIALS,
+    ALLOW_HEADERS,
+    ALLOW_ORIGIN,
+    EXPOSE_HEADERS,
+    FAILURE_NAMES,
+    MISSING,
+    VARY,
+    Header,
+)
+from fastcors._pure.origin_patterns import OriginPatterns
+from fastcors._pure.response_headers import apply_edits
+
+
+class Policy:
+    """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads, with or
+    without the GIL: what it writes after construction is its memos (see ``remember``) and
+    ``_memo_quiet_at``, a count that is written whole and only compared."""
+
+    __slots__ = (
+        "_allow_all_headers",
+        "_allow_all_origins",
+        "_allow_credentials",
+        "_allow_private_network",
+        "_allowed_headers",
+        "_appended_when_echoed",
+        "_appended_when_not_echoed",
+        "_check_websocket_origin",
+        "_cors_on_errors",
+        "_echo_preflight_origin",
+        "_log_enabled_for",
+        "_methods",
+        "_methods_are_substrings",
+        "_methods_collection",
+        "_only_listed_origins",
+        "_origin_func",
+        "_origin_judged",
+        "_origin_pattern",
+        "_origin_patterns",
+        "_origin_verdicts",
+        "_origins",
+        "_origins_are_substrings",
+        "_origins_collection",
+        "_preflight_bodies",
+        "_preflight_headers",
+        "_reporter",
+        "_requested_headers_verdicts",
+        "_simple_headers",
+    )
+
+    def __init__(self, config: CorsConfig) -> None:
+        self._allow_all_origins = config.allow_all_origins
+        self._origins = frozenset(config.allowed_origins)
+        self._origins_are_substrings = config.allowed_origins_are_substrings
+        self._origins_collection = config.origins_collection
+        self._origin_pattern = config.origin_pattern
+        self._origin_judged = config.origin_judged
+        self._origin_patterns = OriginPatterns(config.origin_patterns) if config.origin_patterns else None
+        self._origin_func = config.origin_func
+        # The usual case, a plain list of origins, answered without a call.
+        only_listed = not (
+            config.allow_all_origins
+            or config.origin_pattern is not None
+            or config.origins_collection is not None
+            or config.allowed_origins_are_substrings
+            or config.origin_judged
+            or bool(config.origin_patterns)
+        )
+        self._only_listed_origins = self._origins if only_listed else None
+        # The static rules' verdict on an origin depends on the origin alone, except where a
+        # collection of the user's answers `in` itself, live, or the middleware's own
+        # `is_allowed_origin` judges: there nothing is remembered.
+        remembers = not (only_listed or config.origins_collection is not None or config.origin_judged)
+        self._origin_verdicts: dict[bytes, bool] | None = {} if remembers else None
+        self._requested_headers_verdicts: dict[bytes, bool] = {}
+        self._methods = frozenset(config.allowed_methods)
+        self._methods_are_substrings = config.allowed_methods_are_substrings
+        self._methods_collection = config.methods_collection
+        self._allow_all_headers = config.allow_all_headers
+        self._allowed_headers = frozenset(config.allowed_headers)
+        self._allow_credentials = config.allow_credentials
+        self._allow_private_network = config.allow_private_network
+        self._cors_on_errors = config.cors_on_errors
+        self._check_websocket_origin = config.check_websocket_origin
+        self._reporter = config.reporter
+        self._log_enabled_for = config.log_enabled_for
+        # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
+        self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials
+
+        simple: list[Header] = []
+        if config.allow_all_origins:
+            simple.append((ALLOW_ORIGIN, b"*"))
+        if config.allow_credentials:
+            simple.append((ALLOW_CREDENTIALS, b"true"))
+        if config.expose_headers_value is not None:
+            simple.append((EXPOSE_HEADERS, config.expose_headers_value))
+        self._simple_headers = tuple(simple)
+
+        preflight: list[Header] = [(VARY, PREFLIGHT_VARY.encode("latin-1"))]
+        if not self._echo_preflight_origin:
+            preflight.append((ALLOW_ORIGIN, b"*"))
+        preflight.append((b"access-control-allow-methods", config.allow_methods_value))
+        preflight.append((b"access-control-max-age", config.max_age_value))
+        if not config.allow_all_headers:
+            preflight.append((ALLOW_HEADERS, config.allow_headers_value))
+        if config.allow_credentials:
+            preflight.append((ALLOW_CREDENTIALS, b"true"))
+        self._preflight_headers = tuple(preflight)
+
+        bodies = []
+        for failures in range(16):
+            failed = [name for bit, name in enumerate(FAILURE_NAMES) if failures >> bit & 1]
+            body = ("Disallowed CORS " + ", ".join(failed)).encode() if failed else b"OK"
+            bodies.append((body, (b"content-length", str(len(body)).encode())))
+        self._preflight_bodies = tuple(bodies)
+
+        # What the edits append to a response whose app set none of the headers they touch,
+        # worked out once by the general edits on an empty list.
+        not_echoed: list[Any] = []
+        apply_edits(not_echoed, self._simple_headers)
+        self._appended_when_not_echoed = tuple(not_echoed)
+        echoed: list[Any] = []
+        apply_edits(echoed, (*self._simple_headers, (ALLOW_ORIGIN, MISSING)))
+        at = echoed.index((ALLOW_ORIGIN, MISSING))
+        self._appended_when_echoed = (tuple(echoed[:at]), tuple(echoed[at + 1 :]))
+
+    @property
+    def origin_regex_engine(self) -> str | None:
+        """Which engine evaluates ``allow_origin_regex``: always Python's ``re`` here."""
+        return None if self._origin_pattern is None else "python"
+
+    # Each step of a request, defined in the module named after its Rust twins.
+    # dispatch.py: the request entry
+    dispatch = dispatching.dispatch
+    request_origin_allowed = dispatching.request_origin_allowed
+    origin_func_verdict = dispatching.origin_func_verdict
+    _websocket_refused_origin = dispatching.websocket_refused_origin
+    handle = dispatching.handle
+    _handle = dispatching.handle_request
+    # preflight.py: a preflight answered
+    finish_preflight = preflights.finish_preflight
+    _preflight = preflights.preflight
+    _preflight_headers_of = preflights.preflight_headers_of
+    _preflight_messages = preflights.preflight_messages
+    _method_allowed = preflights.method_allowed
+    # request_headers.py: Access-Control-Request-Headers checked
+    _headers_allowed = requested_headers.headers_allowed
+    _headers_check = requested_headers.headers_check
+    _refused_request_header = requested_headers.refused_request_header
+    # response_start.py: the app's response start edited
+    finish_response_start = response_starts.finish_response_start
+    edit_response_start = response_starts.edit_response_start
+    # reporting.py: refusals reported
+    _report = reporting.report
+    _listening = reporting.listening
+    # origin.py: origins judged
+    is_allowed_origin = origins.is_allowed_origin
+    _statically_allowed = origins.statically_allowed
+    _static_rules_allow = origins.static_rules_allow
+    _judge_origin = origins.judge_origin
