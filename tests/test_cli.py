@@ -13,7 +13,8 @@ import pytest
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSMiddleware
-from fastcors._cli import main, unsafe_header_names
+from fastcors._cli import main
+from fastcors._fetch import unsafe_header_names
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
 from .loopback import LoopbackServer, free_port, running_loopback_server

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._cli import Hop, Verdict
+    from ._fetch import Hop, Verdict
 
 __all__ = ["ENGINES", "Engine", "EngineVerdict", "describe_engines", "engine_verdicts", "engines_as_json"]
 

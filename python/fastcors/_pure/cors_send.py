@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from fastcors._coroutine_marks import SendShape
 from fastcors._origin_func import continue_response_start
+from fastcors._pure.response_start import edit_response_start
 from fastcors._types import Message, Send
 
 if TYPE_CHECKING:
-    from fastcors._pure.policy import Policy
+    from fastcors._pure.state import PolicyState
 
 
 class CorsSend(SendShape):
@@ -22,7 +23,7 @@ class CorsSend(SendShape):
 
     def __init__(
         self,
-        policy: Policy,
+        policy: PolicyState,
         send: Send,
         request_headers: list[Any],
         middleware: Any,
@@ -39,8 +40,8 @@ class CorsSend(SendShape):
         # `!=`, as Starlette asks: a `str` subclass may answer it otherwise than `==`.
         if message["type"] != "http.response.start":
             return self._send(message)
-        verdict = self._policy.edit_response_start(
-            message, self._request_headers, self._middleware, self._reported_method
+        verdict = edit_response_start(
+            self._policy, message, self._request_headers, self._middleware, self._reported_method
         )
         if verdict is not None:
             return continue_response_start(

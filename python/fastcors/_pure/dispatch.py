@@ -4,22 +4,23 @@ of ``rust/bindings/dispatch.rs``)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastcors._errors import serve_with_cors_on_errors
 from fastcors._origin_func import continue_preflight
 from fastcors._preflight import denial_send, send_preflight
 from fastcors._pure.asgi_headers import first_origin
 from fastcors._pure.cors_send import CorsSend
+from fastcors._pure.origin import judge_origin
+from fastcors._pure.preflight import preflight
+from fastcors._pure.reporting import listening, report_refusal
+from fastcors._pure.state import PolicyState
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 from fastcors._websocket import refuse_websocket
 
-if TYPE_CHECKING:
-    from fastcors._pure.policy import Policy
-
 
 def dispatch(
-    self: Policy, app: ASGIApp, scope: Scope, receive: Receive, send: Send, middleware: Any = None
+    self: PolicyState, app: ASGIApp, scope: Scope, receive: Receive, send: Send, middleware: Any = None
 ) -> Awaitable[None]:
     """The whole middleware for one ASGI call: returns the awaitable that serves the request.
 
@@ -30,10 +31,10 @@ def dispatch(
     kind = scope["type"]
     if kind != "http":
         if self._check_websocket_origin and kind == "websocket":
-            refused = self._websocket_refused_origin(scope["headers"], middleware)
+            refused = websocket_refused_origin(self, scope["headers"], middleware)
             if refused is not None:
-                if self._listening():
-                    self._report("websocket", refused, "GET", None, 1, None)
+                if listening(self):
+                    report_refusal(self, "websocket", refused, "GET", None, 1, None)
                 return refuse_websocket(scope, receive, send)
         return app(scope, receive, send)
     method = scope["method"]
@@ -46,7 +47,7 @@ def dispatch(
     if not options and not self._cors_on_errors:
         # The usual request, as `handle` answers it, without its call.
         return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
-    answer = self._handle(method, request_headers, send, middleware, False, kind, options)
+    answer = handle_request(self, method, request_headers, send, middleware, False, kind, options)
     if isinstance(answer, tuple):
         if answer[0] is None:
             return answer[1]  # a preflight waiting for allow_origin_func
@@ -56,15 +57,15 @@ def dispatch(
     return app(scope, receive, answer)
 
 
-def request_origin_allowed(self: Policy, request_headers: Iterable[Any], middleware: Any = None) -> bool:
+def request_origin_allowed(self: PolicyState, request_headers: Iterable[Any], middleware: Any = None) -> bool:
     """Whether the request has an ``Origin`` that responses may be shared with."""
     origin = first_origin(list(request_headers))
     if origin is None:
         return False
-    return self._allow_all_origins or self._judge_origin(origin, middleware)
+    return self._allow_all_origins or judge_origin(self, origin, middleware)
 
 
-def origin_func_verdict(self: Policy, request_headers: Iterable[Any]) -> bool | Awaitable[bool]:
+def origin_func_verdict(self: PolicyState, request_headers: Iterable[Any]) -> bool | Awaitable[bool]:
     """``allow_origin_func``'s verdict on the request's ``Origin``: ``True``, ``False`` or an
     awaitable of one; ``False`` without an ``Origin`` or a function."""
     origin = first_origin(list(request_headers))
@@ -73,17 +74,19 @@ def origin_func_verdict(self: Policy, request_headers: Iterable[Any]) -> bool | 
     return self._origin_func(origin.decode("latin-1"))
 
 
-def websocket_refused_origin(self: Policy, request_headers: Iterable[Any], middleware: Any) -> bytes | None:
+def websocket_refused_origin(
+    self: PolicyState, request_headers: Iterable[Any], middleware: Any
+) -> bytes | None:
     # Browsers always send Origin with a websocket handshake; other clients carry no user's
     # cookies to hijack, so a handshake without one passes.
     origin = first_origin(list(request_headers))
-    if origin is None or self._allow_all_origins or self._judge_origin(origin, middleware):
+    if origin is None or self._allow_all_origins or judge_origin(self, origin, middleware):
         return None
     return origin
 
 
 def handle(
-    self: Policy, scope: Scope, send: Send, middleware: Any = None, *, quiet: bool = False
+    self: PolicyState, scope: Scope, send: Send, middleware: Any = None, *, quiet: bool = False
 ) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
     """Answers a preflight with its two messages, or returns the ``send`` for the app. ``quiet``:
     a hypothetical request (``explain``), whose refusal is not reported. A preflight waiting for
@@ -93,11 +96,11 @@ def handle(
     if request_headers.__class__ is not list:
         # Starlette's `Headers(scope=scope)` leaves a list in the scope.
         request_headers = scope["headers"] = list(request_headers)
-    return self._handle(method, request_headers, send, middleware, quiet)
+    return handle_request(self, method, request_headers, send, middleware, quiet)
 
 
 def handle_request(
-    self: Policy,
+    self: PolicyState,
     method: Any,
     request_headers: list[Any],
     send: Send,
@@ -108,13 +111,13 @@ def handle_request(
 ) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
     """``options``: whether the request is an ``OPTIONS`` one, if the caller asked already."""
     if is_options(method, request_headers) if options is None else options:
-        preflight = self._preflight(request_headers, middleware, not quiet)
-        if preflight is not None:
-            if preflight[0] is None:
+        answer = preflight(self, request_headers, middleware, not quiet)
+        if answer is not None:
+            if answer[0] is None:
                 denial = denial_send(scope_type, send)
-                pending = continue_preflight(preflight[1], self, request_headers, denial)
+                pending = continue_preflight(answer[1], self, request_headers, denial)
                 return (None, pending)
-            return preflight
+            return answer
     return CorsSend(self, send, request_headers, middleware, None if quiet else method)
 
 

@@ -3,37 +3,35 @@ of ``rust/origin.rs``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastcors._pure.headers import MEMO_LONGEST_VALUE, MEMO_SIZE
-
-if TYPE_CHECKING:
-    from fastcors._pure.policy import Policy
+from fastcors._pure.state import PolicyState
 
 
-def is_allowed_origin(self: Policy, origin: bytes) -> bool:
+def is_allowed_origin(self: PolicyState, origin: bytes) -> bool:
     """Starlette's own ``is_allowed_origin``, for an origin's raw (latin-1) bytes, then
     ``allow_origin_func`` when the static rules refuse it."""
-    if self._statically_allowed(origin):
+    if statically_allowed(self, origin):
         return True
     if self._origin_func is None:
         return False
     return self._origin_func.decide_now(origin.decode("latin-1"))
 
 
-def statically_allowed(self: Policy, origin: bytes) -> bool:
+def statically_allowed(self: PolicyState, origin: bytes) -> bool:
     """Starlette's rules, and the patterns; remembered for plain ``bytes`` origins."""
     verdicts = self._origin_verdicts
     if verdicts is None or origin.__class__ is not bytes:
-        return self._static_rules_allow(origin)
+        return static_rules_allow(self, origin)
     verdict = verdicts.get(origin)
     if verdict is None:
-        verdict = self._static_rules_allow(origin)
+        verdict = static_rules_allow(self, origin)
         remember(verdicts, origin, verdict)
     return verdict
 
 
-def static_rules_allow(self: Policy, origin: bytes) -> bool:
+def static_rules_allow(self: PolicyState, origin: bytes) -> bool:
     if self._allow_all_origins:
         return True
     if self._origin_patterns is not None and self._origin_patterns.matches(origin):
@@ -48,14 +46,14 @@ def static_rules_allow(self: Policy, origin: bytes) -> bool:
     return origin in self._origins
 
 
-def judge_origin(self: Policy, origin: bytes, middleware: Any) -> bool:
+def judge_origin(self: PolicyState, origin: bytes, middleware: Any) -> bool:
     """The origin check requests get: the middleware's own ``is_allowed_origin``, called as
     Starlette calls it, where it is not Starlette's."""
     if self._origin_judged:
         if middleware is None:
             raise TypeError("this policy asks its middleware's is_allowed_origin: pass the middleware")
         return bool(middleware.is_allowed_origin(origin=origin.decode("latin-1")))
-    return self._statically_allowed(origin)
+    return statically_allowed(self, origin)
 
 
 def remember(verdicts: dict[bytes, bool], key: bytes, verdict: bool) -> None:

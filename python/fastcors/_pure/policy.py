@@ -10,8 +10,6 @@ from fastcors._config import PREFLIGHT_VARY, CorsConfig
 from fastcors._pure import dispatch as dispatching
 from fastcors._pure import origin as origins
 from fastcors._pure import preflight as preflights
-from fastcors._pure import reporting
-from fastcors._pure import request_headers as requested_headers
 from fastcors._pure import response_start as response_starts
 from fastcors._pure.headers import (
     ALLOW_CREDENTIALS,
@@ -25,43 +23,15 @@ from fastcors._pure.headers import (
 )
 from fastcors._pure.origin_patterns import OriginPatterns
 from fastcors._pure.response_headers import apply_edits
+from fastcors._pure.state import PolicyState
 
 
-class Policy:
+class Policy(PolicyState):
     """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads, with or
     without the GIL: what it writes after construction is its memos (see ``remember``) and
     ``_memo_quiet_at``, a count that is written whole and only compared."""
 
-    __slots__ = (
-        "_allow_all_headers",
-        "_allow_all_origins",
-        "_allow_credentials",
-        "_allow_private_network",
-        "_allowed_headers",
-        "_appended_when_echoed",
-        "_appended_when_not_echoed",
-        "_check_websocket_origin",
-        "_cors_on_errors",
-        "_echo_preflight_origin",
-        "_log_enabled_for",
-        "_methods",
-        "_methods_are_substrings",
-        "_methods_collection",
-        "_only_listed_origins",
-        "_origin_func",
-        "_origin_judged",
-        "_origin_pattern",
-        "_origin_patterns",
-        "_origin_verdicts",
-        "_origins",
-        "_origins_are_substrings",
-        "_origins_collection",
-        "_preflight_bodies",
-        "_preflight_headers",
-        "_reporter",
-        "_requested_headers_verdicts",
-        "_simple_headers",
-    )
+    __slots__ = ()
 
     def __init__(self, config: CorsConfig) -> None:
         self._allow_all_origins = config.allow_all_origins
@@ -144,32 +114,13 @@ class Policy:
         """Which engine evaluates ``allow_origin_regex``: always Python's ``re`` here."""
         return None if self._origin_pattern is None else "python"
 
-    # Each step of a request, defined in the module named after its Rust twins.
-    # dispatch.py: the request entry
+    # The core's surface (see ``_fastcors.pyi``): each step of a request is defined in the module
+    # named after its Rust twins, as a function of the policy.
     dispatch = dispatching.dispatch
+    handle = dispatching.handle
     request_origin_allowed = dispatching.request_origin_allowed
     origin_func_verdict = dispatching.origin_func_verdict
-    _websocket_refused_origin = dispatching.websocket_refused_origin
-    handle = dispatching.handle
-    _handle = dispatching.handle_request
-    # preflight.py: a preflight answered
     finish_preflight = preflights.finish_preflight
-    _preflight = preflights.preflight
-    _preflight_headers_of = preflights.preflight_headers_of
-    _preflight_messages = preflights.preflight_messages
-    _method_allowed = preflights.method_allowed
-    # request_headers.py: Access-Control-Request-Headers checked
-    _headers_allowed = requested_headers.headers_allowed
-    _headers_check = requested_headers.headers_check
-    _refused_request_header = requested_headers.refused_request_header
-    # response_start.py: the app's response start edited
-    finish_response_start = response_starts.finish_response_start
     edit_response_start = response_starts.edit_response_start
-    # reporting.py: refusals reported
-    _report = reporting.report
-    _listening = reporting.listening
-    # origin.py: origins judged
+    finish_response_start = response_starts.finish_response_start
     is_allowed_origin = origins.is_allowed_origin
-    _statically_allowed = origins.statically_allowed
-    _static_rules_allow = origins.static_rules_allow
-    _judge_origin = origins.judge_origin

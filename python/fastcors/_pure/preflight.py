@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastcors._pure.asgi_headers import checked_value, exact_bytes, raise_for_malformed, refuse_if_among
 from fastcors._pure.headers import (
@@ -19,42 +19,43 @@ from fastcors._pure.headers import (
     REQUEST_METHOD,
     REQUEST_PRIVATE_NETWORK,
 )
+from fastcors._pure.origin import judge_origin
+from fastcors._pure.reporting import listening, report_refusal
+from fastcors._pure.request_headers import headers_allowed, refused_request_header
+from fastcors._pure.state import PolicyState
 from fastcors._types import Message
-
-if TYPE_CHECKING:
-    from fastcors._pure.policy import Policy
 
 
 def finish_preflight(
-    self: Policy, request_headers: list[Any], origin_allowed: bool
+    self: PolicyState, request_headers: list[Any], origin_allowed: bool
 ) -> tuple[Message, Message]:
     """The messages of a preflight whose origin ``allow_origin_func`` has judged."""
-    first = self._preflight_headers_of(request_headers)
+    first = preflight_headers_of(self, request_headers)
     if first.get(ORIGIN) is None or first.get(REQUEST_METHOD) is None:
         raise ValueError("not a preflight request")
-    return self._preflight_messages(first, origin_allowed, True)
+    return preflight_messages(self, first, origin_allowed, True)
 
 
 def preflight(
-    self: Policy, request_headers: list[Any], middleware: Any, report: bool
+    self: PolicyState, request_headers: list[Any], middleware: Any, report: bool
 ) -> tuple[Message, Message] | tuple[None, Awaitable[bool]] | None:
-    first = self._preflight_headers_of(request_headers)
+    first = preflight_headers_of(self, request_headers)
     origin = first.get(ORIGIN)
     if origin is None or first.get(REQUEST_METHOD) is None:
         return None
     if self._only_listed_origins is not None:
         origin_allowed = origin in self._only_listed_origins
     else:
-        origin_allowed = self._judge_origin(origin, middleware)
+        origin_allowed = judge_origin(self, origin, middleware)
     if not origin_allowed and self._origin_func is not None:
         verdict = self._origin_func(origin.decode("latin-1"))
         if verdict.__class__ is not bool:
             return (None, verdict)  # type: ignore[return-value]  # an awaitable of the verdict
         origin_allowed = verdict
-    return self._preflight_messages(first, origin_allowed, report)
+    return preflight_messages(self, first, origin_allowed, report)
 
 
-def preflight_headers_of(self: Policy, request_headers: list[Any]) -> dict[bytes, Any]:
+def preflight_headers_of(self: PolicyState, request_headers: list[Any]) -> dict[bytes, Any]:
     # The first value of each CORS request header, as Starlette's `Headers.get` finds it.
     first: dict[bytes, Any] = {}
     try:
@@ -77,7 +78,7 @@ def preflight_headers_of(self: Policy, request_headers: list[Any]) -> dict[bytes
 
 
 def preflight_messages(
-    self: Policy, first: dict[bytes, Any], origin_allowed: bool, report: bool
+    self: PolicyState, first: dict[bytes, Any], origin_allowed: bool, report: bool
 ) -> tuple[Message, Message]:
     origin = first[ORIGIN]
     method = first[REQUEST_METHOD]
@@ -87,22 +88,22 @@ def preflight_messages(
     failures = 0
     if not origin_allowed:
         failures |= 1
-    if not self._method_allowed(method):
+    if not method_allowed(self, method):
         failures |= 2
     if (
         requested_headers is not None
         and not self._allow_all_headers
-        and not self._headers_allowed(requested_headers)
+        and not headers_allowed(self, requested_headers)
     ):
         failures |= 4
     if private_network and not self._allow_private_network:
         failures |= 8
 
-    if failures and report and self._listening():
+    if failures and report and listening(self):
         refused_header = None
         if failures & 4 and requested_headers is not None:
-            refused_header = self._refused_request_header(requested_headers)
-        self._report("preflight", origin, method, requested_headers, failures, refused_header)
+            refused_header = refused_request_header(self, requested_headers)
+        report_refusal(self, "preflight", origin, method, requested_headers, failures, refused_header)
 
     headers = list(self._preflight_headers)
     if origin_allowed and self._echo_preflight_origin:
@@ -120,7 +121,7 @@ def preflight_messages(
     )
 
 
-def method_allowed(self: Policy, method: bytes) -> bool:
+def method_allowed(self: PolicyState, method: bytes) -> bool:
     if self._methods_collection is not None:
         return method.decode("latin-1") in self._methods_collection
     if self._methods_are_substrings:

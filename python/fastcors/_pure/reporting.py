@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastcors._pure.headers import DEBUG
-
-if TYPE_CHECKING:
-    from fastcors._pure.policy import Policy
+from fastcors._pure.state import PolicyState
 
 
-def report(
-    self: Policy,
+def report_refusal(
+    self: PolicyState,
     kind: str,
     origin: bytes,
     method: Any,
@@ -20,13 +18,13 @@ def report(
     failures: int,
     refused_header: bytes | None,
 ) -> None:
-    """Tells the reporter of a refusal; callers ask ``_listening`` first."""
+    """Tells the reporter of a refusal; callers ask ``listening`` first."""
     reporter = self._reporter
     if reporter is not None:
         reporter(kind, origin, method, requested_headers, failures, refused_header)
 
 
-def listening(self: Policy) -> bool:
+def listening(self: PolicyState) -> bool:
     """Whether a refusal has anyone to hear it: an ``on_reject``, or a log that wants ``DEBUG``
     records (asked of ``logging`` at each refusal)."""
     log_enabled_for = self._log_enabled_for

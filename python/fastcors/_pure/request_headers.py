@@ -3,28 +3,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastcors._pure.headers import ASCII_PYTHON_SPACES
 from fastcors._pure.origin import remember
-
-if TYPE_CHECKING:
-    from fastcors._pure.policy import Policy
+from fastcors._pure.state import PolicyState
 
 
-def headers_allowed(self: Policy, requested: bytes) -> bool:
+def headers_allowed(self: PolicyState, requested: bytes) -> bool:
     """Whether every requested header is allowed; remembered for plain ``bytes`` values."""
     if requested.__class__ is not bytes:
-        return self._headers_check(requested)
+        return headers_check(self, requested)
     verdicts = self._requested_headers_verdicts
     verdict = verdicts.get(requested)
     if verdict is None:
-        verdict = self._headers_check(requested)
+        verdict = headers_check(self, requested)
         remember(verdicts, requested, verdict)
     return verdict
 
 
-def headers_check(self: Policy, requested: bytes) -> bool:
+def headers_check(self: PolicyState, requested: bytes) -> bool:
     # Starlette splits on commas, lowercases and strips each item, and refuses any item it
     # does not list: so an empty value, an empty item and a trailing comma are refused.
     allowed = self._allowed_headers
@@ -35,7 +31,7 @@ def headers_check(self: Policy, requested: bytes) -> bool:
     return all(item.lower().strip().encode("latin-1") in allowed for item in text.split(","))
 
 
-def refused_request_header(self: Policy, requested: bytes) -> bytes:
+def refused_request_header(self: PolicyState, requested: bytes) -> bytes:
     """The first item Starlette refuses, stripped as it strips it; only for a report."""
     text = requested.decode("latin-1")
     for item in text.split(","):

@@ -4,19 +4,19 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastcors._pure.asgi_headers import exact_bytes, first_origin, raise_for_malformed, refuse_if_among
 from fastcors._pure.headers import ALLOW_ORIGIN, EDITED_NAMES, VARY_ORIGIN
+from fastcors._pure.origin import judge_origin
+from fastcors._pure.reporting import listening, report_refusal
 from fastcors._pure.response_headers import apply_edits
+from fastcors._pure.state import PolicyState
 from fastcors._types import Message
-
-if TYPE_CHECKING:
-    from fastcors._pure.policy import Policy
 
 
 def finish_response_start(
-    self: Policy,
+    self: PolicyState,
     message: Message,
     request_headers: list[Any],
     origin_allowed: bool,
@@ -24,11 +24,11 @@ def finish_response_start(
 ) -> None:
     """Edits a response start whose origin ``allow_origin_func`` has judged; a refusal is
     reported with ``reported_method``, the request's method, when given."""
-    self.edit_response_start(message, request_headers, None, reported_method, origin_allowed)
+    edit_response_start(self, message, request_headers, None, reported_method, origin_allowed)
 
 
 def edit_response_start(
-    self: Policy,
+    self: PolicyState,
     message: Message,
     request_headers: list[Any],
     middleware: Any,
@@ -55,7 +55,7 @@ def edit_response_start(
             remembered = None
             if self._origin_verdicts is not None and origin.__class__ is bytes:
                 remembered = self._origin_verdicts.get(origin)
-            echoes = self._judge_origin(origin, middleware) if remembered is None else remembered
+            echoes = judge_origin(self, origin, middleware) if remembered is None else remembered
         if not echoes and self._origin_func is not None:
             verdict = self._origin_func(origin.decode("latin-1"))
             if verdict.__class__ is not bool:
@@ -66,9 +66,9 @@ def edit_response_start(
         and origin is not None
         and not echoes
         and not self._allow_all_origins
-        and self._listening()
+        and listening(self)
     ):
-        self._report("request", origin, reported_method, None, 1, None)
+        report_refusal(self, "request", origin, reported_method, None, 1, None)
     edits_existing = False
     try:
         # Every item is read: a name that is not bytes but equals an edited one (a

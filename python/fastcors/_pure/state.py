@@ -1,0 +1,85 @@
+"""What a ``Policy`` of the pure core holds, worked out from its options at construction: the state
+each step of a request (``dispatch``, ``preflight``, ``response_start``, ...) reads, declared once
+for all of them (``rust/bindings/policy.rs`` holds its twin, the ``PyPolicy`` struct)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
+
+from fastcors._pure.headers import Header
+
+if TYPE_CHECKING:
+    from fastcors._origin_func import OriginFunc
+    from fastcors._pure.origin_patterns import OriginPatterns
+
+
+class PolicyState:
+    """The fields of a ``Policy``: immutable after construction but for the memos (see
+    ``origin.remember``)."""
+
+    __slots__ = (
+        "_allow_all_headers",
+        "_allow_all_origins",
+        "_allow_credentials",
+        "_allow_private_network",
+        "_allowed_headers",
+        "_appended_when_echoed",
+        "_appended_when_not_echoed",
+        "_check_websocket_origin",
+        "_cors_on_errors",
+        "_echo_preflight_origin",
+        "_log_enabled_for",
+        "_methods",
+        "_methods_are_substrings",
+        "_methods_collection",
+        "_only_listed_origins",
+        "_origin_func",
+        "_origin_judged",
+        "_origin_pattern",
+        "_origin_patterns",
+        "_origin_verdicts",
+        "_origins",
+        "_origins_are_substrings",
+        "_origins_collection",
+        "_preflight_bodies",
+        "_preflight_headers",
+        "_reporter",
+        "_requested_headers_verdicts",
+        "_simple_headers",
+    )
+
+    # Origins.
+    _allow_all_origins: bool
+    _origins: frozenset[bytes]
+    _origins_are_substrings: bool
+    _origins_collection: Collection[str] | None
+    _origin_pattern: re.Pattern[Any] | None
+    _origin_judged: bool
+    _origin_patterns: OriginPatterns | None
+    _origin_func: OriginFunc | None
+    #: The usual case, a plain list of origins, answered without a call.
+    _only_listed_origins: frozenset[bytes] | None
+    _origin_verdicts: dict[bytes, bool] | None
+    # Methods and request headers.
+    _methods: frozenset[bytes]
+    _methods_are_substrings: bool
+    _methods_collection: Collection[str] | None
+    _allow_all_headers: bool
+    _allowed_headers: frozenset[bytes]
+    _requested_headers_verdicts: dict[bytes, bool]
+    # Responses.
+    _allow_credentials: bool
+    _allow_private_network: bool
+    _echo_preflight_origin: bool
+    _simple_headers: tuple[Header, ...]
+    _preflight_headers: tuple[Header, ...]
+    _preflight_bodies: tuple[tuple[bytes, Header], ...]
+    _appended_when_not_echoed: tuple[Any, ...]
+    _appended_when_echoed: tuple[tuple[Any, ...], tuple[Any, ...]]
+    # Features.
+    _cors_on_errors: bool
+    _check_websocket_origin: bool
+    _reporter: Callable[..., object] | None
+    _log_enabled_for: Callable[[int], bool] | None
