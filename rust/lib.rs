@@ -5,6 +5,7 @@
 //! Only `bindings` knows about Python.
 
 pub mod anchored_regex;
+pub mod constants;
 pub mod delegate;
 pub mod latin1;
 pub mod membership;

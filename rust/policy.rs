@@ -1,42 +1,18 @@
 //! A whole CORS policy: Starlette's options, the response headers precomputed from them, and the
 //! per-request decisions.
 
+use crate::constants::{
+    names, EDITED_RESPONSE_HEADERS, FAILURE_HEADERS, FAILURE_METHOD, FAILURE_ORIGIN, FAILURE_PRIVATE_NETWORK,
+    PREFLIGHT_BODIES, PREFLIGHT_VARY,
+};
 use crate::delegate::Delegate;
 use crate::membership::Membership;
 use crate::origin::{OriginPolicy, OriginRegex};
 use crate::origin_patterns::OriginPatterns;
 use crate::request_headers::AllowedHeaders;
 use crate::response_headers::{
-    names, plan_response_headers, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, VaryNotBytes,
-    EDITED_RESPONSE_HEADERS,
+    plan_response_headers, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, VaryNotBytes,
 };
-
-/// What every preflight varies on, in Starlette's words.
-pub const PREFLIGHT_VARY: &[u8] = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
-Access-Control-Request-Private-Network";
-
-/// `PlainTextResponse`'s content type.
-pub const PLAIN_TEXT: &[u8] = b"text/plain; charset=utf-8";
-
-/// Preflight bodies, indexed by the failure bits (origin 1, method 2, headers 4, private network 8).
-const PREFLIGHT_BODIES: [&[u8]; 16] = [
-    b"OK",
-    b"Disallowed CORS origin",
-    b"Disallowed CORS method",
-    b"Disallowed CORS origin, method",
-    b"Disallowed CORS headers",
-    b"Disallowed CORS origin, headers",
-    b"Disallowed CORS method, headers",
-    b"Disallowed CORS origin, method, headers",
-    b"Disallowed CORS private-network",
-    b"Disallowed CORS origin, private-network",
-    b"Disallowed CORS method, private-network",
-    b"Disallowed CORS origin, method, private-network",
-    b"Disallowed CORS headers, private-network",
-    b"Disallowed CORS origin, headers, private-network",
-    b"Disallowed CORS method, headers, private-network",
-    b"Disallowed CORS origin, method, headers, private-network",
-];
 
 /// Starlette's options, already interpreted with Python's semantics (see `fastcors._config`):
 /// memberships, flags, and the exact header values Starlette would send.
@@ -89,10 +65,10 @@ pub struct PreflightRequest<'a> {
 pub struct Failures(u8);
 
 impl Failures {
-    pub const ORIGIN: Self = Self(1);
-    pub const METHOD: Self = Self(2);
-    pub const HEADERS: Self = Self(4);
-    pub const PRIVATE_NETWORK: Self = Self(8);
+    pub const ORIGIN: Self = Self(FAILURE_ORIGIN);
+    pub const METHOD: Self = Self(FAILURE_METHOD);
+    pub const HEADERS: Self = Self(FAILURE_HEADERS);
+    pub const PRIVATE_NETWORK: Self = Self(FAILURE_PRIVATE_NETWORK);
 
     fn add_if(&mut self, failed: bool, failure: Self) {
         if failed {
@@ -137,11 +113,6 @@ impl PreflightDecision {
 
     pub fn body(self) -> &'static [u8] {
         PREFLIGHT_BODIES[self.failures.index()]
-    }
-
-    /// Every possible body, indexed by `Failures::index`.
-    pub fn all_bodies() -> &'static [&'static [u8]; 16] {
-        &PREFLIGHT_BODIES
     }
 }
 
@@ -445,6 +416,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::PLAIN_TEXT;
     use crate::delegate::NoDelegate;
 
     fn config() -> PolicyConfig {

@@ -15,17 +15,13 @@ use super::asgi_names::AsgiNames;
 use super::config::{byte_string, byte_strings, latin1_str, membership, python_function_if};
 use super::cors_send::CorsSend;
 use super::str_equality::{str_differs, str_equals};
+use crate::constants::{names, EDITED_RESPONSE_HEADERS, PLAIN_TEXT, PREFLIGHT_BODIES};
 use crate::delegate::Delegate;
 use crate::origin::OriginRegex;
 use crate::origin_patterns::OriginPatterns;
-use crate::policy::{
-    Failures, OriginJudgement, Policy, PolicyConfig, PreflightDecision, PreflightPart, PreflightRequest,
-    PLAIN_TEXT,
-};
+use crate::policy::{Failures, OriginJudgement, Policy, PolicyConfig, PreflightPart, PreflightRequest};
 use crate::request_headers::AllowedHeaders;
-use crate::response_headers::{
-    names, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, EDITED_RESPONSE_HEADERS,
-};
+use crate::response_headers::{ExistingHeader, Header, NewHeader, OriginOutcome, Slot};
 
 /// A CORS policy over a `fastcors._config.CorsConfig`; immutable and shareable across threads.
 #[pyclass(name = "Policy", module = "fastcors._fastcors", frozen)]
@@ -126,7 +122,7 @@ impl PyPolicy {
         let tuples = |headers: &[Header]| -> PyResult<Vec<Py<PyTuple>>> {
             headers.iter().map(|header| header_tuple(py, header.name, &header.value)).collect()
         };
-        let preflight_ends = PreflightDecision::all_bodies()
+        let preflight_ends = PREFLIGHT_BODIES
             .iter()
             .map(|body| {
                 let end = PyDict::new(py);
