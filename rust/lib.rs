@@ -12,6 +12,7 @@ pub mod membership;
 pub mod origin;
 pub mod origin_patterns;
 pub mod policy;
+pub mod preflight;
 pub mod request_headers;
 pub mod response_headers;
 

@@ -27,7 +27,8 @@ use _fastcors::constants::{names, PLAIN_TEXT, PREFLIGHT_VARY};
 use _fastcors::membership::Membership;
 use _fastcors::origin::OriginRegex;
 use _fastcors::origin_patterns::OriginPatterns;
-use _fastcors::policy::{Policy, PolicyConfig, PreflightPart, PreflightRequest};
+use _fastcors::policy::{Policy, PolicyConfig};
+use _fastcors::preflight::{PreflightPart, PreflightRequest};
 use _fastcors::request_headers::AllowedHeaders;
 use _fastcors::response_headers::OriginOutcome;
 

@@ -6,7 +6,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use pyo3::PyTypeInfo;
 
 use crate::constants::{names, PREFLIGHT_REQUEST_HEADERS};
-use crate::policy::PreflightRequest;
+use crate::preflight::PreflightRequest;
 
 /// The first of each CORS request header, as Starlette's `Headers.get` finds them.
 #[derive(Default)]

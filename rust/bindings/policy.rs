@@ -19,7 +19,8 @@ use crate::constants::{names, EDITED_RESPONSE_HEADERS, PLAIN_TEXT, PREFLIGHT_BOD
 use crate::delegate::Delegate;
 use crate::origin::OriginRegex;
 use crate::origin_patterns::OriginPatterns;
-use crate::policy::{Failures, OriginJudgement, Policy, PolicyConfig, PreflightPart, PreflightRequest};
+use crate::policy::{OriginJudgement, Policy, PolicyConfig};
+use crate::preflight::{Failures, PreflightPart, PreflightRequest};
 use crate::request_headers::AllowedHeaders;
 use crate::response_headers::{ExistingHeader, Header, NewHeader, OriginOutcome, Slot};
 
