@@ -12,6 +12,7 @@ mod asgi;
 mod asgi_headers;
 mod callbacks;
 mod config;
+mod constants;
 mod cors_send;
 mod delegate;
 mod dispatch;
@@ -33,6 +34,7 @@ fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyPolicy>()?;
     module.add_class::<MiddlewareBase>()?;
     module.add_class::<CorsSend>()?;
+    module.add("CONSTANTS", constants::constants(module.py())?)?;
     module.add("CALLBACK_NAMES", PyTuple::new(module.py(), callbacks::CALLBACK_NAMES)?)?;
     Ok(())
 }
