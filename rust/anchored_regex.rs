@@ -16,15 +16,13 @@ use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 
+use crate::constants::{MEMO_LONGEST_VALUE, MEMO_SIZE};
+
 /// The compiled size the general engine may take; past it the pattern is not compiled here.
 const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
 /// The size a DFA may take, and the memory building it may use; past either, the general
 /// engine answers alone.
 const DFA_SIZE_LIMIT: usize = 1024 * 1024;
-/// How many verdicts the memo keeps, and the longest text kept (as `fastcors._pure`'s memos): a
-/// client sending endless new or huge origins only stops the memo growing.
-const MEMO_SIZE: usize = 512;
-const MEMO_LONGEST_TEXT: usize = 512;
 
 #[derive(Debug)]
 pub struct AnchoredRegex {
@@ -79,7 +77,7 @@ impl AnchoredRegex {
 
     /// Keeps a verdict while the memo has room: a full memo is left as it is.
     fn remember(&self, text: &[u8], verdict: bool) {
-        if text.len() > MEMO_LONGEST_TEXT {
+        if text.len() > MEMO_LONGEST_VALUE {
             return;
         }
         if let Ok(mut memo) = self.memo.try_lock() {

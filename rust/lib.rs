@@ -5,12 +5,14 @@
 //! Only `bindings` knows about Python.
 
 pub mod anchored_regex;
+pub mod constants;
 pub mod delegate;
 pub mod latin1;
 pub mod membership;
 pub mod origin;
 pub mod origin_patterns;
 pub mod policy;
+pub mod preflight;
 pub mod request_headers;
 pub mod response_headers;
 

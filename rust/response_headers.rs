@@ -5,23 +5,7 @@
 //! app's `b"Vary"` is neither merged nor replaced. This module plans the same edits as a list of
 //! slots, so that the bindings can rebuild the header list reusing the app's own items.
 
-/// Lowercase header names, as Starlette writes them.
-pub mod names {
-    pub const VARY: &[u8] = b"vary";
-    pub const ALLOW_ORIGIN: &[u8] = b"access-control-allow-origin";
-    pub const ALLOW_CREDENTIALS: &[u8] = b"access-control-allow-credentials";
-    pub const EXPOSE_HEADERS: &[u8] = b"access-control-expose-headers";
-    pub const ALLOW_METHODS: &[u8] = b"access-control-allow-methods";
-    pub const ALLOW_HEADERS: &[u8] = b"access-control-allow-headers";
-    pub const MAX_AGE: &[u8] = b"access-control-max-age";
-    pub const ALLOW_PRIVATE_NETWORK: &[u8] = b"access-control-allow-private-network";
-    pub const CONTENT_LENGTH: &[u8] = b"content-length";
-    pub const CONTENT_TYPE: &[u8] = b"content-type";
-}
-
-/// The response headers the edits read or replace; the app's others are left where they are.
-pub const EDITED_RESPONSE_HEADERS: [&[u8]; 4] =
-    [names::VARY, names::ALLOW_ORIGIN, names::ALLOW_CREDENTIALS, names::EXPOSE_HEADERS];
+use crate::constants::names;
 
 /// A header with a name known at build time.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,12 +23,14 @@ use fastcors_fuzz::{
 };
 use libfuzzer_sys::fuzz_target;
 
+use _fastcors::constants::{names, PLAIN_TEXT, PREFLIGHT_VARY};
 use _fastcors::membership::Membership;
 use _fastcors::origin::OriginRegex;
 use _fastcors::origin_patterns::OriginPatterns;
-use _fastcors::policy::{Policy, PolicyConfig, PreflightPart, PreflightRequest, PLAIN_TEXT, PREFLIGHT_VARY};
+use _fastcors::policy::{Policy, PolicyConfig};
+use _fastcors::preflight::{PreflightPart, PreflightRequest};
 use _fastcors::request_headers::AllowedHeaders;
-use _fastcors::response_headers::{names, OriginOutcome};
+use _fastcors::response_headers::OriginOutcome;
 
 type Headers = Vec<(Vec<u8>, Vec<u8>)>;
 

@@ -10,13 +10,14 @@
 use fastcors_fuzz::{simulate_merged_vary, simulate_set, Input, SimulatedHeader};
 use libfuzzer_sys::fuzz_target;
 
+use _fastcors::constants::names;
 use _fastcors::membership::Membership;
 use _fastcors::origin::OriginRegex;
 use _fastcors::origin_patterns::OriginPatterns;
 use _fastcors::policy::{Policy, PolicyConfig};
 use _fastcors::request_headers::AllowedHeaders;
 use _fastcors::response_headers::{
-    names, plan_response_headers, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, VaryNotBytes,
+    plan_response_headers, ExistingHeader, Header, NewHeader, OriginOutcome, Slot, VaryNotBytes,
 };
 
 const WELL_KNOWN: [&[u8]; 10] = [

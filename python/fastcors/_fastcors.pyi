@@ -10,7 +10,12 @@ from fastcors import _pure
 from fastcors._config import CorsConfig
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CorsSend", "Middleware", "Policy"]
+__all__ = ["CALLBACK_NAMES", "CONSTANTS", "CorsSend", "Middleware", "Policy"]
+
+#: The names the core reads from ``fastcors._callbacks``.
+CALLBACK_NAMES: tuple[str, ...]
+#: The constants both cores share (``rust/constants.rs``), which ``fastcors._constants`` must equal.
+CONSTANTS: dict[str, bytes | int | tuple[bytes, ...] | tuple[str, ...]]
 
 class Middleware:
     """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``."""

@@ -5,15 +5,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use pyo3::PyTypeInfo;
 
-use crate::policy::PreflightRequest;
-
-/// The request headers a preflight reads.
-const PREFLIGHT_REQUEST_HEADERS: [&[u8]; 4] = [
-    b"origin",
-    b"access-control-request-method",
-    b"access-control-request-headers",
-    b"access-control-request-private-network",
-];
+use crate::constants::{names, PREFLIGHT_REQUEST_HEADERS};
+use crate::preflight::PreflightRequest;
 
 /// The first of each CORS request header, as Starlette's `Headers.get` finds them.
 #[derive(Default)]
@@ -33,10 +26,10 @@ impl<'py> PreflightHeaders<'py> {
         for item in request_headers.iter() {
             let pair = HeaderPair::of(&item)?;
             let slot = pair.with_name(&PREFLIGHT_REQUEST_HEADERS, |name| match name {
-                Some(b"origin") => Some(&mut origin),
-                Some(b"access-control-request-method") => Some(&mut method),
-                Some(b"access-control-request-headers") => Some(&mut headers),
-                Some(b"access-control-request-private-network") => Some(&mut private_network),
+                Some(names::ORIGIN) => Some(&mut origin),
+                Some(names::REQUEST_METHOD) => Some(&mut method),
+                Some(names::REQUEST_HEADERS) => Some(&mut headers),
+                Some(names::REQUEST_PRIVATE_NETWORK) => Some(&mut private_network),
                 _ => None,
             })?;
             let Some(slot) = slot else { continue };
@@ -79,7 +72,7 @@ pub(super) fn first_origin<'py>(
     request_headers: &Bound<'py, PyList>,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     for (index, item) in request_headers.iter().enumerate() {
-        match with_usual_pair(&item, |name, value| (name == b"origin").then(|| value.to_owned())) {
+        match with_usual_pair(&item, |name, value| (name == names::ORIGIN).then(|| value.to_owned())) {
             Some(Some(value)) => return checked_value(value).map(Some),
             Some(None) => {}
             None => return first_origin_from(request_headers, index),
@@ -109,7 +102,7 @@ fn first_origin_from<'py>(
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     for item in request_headers.iter().skip(start) {
         let pair = HeaderPair::of(&item)?;
-        if pair.with_name(&[b"origin"], |name| name == Some(b"origin"))? {
+        if pair.with_name(&[names::ORIGIN], |name| name == Some(names::ORIGIN))? {
             return checked_value(pair.value()?).map(Some);
         }
     }

@@ -1,4 +1,5 @@
-//! `fastcors._fastcors.CorsSend`: the `send` handed to the app.
+//! `fastcors._fastcors.CorsSend`: the `send` handed to the app, which has the policy edit
+//! `http.response.start` (`response_start`) and forwards every message.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::gc::PyVisit;
@@ -6,12 +7,35 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3::{intern, PyTraverseError};
 
-use super::policy::{item_of, PyPolicy};
-use super::str_equality::str_differs;
+use super::asgi::{item_of, str_differs};
+use super::callbacks::callbacks;
+use super::policy::PyPolicy;
 
 impl CorsSend {
+    /// The `send` for one request's app; `report`: whether a refused origin is reported.
+    pub(super) fn new<'py>(
+        policy: &Bound<'py, PyPolicy>,
+        send: Bound<'py, PyAny>,
+        request_headers: Bound<'py, PyList>,
+        middleware: Option<&Bound<'py, PyAny>>,
+        method: Bound<'py, PyAny>,
+        report: bool,
+    ) -> PyResult<Bound<'py, Self>> {
+        let judged = policy.get().core.origin_judged_by_host();
+        let cors_send = Self {
+            policy: policy.clone().unbind(),
+            send: send.unbind(),
+            request_headers: request_headers.unbind(),
+            // Only a judged policy needs it; others spare the reference.
+            middleware: middleware.filter(|_| judged).map(|middleware| middleware.clone().unbind()),
+            method: method.unbind(),
+            report,
+        };
+        Bound::new(policy.py(), cors_send)
+    }
+
     /// Edits the message if it starts the response, then forwards it with `forward`.
-    pub(super) fn call_with<'py>(
+    fn call_with<'py>(
         &self,
         py: Python<'py>,
         message: &Bound<'py, PyAny>,
@@ -26,7 +50,7 @@ impl CorsSend {
             if let Some(verdict) =
                 policy.edit_response_start(py, message, request_headers, middleware, method, None)?
             {
-                return policy.continue_response_start.bind(py).call1((
+                return policy.callbacks.continue_response_start.bind(py).call1((
                     verdict,
                     self.policy.bind(py),
                     message,
@@ -40,7 +64,7 @@ impl CorsSend {
     }
 
     /// `send(*args, **kwargs)`: one message, by position or as `message=`.
-    pub(super) fn call_general<'py>(
+    fn call_general<'py>(
         &self,
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
@@ -82,23 +106,22 @@ fn single_message<'py>(
 /// the coroutine function Starlette's is (`fastcors._coroutine_marks`).
 #[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
 pub(super) struct CorsSend {
-    pub(super) policy: Py<PyPolicy>,
-    pub(super) send: Py<PyAny>,
+    policy: Py<PyPolicy>,
+    send: Py<PyAny>,
     /// The scope's header list, read when the response starts, as Starlette does.
-    pub(super) request_headers: Py<PyList>,
+    request_headers: Py<PyList>,
     /// The middleware, when its policy asks the middleware's `is_allowed_origin`.
-    pub(super) middleware: Option<Py<PyAny>>,
+    middleware: Option<Py<PyAny>>,
     /// The request's method, for the report of a refused origin.
-    pub(super) method: Py<PyAny>,
+    method: Py<PyAny>,
     /// Whether a refused origin is reported (not for `explain`'s hypothetical requests).
-    pub(super) report: bool,
+    report: bool,
 }
 
-/// One of `fastcors._coroutine_marks.SEND_ATTRIBUTES`.
+/// One of `fastcors._coroutine_marks.SEND_ATTRIBUTES`; `None` where this interpreter has none.
 fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-    let attributes =
-        py.import(intern!(py, "fastcors._coroutine_marks"))?.getattr(intern!(py, "SEND_ATTRIBUTES"))?;
-    Ok(attributes.get_item(name)?.unbind())
+    let attributes = callbacks(py)?.send_attributes.bind(py);
+    Ok(attributes.get_item(name)?.map_or_else(|| py.None(), Bound::unbind))
 }
 
 #[pymethods]
@@ -132,9 +155,7 @@ impl CorsSend {
     #[classattr]
     fn _is_coroutine_marker(py: Python<'_>) -> PyResult<Py<PyAny>> {
         // Absent before CPython 3.12, where `inspect` reads `__code__` instead.
-        let attributes =
-            py.import(intern!(py, "fastcors._coroutine_marks"))?.getattr(intern!(py, "SEND_ATTRIBUTES"))?;
-        Ok(attributes.call_method1(intern!(py, "get"), ("_is_coroutine_marker",))?.unbind())
+        send_attribute(py, "_is_coroutine_marker")
     }
 
     #[classattr]

@@ -1,0 +1,51 @@
+//! The Python the binding calls back, or reads: `fastcors._callbacks`, imported once under one
+//! name, each of its names read once. (The application's own Python, a collection or a function
+//! given as an option, reaches the binding in the configuration: `config`.)
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+
+/// `fastcors._callbacks`, each field read from the attribute of its name.
+#[derive(FromPyObject)]
+pub(super) struct Callbacks {
+    /// `send_preflight(send, start, end)`: sends a preflight's two messages.
+    pub(super) send_preflight: Py<PyAny>,
+    /// `denial_send(scope_type, send)`: the `send` of a preflight whose scope type is no `str`.
+    pub(super) denial_send: Py<PyAny>,
+    /// `continue_preflight(verdict, policy, request_headers, send)` and
+    /// `continue_response_start(verdict, policy, message, request_headers, send, method)`: await an
+    /// async `allow_origin_func`'s verdict, then finish the request.
+    pub(super) continue_preflight: Py<PyAny>,
+    pub(super) continue_response_start: Py<PyAny>,
+    /// `cors_on_errors=True`: serves the request, answering the app's failure with a 500.
+    pub(super) serve_with_cors_on_errors: Py<PyAny>,
+    /// `check_websocket_origin=True`: refuses a handshake from a disallowed `Origin`.
+    pub(super) refuse_websocket: Py<PyAny>,
+    /// The class attributes that make `CorsSend` pass as a coroutine function.
+    #[pyo3(attribute("SEND_ATTRIBUTES"))]
+    pub(super) send_attributes: Py<PyDict>,
+    /// `logging.DEBUG`, the level refusals are logged at.
+    #[pyo3(attribute("DEBUG"))]
+    pub(super) debug: Py<PyAny>,
+}
+
+/// The names read above, as `fastcors._fastcors.CALLBACK_NAMES`: a test holds them against the
+/// names `fastcors._callbacks` exports.
+pub(super) const CALLBACK_NAMES: [&str; 8] = [
+    "send_preflight",
+    "denial_send",
+    "continue_preflight",
+    "continue_response_start",
+    "serve_with_cors_on_errors",
+    "refuse_websocket",
+    "SEND_ATTRIBUTES",
+    "DEBUG",
+];
+
+static CALLBACKS: PyOnceLock<Callbacks> = PyOnceLock::new();
+
+/// The callbacks, imported on first use (when the module builds `CorsSend`'s class attributes).
+pub(super) fn callbacks(py: Python<'_>) -> PyResult<&'static Callbacks> {
+    CALLBACKS.get_or_try_init(py, || py.import("fastcors._callbacks")?.extract())
+}
