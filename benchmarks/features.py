@@ -31,7 +31,7 @@ from benchmarks.harness import (
     bare_app,
     check_against_starlette,
     drive,
-    fastcors_with,
+    fastcors_on,
     scope_for,
 )
 from fastcors import _pure
@@ -62,8 +62,8 @@ def _without_reporter(middleware: Any) -> Any:
     return middleware
 
 
-def contenders(core: type[Any]) -> dict[str, ASGIApp]:
-    build = fastcors_with(core)
+def contenders(core: Any) -> dict[str, ASGIApp]:
+    build = fastcors_on(core)
     options = CONFIGS[CONFIG]
     rejected: list[object] = []
     return {
@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--batch", type=int, default=2000)
     arguments = parser.parse_args()
-    core = _pure.Policy if arguments.core == "python" or _fastcors is None else _fastcors.Policy
+    core = _pure if arguments.core == "python" or _fastcors is None else _fastcors
     logger = logging.getLogger("fastcors")
     logger.addHandler(logging.NullHandler())
     logger.propagate = False  # the records stop at the NullHandler: what is timed is fastcors' part

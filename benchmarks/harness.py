@@ -12,14 +12,12 @@ import warnings
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
-from unittest import mock
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from benchmarks.load_app import ALLOWED_ORIGIN as ALLOWED_ORIGIN
 from benchmarks.load_app import StaticHeadersMiddleware as StaticHeadersMiddleware
 from fastcors import CORSConfigWarning, _middleware, _pure
-from fastcors._middleware import CORSMiddleware
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 try:
@@ -128,14 +126,16 @@ class NoopSendMiddleware:
         await self.app(scope, receive, wrapped)
 
 
-def fastcors_with(policy: type[Any]) -> Callable[..., ASGIApp]:
-    """``CORSMiddleware`` built on the given core."""
+def fastcors_on(core: Any) -> Callable[..., ASGIApp]:
+    """``CORSMiddleware`` as ``core``'s import builds it (``_pure`` or ``_fastcors``): its own
+    ``__call__`` and policies, beside the other core's in one process."""
+    cls = _middleware.on_core(core)
 
     def build(app: ASGIApp, **options: Any) -> ASGIApp:
         # Some configurations compared are deliberately the risky ones Starlette users write.
-        with mock.patch.object(_middleware, "Policy", policy), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", CORSConfigWarning)
-            return CORSMiddleware(app, **options)
+            return cls(app, **options)
 
     return build
 
@@ -147,10 +147,10 @@ CONTENDERS: dict[str, tuple[Callable[..., ASGIApp], bool]] = {
     "no-op + send wrapper": (lambda app, **options: NoopSendMiddleware(app), False),
     "static headers": (lambda app, **options: StaticHeadersMiddleware(app), False),
     "starlette": (StarletteCORSMiddleware, True),
-    "fastcors python": (fastcors_with(_pure.Policy), True),
+    "fastcors python": (fastcors_on(_pure), True),
 }
 if _fastcors is not None:
-    CONTENDERS["fastcors rust"] = (fastcors_with(_fastcors.Policy), True)
+    CONTENDERS["fastcors rust"] = (fastcors_on(_fastcors), True)
 
 
 def scope_for(request: RequestClass) -> Scope:

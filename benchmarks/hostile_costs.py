@@ -25,7 +25,7 @@ from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
-from benchmarks.harness import bare_app, drive, fastcors_with, recorded_messages
+from benchmarks.harness import bare_app, drive, fastcors_on, recorded_messages
 from fastcors import _pure
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
@@ -173,9 +173,9 @@ def scaling_cases(quick: bool) -> list[Case]:
 
 def contenders() -> dict[str, Callable[..., ASGIApp]]:
     found: dict[str, Callable[..., ASGIApp]] = {"starlette": StarletteCORSMiddleware}
-    found["fastcors python"] = fastcors_with(_pure.Policy)
+    found["fastcors python"] = fastcors_on(_pure)
     if _fastcors is not None:
-        found["fastcors rust"] = fastcors_with(_fastcors.Policy)
+        found["fastcors rust"] = fastcors_on(_fastcors)
     return found
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
-from benchmarks.harness import bare_app, drive, fastcors_with, recorded_messages
+from benchmarks.harness import bare_app, drive, fastcors_on, recorded_messages
 from fastcors import _pure
 from fastcors._types import ASGIApp, Scope
 
@@ -49,10 +49,10 @@ def build(contender: str) -> ASGIApp:
         app: ASGIApp = StarletteCORSMiddleware(bare_app, **OPTIONS)
         return app
     if contender == "fastcors python":
-        return fastcors_with(_pure.Policy)(bare_app, **OPTIONS)
+        return fastcors_on(_pure)(bare_app, **OPTIONS)
     from fastcors import _fastcors
 
-    middleware = fastcors_with(_fastcors.Policy)(bare_app, **OPTIONS)
+    middleware = fastcors_on(_fastcors)(bare_app, **OPTIONS)
     engine = getattr(middleware, "origin_regex_engine", None)
     if engine != "rust":
         raise AssertionError(f"the pattern should get the Rust engine, got {engine!r}")

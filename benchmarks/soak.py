@@ -37,7 +37,7 @@ from benchmarks.harness import (
     bare_app,
     check_against_starlette,
     drive,
-    fastcors_with,
+    fastcors_on,
     scope_for,
 )
 from fastcors import _pure
@@ -83,10 +83,10 @@ def workload(implementation: str) -> list[tuple[ASGIApp, Scope]]:
     if implementation == "rust":
         from fastcors import _fastcors
 
-        policy: type[Any] = _fastcors.Policy
+        core: Any = _fastcors
     else:
-        policy = _pure.Policy
-    build = fastcors_with(policy)
+        core = _pure
+    build = fastcors_on(core)
     plain = build(bare_app, **CONFIGS[CONFIG])
     merging = build(vary_app, **CONFIGS[CONFIG])
     for request in REQUEST_CLASSES:

@@ -6,28 +6,30 @@ is driven in-process, on both cores for fastcors.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import serving_on
 
 from benchmarks import load, load_app, load_callgrind
-from fastcors import _middleware, _pure
+from fastcors import _pure
 
 try:
     from fastcors import _fastcors
 except ImportError:  # pragma: no cover - the extension was not built
     _fastcors = None  # type: ignore[assignment]
 
-CORES = {"python": _pure.Policy, **({"rust": _fastcors.Policy} if _fastcors is not None else {})}
+CORES = {"python": _pure, **({"rust": _fastcors} if _fastcors is not None else {})}
 POSITIONED = [e for e in load.entries(list(load.CONTENDERS), load.POSITIONS) if e.contender.positioned]
 
 
 @pytest.fixture(params=list(CORES), autouse=True)
-def core(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def core(request: pytest.FixtureRequest) -> Iterator[str]:
     """The fastcors core every app built in the test uses."""
-    monkeypatch.setattr(_middleware, "Policy", CORES[request.param])
     name: str = request.param
-    return name
+    with serving_on(CORES[name]):
+        yield name
 
 
 @pytest.mark.parametrize("kind", load.KINDS)

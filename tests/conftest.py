@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+
 import pytest
 
-from fastcors import _implementation, _middleware, _pure
+from fastcors import _core, _pure
+from fastcors._middleware import CORSMiddleware
 
 try:
     from fastcors import _fastcors
@@ -15,15 +20,27 @@ IMPLEMENTATIONS = ("rust", "python")
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, autouse=True)
-def implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Switches the core that every ``CORSMiddleware`` built during the test uses."""
+def implementation(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Makes ``CORSMiddleware`` the class each core's import builds, for the whole test."""
     name: str = request.param
-    if name == "python":
-        monkeypatch.setattr(_middleware, "Policy", _pure.Policy)
-    elif _fastcors is None:
-        if not _implementation.NO_EXTENSIONS:
+    if name == "rust" and _fastcors is None:
+        if not _core.NO_EXTENSIONS:
             pytest.fail("the Rust extension fastcors._fastcors is not built; run `maturin develop`")
         pytest.skip("FASTCORS_NO_EXTENSIONS is set")
-    else:
-        monkeypatch.setattr(_middleware, "Policy", _fastcors.Policy)
-    return name
+    with serving_on(_pure if name == "python" else _fastcors):
+        yield name
+
+
+@contextmanager
+def serving_on(core: ModuleType) -> Iterator[None]:
+    """``CORSMiddleware`` with ``core``'s ``Middleware`` as its base, as ``core``'s import makes it:
+    the core's own ``__call__`` serves requests (the pure core's included) and builds the core's
+    policies. Neither base adds to an instance's layout, so the class changes its base in place,
+    and the subclasses a test makes follow."""
+    bases = CORSMiddleware.__bases__
+    swapped = tuple(core.Middleware if "_policy_type" in vars(base) else base for base in bases)
+    type.__setattr__(CORSMiddleware, "__bases__", swapped)
+    try:
+        yield
+    finally:
+        type.__setattr__(CORSMiddleware, "__bases__", bases)

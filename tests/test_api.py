@@ -74,14 +74,14 @@ def test_starlettes_attributes_are_exposed_with_the_same_values(options: dict[st
         assert getattr(ours, name) == getattr(theirs, name), name
 
 
-def test_the_live_implementation_is_named(implementation: str) -> None:
+def test_the_live_core_is_named(implementation: str) -> None:
     assert fastcors.IMPLEMENTATION in ("rust", "python")
-    if not fastcors._implementation.NO_EXTENSIONS and implementation == "rust":
+    if not fastcors._core.NO_EXTENSIONS and implementation == "rust":
         assert fastcors.IMPLEMENTATION == "rust"
 
 
 def test_no_extensions_environment_variable_selects_the_pure_python_core() -> None:
-    code = "import fastcors, fastcors._middleware as m; print(fastcors.IMPLEMENTATION, m.Policy.__module__)"
+    code = "import fastcors, fastcors._core as core; print(fastcors.IMPLEMENTATION, core.Policy.__module__)"
     env = {**os.environ, "FASTCORS_NO_EXTENSIONS": "1"}
     output = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert output.stdout.split() == ["python", "fastcors._pure.policy"]

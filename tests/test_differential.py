@@ -40,7 +40,7 @@ from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 import fastcors
 
-from .asgi import run_to_completion
+from .asgi import ok_app, run_to_completion
 
 #: Starlette accepts these configurations, good or bad, and so must fastcors: the checks' warnings
 #: are beside the point here (tests/test_config_checks.py covers them).
@@ -985,7 +985,7 @@ REFUSED_OVERRIDES = [
     through_mixin=st.booleans(),
     value=st.sampled_from([property(lambda self: ()), lambda self, *args: None, ()]),
 )
-def test_overrides_fastcors_cannot_obey_are_refused_at_class_creation(
+def test_overrides_fastcors_cannot_obey_are_refused_at_class_creation_and_construction(
     name: str, through_mixin: bool, value: Any
 ) -> None:
     namespace = {name: value}
@@ -995,8 +995,17 @@ def test_overrides_fastcors_cannot_obey_are_refused_at_class_creation(
         namespace = {}
     with pytest.raises(TypeError, match=rf"overrides {name}, which Starlette's CORSMiddleware"):
         type("Custom", bases, namespace)
-    with pytest.raises(TypeError, match=rf"{name} cannot be assigned"):
-        setattr(fastcors.CORSMiddleware, name, value)
+    cls = fastcors.CORSMiddleware
+    saved = vars(cls).get(name, saved_nothing := object())
+    setattr(cls, name, value)
+    try:
+        with pytest.raises(TypeError, match=rf"overrides {name}, which Starlette's CORSMiddleware"):
+            cls(ok_app())
+    finally:
+        if saved is saved_nothing:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, saved)
 
 
 @dataclass

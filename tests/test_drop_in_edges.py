@@ -9,6 +9,7 @@ a request differently without saying so. Every test runs on both cores (``confte
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import copy
 import functools
@@ -19,7 +20,7 @@ import re
 import warnings
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from starlette.applications import Starlette
@@ -87,10 +88,32 @@ def test_a_subclass_property_over_an_option_attribute_fails_at_class_creation(na
 
 
 @pytest.mark.parametrize("name", OPTION_ATTRIBUTES)
-def test_assigning_an_option_attribute_on_the_class_fails(name: str) -> None:
-    with pytest.raises(TypeError, match=rf"CORSMiddleware.{name} cannot be assigned"):
-        setattr(CORSMiddleware, name, property(lambda self: ()))
-    assert CORSMiddleware(ok_app(), allow_origins=["https://a.org"]).allow_origins == ["https://a.org"]
+def test_an_option_property_given_to_a_class_fails_its_middlewares_next_request_and_construction(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Custom(CORSMiddleware):
+        pass
+
+    middleware = Custom(ok_app(), allow_origins=["https://a.org"])
+    monkeypatch.setattr(Custom, name, property(lambda self: ()), raising=False)
+    refusal = rf"Custom overrides {name}, which Starlette's CORSMiddleware reads on every request"
+    with pytest.raises(TypeError, match=refusal):
+        run(middleware, http_scope("GET", SIMPLE_EVIL))
+    with pytest.raises(TypeError, match=refusal):
+        Custom(ok_app(), allow_origins=["https://a.org"])
+    monkeypatch.undo()
+    assert Custom(ok_app(), allow_origins=["https://a.org"]).allow_origins == ["https://a.org"]
+
+
+@pytest.mark.parametrize("name", OPTION_ATTRIBUTES)
+def test_an_option_attribute_replaced_on_cors_middleware_fails_its_next_construction(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CORSMiddleware, name, property(lambda self: ()))
+    with pytest.raises(
+        TypeError, match=rf"CORSMiddleware overrides {name}, which Starlette's CORSMiddleware"
+    ):
+        CORSMiddleware(ok_app(), allow_origins=["https://a.org"])
 
 
 def test_the_refusal_says_what_to_do_instead() -> None:
@@ -175,15 +198,67 @@ def test_removing_an_instance_patch_restores_the_class_check() -> None:
 
 
 @pytest.mark.parametrize("name", ["preflight_response", "simple_response", "send", "allow_explicit_origin"])
-def test_patching_a_starlette_internal_fails_on_the_class_and_on_the_instance(name: str) -> None:
-    with pytest.raises(TypeError, match=rf"CORSMiddleware.{name} cannot be assigned: it is {name}, which"):
-        setattr(CORSMiddleware, name, lambda *args: None)
+def test_patching_a_starlette_internal_fails_at_the_instance_and_at_the_next_request_of_the_class(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     middleware = CORSMiddleware(ok_app())
-    with pytest.raises(TypeError, match=rf"CORSMiddleware.{name} cannot be assigned"):
+    with pytest.raises(TypeError, match=rf"CORSMiddleware.{name} cannot be assigned: it is {name}, which"):
         setattr(middleware, name, lambda *args: None)
+    monkeypatch.setattr(CORSMiddleware, name, lambda *args: None, raising=False)
+    refusal = (
+        rf"CORSMiddleware overrides {name}, which Starlette's CORSMiddleware calls but fastcors does not"
+    )
+    with pytest.raises(TypeError, match=refusal):
+        run(middleware, http_scope("GET", SIMPLE_EVIL))
+    with pytest.raises(TypeError, match=refusal):
+        CORSMiddleware(ok_app())
 
 
 # --- 3. Overrides that come from a mixin ---------------------------------------------------------
+
+
+class Audited(abc.ABC):
+    """A mixin with a metaclass of its own, as abstract base classes have."""
+
+    @abc.abstractmethod
+    def audit(self) -> str: ...
+
+
+class ServesAnApp(Protocol):
+    """A ``typing.Protocol`` mixin."""
+
+    app: Any
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_an_abc_mixin_combines_as_with_starlettes_class(
+    method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    def build(cls: type[Any]) -> Any:
+        concrete = type("Concrete", (cls, Audited), {"audit": lambda self: "ok"})
+        middleware = concrete(ok_app(), allow_origins=[EVIL])
+        assert middleware.audit() == "ok"
+        return middleware
+
+    ours, theirs = both(build, method, headers)
+    assert ours == theirs
+
+
+def test_an_abc_mixin_left_abstract_refuses_an_instance_as_with_starlettes_class() -> None:
+    for cls in (CORSMiddleware, StarletteCORSMiddleware):
+        abstract = type("Abstract", (cls, Audited), {})
+        with pytest.raises(TypeError, match="abstract"):
+            abstract(ok_app())
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS, ids=REQUEST_IDS)
+def test_a_protocol_mixin_combines_as_with_starlettes_class(
+    method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    ours, theirs = both(
+        lambda cls: type("Typed", (cls, ServesAnApp), {})(ok_app(), allow_origins=[EVIL]), method, headers
+    )
+    assert ours == theirs
 
 
 @pytest.mark.parametrize("name", ["simple_response", "preflight_response", "send", "allow_explicit_origin"])
@@ -253,13 +328,20 @@ def test_a_class_overriding_getattribute_is_refused_at_class_creation(where: str
         type("Custom", bases, namespace)
 
 
-def test_assigning_getattribute_to_a_subclass_is_refused() -> None:
+def test_getattribute_given_to_a_subclass_fails_its_middlewares_next_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     class Custom(CORSMiddleware):
         pass
 
-    with pytest.raises(TypeError, match=r"Custom.__getattribute__ cannot be assigned"):
-        Custom.__getattribute__ = reading_another_check  # type: ignore[method-assign]
-    assert "__getattribute__" not in vars(Custom)
+    middleware = Custom(ok_app(), allow_origins=[EVIL])
+    monkeypatch.setattr(Custom, "__getattribute__", reading_another_check)
+    with pytest.raises(
+        TypeError, match=r"Custom overrides __getattribute__, which Starlette's CORSMiddleware"
+    ):
+        run(middleware, http_scope("GET", SIMPLE_EVIL))
+    monkeypatch.undo()
+    assert allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
 
 
 INSTANCE_DICT_WRITES: dict[str, Callable[[Any, str, Any], None]] = {
@@ -332,17 +414,20 @@ def test_a_mixin_gaining_what_fastcors_cannot_follow_after_the_class_was_built_f
     assert allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
 
 
-def test_new_bases_that_bring_an_option_property_are_refused_at_the_assignment() -> None:
+def test_new_bases_that_bring_an_option_property_fail_the_next_request() -> None:
     class Plain:
         pass
 
     class Custom(Plain, CORSMiddleware):
         pass
 
+    middleware = Custom(ok_app(), allow_origins=[EVIL])
     revoking = type("Revoking", (), {"allow_origins": property(lambda self: ())})
+    Custom.__bases__ = (revoking, CORSMiddleware)
     with pytest.raises(TypeError, match=r"Custom overrides allow_origins, .* \(defined by Revoking\)"):
-        Custom.__bases__ = (revoking, CORSMiddleware)
-    assert Custom.__bases__ == (Plain, CORSMiddleware)
+        run(middleware, http_scope("GET", SIMPLE_EVIL))
+    Custom.__bases__ = (Plain, CORSMiddleware)
+    assert allowed(run(middleware, http_scope("GET", SIMPLE_EVIL)))
 
 
 # --- 4. Containers whose iteration disagrees with their membership ------------------------------

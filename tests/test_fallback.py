@@ -27,7 +27,7 @@ import asyncio, importlib, warnings
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import fastcors
-    import fastcors._implementation
+    import fastcors._core
     importlib.import_module("fastcors._middleware")
 sent = []
 async def app(scope, receive, send):
@@ -116,10 +116,7 @@ def test_an_extension_truncated_past_its_elf_header_kills_the_interpreter_before
 ) -> None:
     """The README's FAQ: the dynamic loader maps the file and faults inside ``dlopen``, where no
     Python code runs, so nothing can be caught or reported; reinstalling is the cure."""
-    extension = (
-        Path(fastcors._implementation.__file__).parent
-        / f"_fastcors{importlib.machinery.EXTENSION_SUFFIXES[0]}"
-    )
+    extension = Path(fastcors._core.__file__).parent / f"_fastcors{importlib.machinery.EXTENSION_SUFFIXES[0]}"
     if not extension.exists():
         pytest.skip("the compiled core is not built for this interpreter")
     path = python_sources(tmp_path)
@@ -158,7 +155,7 @@ def test_no_extensions_forces_the_pure_core_without_a_warning_even_when_the_exte
 
 @pytest.mark.parametrize("value", ["", "0"])
 def test_no_extensions_empty_or_zero_keeps_the_compiled_core(value: str) -> None:
-    if fastcors._implementation.NO_EXTENSIONS:
+    if fastcors._core.NO_EXTENSIONS:
         pytest.skip("FASTCORS_NO_EXTENSIONS is set for the whole run")
     code = "import fastcors; print(fastcors.IMPLEMENTATION)"
     env = {**os.environ, "FASTCORS_NO_EXTENSIONS": value}

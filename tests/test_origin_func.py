@@ -215,16 +215,18 @@ def test_patching_is_allowed_origin_beside_a_func_is_refused() -> None:
     assert not middleware.is_allowed_origin("https://evil.com")
 
 
-def test_patching_is_allowed_origin_on_the_class_of_a_middleware_with_a_func_is_refused() -> None:
+def test_patching_is_allowed_origin_on_the_class_of_a_middleware_with_a_func_fails_its_next_request() -> None:
     class Custom(CORSMiddleware):
         pass
 
     middleware = Custom(ok_app(), allow_origin_func=Recorder())
-    with pytest.raises(
-        TypeError, match=r"is_allowed_origin is not Starlette's.*allow_origin_func would never"
-    ):
-        Custom.is_allowed_origin = lambda self, origin: True  # type: ignore[method-assign]
-    assert "is_allowed_origin" not in vars(Custom)
+    Custom.is_allowed_origin = lambda self, origin: True  # type: ignore[method-assign]
+    refusal = r"is_allowed_origin is not Starlette's.*allow_origin_func would never"
+    with pytest.raises(TypeError, match=refusal):
+        run(middleware, simple("https://evil.com"))
+    with pytest.raises(TypeError, match=refusal):
+        Custom(ok_app(), allow_origin_func=Recorder())
+    del Custom.is_allowed_origin
     assert not middleware.is_allowed_origin("https://evil.com")
 
 

@@ -167,7 +167,7 @@ def test_with_logging_off_and_no_callback_no_reason_is_worked_out(
     def fail(*args: object) -> None:
         raise AssertionError("a reason was worked out")
 
-    monkeypatch.setattr(fastcors._reasons, "reasons_for", fail)
+    monkeypatch.setattr(fastcors._reporting, "reasons_for", fail)
     with caplog.at_level(logging.INFO, logger="fastcors"):
         messages = run(CORSMiddleware(ok_app(), **OPTIONS), preflight("https://evil.example"))
     assert messages[0]["status"] == 400
@@ -410,10 +410,10 @@ def test_the_memo_logging_keeps_for_the_fastcors_logger_stays_logging_s_own_dict
         logger.setLevel(level)
 
 
-def test_refusals_are_logged_after_debug_is_switched_on_even_once_fastcors_reasons_is_reloaded() -> None:
+def test_refusals_are_logged_after_debug_is_switched_on_even_once_fastcors_reporting_is_reloaded() -> None:
     import importlib
 
-    from fastcors import _reasons
+    from fastcors import _reporting
 
     logger = logging.getLogger("fastcors")
     records = Records()
@@ -421,7 +421,7 @@ def test_refusals_are_logged_after_debug_is_switched_on_even_once_fastcors_reaso
     level = logger.level
     middleware = CORSMiddleware(ok_app(), **OPTIONS)
     try:
-        importlib.reload(_reasons)
+        importlib.reload(_reporting)
         logger.setLevel(logging.INFO)
         run(middleware, simple("https://evil.example"))
         run(middleware, simple("https://evil.example"))

@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
-from fastcors import CORSMiddleware, _middleware, _pure
+from fastcors import CORSMiddleware, _pure
 from fastcors._pure.headers import MEMO_SIZE
 from fastcors._types import Message, Scope
 from tests.asgi import http_scope, ok_app, run_to_completion
+
+from .conftest import serving_on
 
 THREADS = 8
 #: More distinct origins and header lists than a memo keeps (``MEMO_SIZE``).
@@ -143,12 +145,10 @@ def test_the_requests_reach_every_verdict() -> None:
 
 
 @pytest.mark.parametrize("implementation", ["python"])
-def test_the_pure_cores_memos_stay_within_their_bound_under_eight_threads(
-    implementation: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(_middleware, "Policy", _pure.Policy)
-    middleware = CORSMiddleware(ok_app(), **options())
-    assert serve_from_eight_threads(middleware) == []
+def test_the_pure_cores_memos_stay_within_their_bound_under_eight_threads(implementation: str) -> None:
+    with serving_on(_pure):
+        middleware = CORSMiddleware(ok_app(), **options())
+        assert serve_from_eight_threads(middleware) == []
     policy = middleware._policy
     assert isinstance(policy, _pure.Policy)
     assert policy._origin_verdicts is not None

@@ -27,23 +27,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastcors._checks import CORSConfigError, CORSConfigWarning
-from fastcors._implementation import IMPLEMENTATION
+from fastcors._core import IMPLEMENTATION
 from fastcors._middleware import CORSMiddleware
 from fastcors._version import __version__
 
 if TYPE_CHECKING:
-    from fastcors._reasons import Explanation, RejectEvent
+    from fastcors._checks import CORSConfigError, CORSConfigWarning
+    from fastcors._explain import Explanation
+    from fastcors._reporting import RejectEvent
+
+#: The public names loaded when first asked for, and their modules: ``import fastcors`` inside an
+#: application costs little more than the classes it serves requests with.
+_LAZY = {
+    "CORSConfigError": "fastcors._checks",
+    "CORSConfigWarning": "fastcors._checks",
+    "Explanation": "fastcors._explain",
+    "RejectEvent": "fastcors._reporting",
+}
 
 
 def __getattr__(name: str) -> object:
-    """``Explanation`` and ``RejectEvent``, loaded when first asked for: ``import fastcors`` inside
-    an application costs little more than the classes it serves requests with."""
-    if name in ("Explanation", "RejectEvent"):
-        from fastcors import _reasons
-
-        return getattr(_reasons, name)
-    raise AttributeError(f"module 'fastcors' has no attribute {name!r}")
+    if (module := _LAZY.get(name)) is None:
+        raise AttributeError(f"module 'fastcors' has no attribute {name!r}")
+    value = getattr(__import__(module, fromlist=[name]), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

@@ -2,18 +2,40 @@
 attributes of its ``send``, and the logging level of refusals.
 
 ``rust/bindings/callbacks.rs`` imports this module once and reads exactly these names (they are
-``fastcors._fastcors.CALLBACK_NAMES``; a test keeps the two lists equal).
+``fastcors._fastcors.CALLBACK_NAMES``; a test keeps the two lists equal). The functions load with
+the first policy, not with the compiled core: ``import fastcors`` stays cheap.
 """
 
 from __future__ import annotations
 
+import importlib
 from logging import DEBUG
+from typing import TYPE_CHECKING
 
 from fastcors._coroutine_marks import SEND_ATTRIBUTES
-from fastcors._errors import serve_with_cors_on_errors
-from fastcors._origin_func import continue_preflight, continue_response_start
-from fastcors._preflight import denial_send, send_preflight
-from fastcors._websocket import refuse_websocket
+
+if TYPE_CHECKING:
+    from fastcors._errors import serve_with_cors_on_errors
+    from fastcors._origin_func import continue_preflight, continue_response_start
+    from fastcors._preflight import denial_send, send_preflight
+    from fastcors._websocket import refuse_websocket
+
+#: Where each function is defined.
+_DEFINED_IN = {
+    "continue_preflight": "fastcors._origin_func",
+    "continue_response_start": "fastcors._origin_func",
+    "denial_send": "fastcors._preflight",
+    "refuse_websocket": "fastcors._websocket",
+    "send_preflight": "fastcors._preflight",
+    "serve_with_cors_on_errors": "fastcors._errors",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _DEFINED_IN:
+        return getattr(importlib.import_module(_DEFINED_IN[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEBUG",

@@ -12,8 +12,6 @@ import warnings
 from collections.abc import Collection
 from typing import Any
 
-from fastcors._origin_patterns import public_suffix_problems
-
 __all__ = ["CORSConfigError", "CORSConfigWarning", "check_configuration", "configuration_problems"]
 
 #: Methods the Fetch standard forbids: no browser ever sends them.
@@ -129,6 +127,8 @@ def configuration_problems(
         )
 
     problems.extend(_max_age_problems(max_age))
+    from fastcors._origin_patterns import public_suffix_problems  # with the first middleware
+
     problems.extend(public_suffix_problems(allow_origin_patterns))
 
     if check_websocket_origin and "*" in origins:

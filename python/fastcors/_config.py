@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fastcors import _constants
 from fastcors._origin_func import OriginFunc, build_origin_func
 from fastcors._origin_patterns import validate_patterns
 from fastcors._regex import translate_pattern
@@ -20,10 +21,7 @@ from fastcors._snapshots import FrozenDict, FrozenList
 
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
-PREFLIGHT_VARY = (
-    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
-    "Access-Control-Request-Private-Network"
-)
+PREFLIGHT_VARY = _constants.PREFLIGHT_VARY.decode("latin-1")
 
 _NOT_LATIN1 = re.compile("[^\x00-\xff]+")
 #: Containers whose ``in`` a snapshot answers exactly, when every item is an exact ``str``. Anything
@@ -67,7 +65,7 @@ class CorsConfig:
     cors_on_errors: bool = False
     #: A websocket handshake from an Origin the policy does not allow is refused.
     check_websocket_origin: bool = False
-    #: Called with every refusal (see ``fastcors._reasons.Reporter.report``).
+    #: Called with every refusal (see ``fastcors._reporting.Reporter.report``).
     reporter: Callable[..., object] | None = None
     #: ``logging.getLogger("fastcors").isEnabledFor`` where the log alone hears refusals (no
     #: ``on_reject``): asked with ``logging.DEBUG`` first, so that nobody listening costs one call.
@@ -76,6 +74,9 @@ class CorsConfig:
     origin_patterns: tuple[bytes, ...] = ()
     #: ``allow_origin_func`` with its cache: asked when the static rules refuse an origin.
     origin_func: OriginFunc | None = None
+    #: What the policy noted of its middleware's class (``fastcors._guards.ClassWatch``): a request
+    #: that finds the class changed since has the middleware look at it again first.
+    class_watch: Any = None
 
 
 @dataclass(frozen=True)

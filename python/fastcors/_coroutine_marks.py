@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio.coroutines
 import inspect
+import weakref
 from typing import TYPE_CHECKING, Any
 
 
@@ -63,3 +64,22 @@ else:
     ApplicationShape = type(
         "ApplicationShape", (), {"__slots__": (), "__module__": __name__, **APPLICATION_ATTRIBUTES}
     )
+
+
+class ApplicationEntry(ApplicationShape):
+    """An application's ``__call__`` as servers inspect it (uvicorn, hypercorn and asgiref tell
+    ASGI 3 from ASGI 2 by ``app.__call__``): a coroutine function in all but cost. Requests never
+    go through it: they call the application, whose class has the core's ``__call__``. It holds its
+    application weakly, so that a middleware is freed by reference counting, as Starlette's is, not
+    by the cyclic garbage collector."""
+
+    __slots__ = ("_application",)
+
+    def __init__(self, application: object) -> None:
+        self._application = weakref.ref(application)
+
+    def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        application = self._application()
+        if application is None:  # pragma: no cover - whoever calls this holds the application
+            raise ReferenceError("the application of this __call__ no longer exists")
+        return application(scope, receive, send)  # type: ignore[operator]  # an ASGI application

@@ -6,7 +6,6 @@ from typing import Any, final
 
 from typing_extensions import Self
 
-from fastcors import _pure
 from fastcors._config import CorsConfig
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,10 +17,14 @@ CALLBACK_NAMES: tuple[str, ...]
 CONSTANTS: dict[str, bytes | int | tuple[bytes, ...] | tuple[str, ...]]
 
 class Middleware:
-    """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``."""
+    """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``.
+    A request that finds the middleware's class changed since the policy was built
+    (``CorsConfig.class_watch``) has the subclass's ``_class_changed()`` look at it again first."""
 
     app: ASGIApp
-    _policy: Policy | _pure.Policy
+    _policy: Policy
+    #: The policy class of this core.
+    _policy_type: type[Policy]
     def __new__(cls, *_args: object, **_kwargs: object) -> Self: ...
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]: ...
 

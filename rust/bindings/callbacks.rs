@@ -22,15 +22,12 @@ pub(super) struct Callbacks {
     pub(super) serve_with_cors_on_errors: Py<PyAny>,
     /// `check_websocket_origin=True`: refuses a handshake from a disallowed `Origin`.
     pub(super) refuse_websocket: Py<PyAny>,
-    /// The class attributes that make `CorsSend` pass as a coroutine function.
-    #[pyo3(attribute("SEND_ATTRIBUTES"))]
-    pub(super) send_attributes: Py<PyDict>,
     /// `logging.DEBUG`, the level refusals are logged at.
     #[pyo3(attribute("DEBUG"))]
     pub(super) debug: Py<PyAny>,
 }
 
-/// The names read above, as `fastcors._fastcors.CALLBACK_NAMES`: a test holds them against the
+/// The names read above and by [`send_attributes`], as `fastcors._fastcors.CALLBACK_NAMES`: a test holds them against the
 /// names `fastcors._callbacks` exports.
 pub(super) const CALLBACK_NAMES: [&str; 8] = [
     "send_preflight",
@@ -45,7 +42,13 @@ pub(super) const CALLBACK_NAMES: [&str; 8] = [
 
 static CALLBACKS: PyOnceLock<Callbacks> = PyOnceLock::new();
 
-/// The callbacks, imported on first use (when the module builds `CorsSend`'s class attributes).
+/// The callbacks, read on first use (the first policy built).
 pub(super) fn callbacks(py: Python<'_>) -> PyResult<&'static Callbacks> {
     CALLBACKS.get_or_try_init(py, || py.import("fastcors._callbacks")?.extract())
+}
+
+/// `SEND_ATTRIBUTES` alone, which `CorsSend`'s class attributes read when the module is made:
+/// the functions load later, with the first policy (`fastcors._callbacks` holds them back).
+pub(super) fn send_attributes(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    Ok(py.import("fastcors._callbacks")?.getattr("SEND_ATTRIBUTES")?.cast_into::<PyDict>()?)
 }

@@ -4,7 +4,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyTuple};
 
 use crate::membership::Membership;
 use crate::origin::OriginRegex;
@@ -41,6 +41,16 @@ pub(super) struct CorsConfig {
     log_enabled_for: Option<Py<PyAny>>,
     origin_patterns: Vec<ByteString>,
     origin_func: Option<Py<PyAny>>,
+    class_watch: Option<ClassWatch>,
+}
+
+/// `fastcors._guards.ClassWatch`: what the policy noted of its middleware's class.
+#[derive(FromPyObject)]
+pub(super) struct ClassWatch {
+    /// The class's MRO (`__mro__`), the tuple itself.
+    pub(super) method_order: Py<PyTuple>,
+    /// Each class's attribute dict (its mapping proxy) and its size.
+    pub(super) dicts: Vec<(Py<PyAny>, usize)>,
 }
 
 /// The options the binding itself keeps: what only Python evaluates, and the switches of the
@@ -62,6 +72,9 @@ pub(super) struct PythonOptions {
     pub(super) cors_on_errors: bool,
     /// A websocket handshake from a disallowed `Origin` is refused.
     pub(super) check_websocket_origin: bool,
+    /// What the policy noted of its middleware's class: a request that finds the class changed
+    /// since has the middleware look at it again first (`middleware::serve`).
+    pub(super) class_watch: Option<ClassWatch>,
 }
 
 impl CorsConfig {
@@ -110,6 +123,7 @@ impl CorsConfig {
             log_enabled_for: self.log_enabled_for,
             cors_on_errors: self.cors_on_errors,
             check_websocket_origin: self.check_websocket_origin,
+            class_watch: self.class_watch,
         };
         Ok((core, python))
     }

@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3::{intern, PyTraverseError};
 
 use super::asgi::{item_of, str_differs};
-use super::callbacks::callbacks;
+use super::callbacks::send_attributes;
 use super::policy::PyPolicy;
 
 impl CorsSend {
@@ -118,9 +118,9 @@ pub(super) struct CorsSend {
     report: bool,
 }
 
-/// One of `fastcors._coroutine_marks.SEND_ATTRIBUTES`; `None` where this interpreter has none.
+/// One of `fastcors._callbacks.SEND_ATTRIBUTES`; `None` where this interpreter has none.
 fn send_attribute(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-    let attributes = callbacks(py)?.send_attributes.bind(py);
+    let attributes = send_attributes(py)?;
     Ok(attributes.get_item(name)?.map_or_else(|| py.None(), Bound::unbind))
 }
 

@@ -3,13 +3,14 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use super::policy::PyPolicy;
 
 /// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
 /// enters the core with no Python frame on the way. It adds nothing to the instance's layout, so
 /// that subclasses combine with other bases as Starlette's pure-Python class does.
+// Immutable: nothing can patch it, so `CORSMiddleware`'s watch of its class leaves it out.
 #[pyclass(name = "Middleware", module = "fastcors._fastcors", subclass, frozen)]
 pub(super) struct MiddlewareBase;
 
@@ -20,6 +21,12 @@ impl MiddlewareBase {
     #[pyo3(signature = (*_args, **_kwargs))]
     fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         Self
+    }
+
+    /// The policy class of this core: `CORSMiddleware` builds its policies with it.
+    #[classattr]
+    fn _policy_type(py: Python<'_>) -> Py<PyType> {
+        py.get_type::<PyPolicy>().unbind()
     }
 
     /// `middleware(scope, receive, send)`: [`serve`].
@@ -43,12 +50,38 @@ pub(super) fn serve<'py>(
     let py = middleware.py();
     let (scope, receive, send) = asgi_arguments(args, kwargs)?;
     let app = middleware.getattr(intern!(py, "app"))?;
-    let policy = middleware.getattr(intern!(py, "_policy"))?;
-    match policy.cast::<PyPolicy>() {
-        Ok(policy) => PyPolicy::dispatch(policy, &app, &scope, &receive, send, Some(middleware)),
-        // The pure-Python core, swapped in.
-        Err(_) => policy.call_method1(intern!(py, "dispatch"), (app, scope, receive, send, middleware)),
+    let mut policy = middleware.getattr(intern!(py, "_policy"))?.cast_into::<PyPolicy>()?;
+    if class_changed(middleware, policy.get())? {
+        policy = looked_at_again(middleware)?;
     }
+    PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware))
+}
+
+/// Whether the middleware's class changed since its policy was built (`fastcors._guards.
+/// ClassWatch`): new bases, or a name added to one of its classes.
+#[inline]
+fn class_changed(middleware: &Bound<'_, PyAny>, policy: &PyPolicy) -> PyResult<bool> {
+    let py = middleware.py();
+    let Some(watch) = &policy.options.class_watch else { return Ok(false) };
+    let class = middleware.get_type();
+    if !class.mro().is(&watch.method_order) {
+        return Ok(true);
+    }
+    for (attributes, size) in &watch.dicts {
+        if attributes.bind(py).len()? != *size {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The policy `CORSMiddleware._class_changed` builds for the class as it is now (or its refusal).
+#[cold]
+#[inline(never)]
+fn looked_at_again<'py>(middleware: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyPolicy>> {
+    let py = middleware.py();
+    middleware.call_method0(intern!(py, "_class_changed"))?;
+    Ok(middleware.getattr(intern!(py, "_policy"))?.cast_into::<PyPolicy>()?)
 }
 
 type AsgiArguments<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>);

@@ -207,6 +207,12 @@ impl PyPolicy {
         {
             visit.call(object)?;
         }
+        if let Some(watch) = &options.class_watch {
+            visit.call(&watch.method_order)?;
+            for (attributes, _) in &watch.dicts {
+                visit.call(attributes)?;
+            }
+        }
         for header in self.preflight_headers.iter().chain(&self.simple_headers) {
             visit.call(header)?;
         }

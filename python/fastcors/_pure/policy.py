@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastcors._config import PREFLIGHT_VARY, CorsConfig
+from fastcors._config import CorsConfig
+from fastcors._constants import ALLOW_METHODS, CONTENT_LENGTH, MAX_AGE, PREFLIGHT_BODIES, PREFLIGHT_VARY
 from fastcors._pure import dispatch as dispatching
 from fastcors._pure import origin as origins
 from fastcors._pure import preflight as preflights
@@ -16,7 +17,6 @@ from fastcors._pure.headers import (
     ALLOW_HEADERS,
     ALLOW_ORIGIN,
     EXPOSE_HEADERS,
-    FAILURE_NAMES,
     MISSING,
     VARY,
     Header,
@@ -69,6 +69,7 @@ class Policy(PolicyState):
         self._check_websocket_origin = config.check_websocket_origin
         self._reporter = config.reporter
         self._log_enabled_for = config.log_enabled_for
+        self._class_watch = config.class_watch
         # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
         self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials
 
@@ -81,23 +82,20 @@ class Policy(PolicyState):
             simple.append((EXPOSE_HEADERS, config.expose_headers_value))
         self._simple_headers = tuple(simple)
 
-        preflight: list[Header] = [(VARY, PREFLIGHT_VARY.encode("latin-1"))]
+        preflight: list[Header] = [(VARY, PREFLIGHT_VARY)]
         if not self._echo_preflight_origin:
             preflight.append((ALLOW_ORIGIN, b"*"))
-        preflight.append((b"access-control-allow-methods", config.allow_methods_value))
-        preflight.append((b"access-control-max-age", config.max_age_value))
+        preflight.append((ALLOW_METHODS, config.allow_methods_value))
+        preflight.append((MAX_AGE, config.max_age_value))
         if not config.allow_all_headers:
             preflight.append((ALLOW_HEADERS, config.allow_headers_value))
         if config.allow_credentials:
             preflight.append((ALLOW_CREDENTIALS, b"true"))
         self._preflight_headers = tuple(preflight)
 
-        bodies = []
-        for failures in range(16):
-            failed = [name for bit, name in enumerate(FAILURE_NAMES) if failures >> bit & 1]
-            body = ("Disallowed CORS " + ", ".join(failed)).encode() if failed else b"OK"
-            bodies.append((body, (b"content-length", str(len(body)).encode())))
-        self._preflight_bodies = tuple(bodies)
+        self._preflight_bodies = tuple(
+            (body, (CONTENT_LENGTH, str(len(body)).encode())) for body in PREFLIGHT_BODIES
+        )
 
         # What the edits append to a response whose app set none of the headers they touch,
         # worked out once by the general edits on an empty list.

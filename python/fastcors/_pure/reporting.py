@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+from logging import DEBUG
 from typing import Any
 
-from fastcors._pure.headers import DEBUG
 from fastcors._pure.state import PolicyState
 
 

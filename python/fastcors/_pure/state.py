@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fastcors._pure.headers import Header
 
 if TYPE_CHECKING:
+    from fastcors._guards import ClassWatch
     from fastcors._origin_func import OriginFunc
     from fastcors._pure.origin_patterns import OriginPatterns
 
@@ -28,6 +29,7 @@ class PolicyState:
         "_appended_when_echoed",
         "_appended_when_not_echoed",
         "_check_websocket_origin",
+        "_class_watch",
         "_cors_on_errors",
         "_echo_preflight_origin",
         "_log_enabled_for",
@@ -83,3 +85,5 @@ class PolicyState:
     _check_websocket_origin: bool
     _reporter: Callable[..., object] | None
     _log_enabled_for: Callable[[int], bool] | None
+    #: ``CorsConfig.class_watch``: what the policy noted of its middleware's class.
+    _class_watch: ClassWatch | None

@@ -1,5 +1,5 @@
-"""Why a request was refused: a ``DEBUG`` record on the ``fastcors`` logger, the ``on_reject``
-callback, and ``CORSMiddleware.explain`` for a hypothetical request.
+"""Why a request was refused, told to whoever listens: a ``DEBUG`` record on the ``fastcors``
+logger, and the ``on_reject`` callback.
 
 The core works out which checks failed (the bits of Starlette's preflight body, and the first
 refused request header) and calls ``Reporter.report`` only when it refuses something; the report
@@ -15,16 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "Explanation",
     "RejectEvent",
     "Reporter",
     "logger",
     "reasons_for",
 ]
 
-logger = logging.getLogger("fastcors")
+from fastcors._constants import FAILURE_HEADERS, FAILURE_METHOD, FAILURE_ORIGIN, FAILURE_PRIVATE_NETWORK
 
-_ORIGIN, _METHOD, _HEADERS, _PRIVATE_NETWORK = 1, 2, 4, 8
+logger = logging.getLogger("fastcors")
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,13 @@ class RejectEvent:
 def reasons_for(failures: int, origin: str, method: str, refused_header: str | None) -> tuple[str, ...]:
     """The plain-words reasons for a combination of failed checks."""
     reasons = []
-    if failures & _ORIGIN:
+    if failures & FAILURE_ORIGIN:
         reasons.append(f"origin {origin!r} is not allowed")
-    if failures & _METHOD:
+    if failures & FAILURE_METHOD:
         reasons.append(f"method {method!r} is not allowed")
-    if failures & _HEADERS:
+    if failures & FAILURE_HEADERS:
         reasons.append(f"request header {refused_header or ''!r} is not allowed")
-    if failures & _PRIVATE_NETWORK:
+    if failures & FAILURE_PRIVATE_NETWORK:
         reasons.append("private network access is not allowed")
     return tuple(reasons)
 
@@ -104,23 +103,3 @@ class Reporter:
                     "on_reject a plain function that returns nothing, and have it schedule any async "
                     "work itself (asyncio.get_running_loop().create_task(...))"
                 )
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """The verdict on a hypothetical request: ``CORSMiddleware.explain``'s answer."""
-
-    allowed: bool
-    #: Whether the browser would send (and the middleware answer) a preflight first.
-    preflight: bool
-    reasons: tuple[str, ...]
-    #: The CORS headers the response would carry (the preflight's, for a preflight).
-    headers: tuple[tuple[str, str], ...]
-    #: The preflight's status (200 or 400); ``None`` for a request the app answers.
-    status: int | None
-
-    def __repr__(self) -> str:
-        what = "preflight" if self.preflight else "request"
-        if self.allowed:
-            return f"<Explanation: {what} allowed>"
-        return f"<Explanation: {what} refused: {'; '.join(self.reasons)}>"

@@ -1,0 +1,153 @@
+"""The constructor's options, as one object: given, then checked and read into what the cores take.
+
+``CORSMiddleware`` keeps the ``Options`` it was given (Starlette keeps its arguments as given too);
+``reconfigure`` is "the same options with these changed, checked, then swapped in": one path, so
+that every check runs alike for a new middleware and for a reconfigured one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from fastcors._checks import check_configuration, configuration_problems
+
+if TYPE_CHECKING:
+    from fastcors._config import CorsConfig, StarletteView
+    from fastcors._reporting import RejectEvent
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every option of the constructor but ``app``: Starlette's, in its positional order, then
+    fastcors' own (keyword-only there)."""
+
+    allow_origins: Collection[str] = ()
+    allow_methods: Collection[str] = ("GET",)
+    allow_headers: Collection[str] = ()
+    allow_credentials: bool = False
+    allow_origin_regex: str | None = None
+    allow_private_network: bool = False
+    expose_headers: Collection[str] = ()
+    max_age: int = 600
+    #: Configuration problems raise (``CORSConfigError``) instead of warning.
+    strict: bool = False
+    cors_on_errors: bool = False
+    check_websocket_origin: bool = False
+    on_reject: Callable[[RejectEvent], object] | None = None
+    allow_origin_patterns: Iterable[str] = ()
+    allow_origin_func: Callable[[str], bool | Awaitable[bool]] | None = None
+    allow_origin_func_cache_size: int | None = None
+    allow_origin_func_cache_ttl: float | None = None
+
+    def changed(self, changes: dict[str, Any]) -> Options:
+        """These options with ``changes``, by name; anything else is a ``TypeError``."""
+        names = [option.name for option in fields(self)]
+        unknown = sorted(set(changes) - set(names))
+        if "app" in unknown:
+            raise TypeError("reconfigure() changes options, not the app: build a new middleware for that")
+        if unknown:
+            raise TypeError(
+                f"reconfigure() got unknown option(s) {', '.join(map(repr, unknown))}; "
+                f"it takes the constructor's: {', '.join(names)}"
+            )
+        return replace(self, **changes)
+
+    def checked(self, stacklevel: int, checks: bool = True) -> Checked:
+        """Checks every option (its type, then, with ``checks``, the configuration checks, which
+        raise together with ``strict``), then reads the options as Starlette reads them. A one-shot
+        iterable is read once: the options kept hold what it yielded. (A copy or a pickle of a
+        middleware, whose options were checked when it was built, is not checked again.)"""
+        from fastcors._config import interpret_options, kept, reading
+        from fastcors._reporting import Reporter, logger
+
+        _require_bool("strict", self.strict)
+        _require_bool("cors_on_errors", self.cors_on_errors)
+        _require_bool("check_websocket_origin", self.check_websocket_origin)
+        _require_on_reject(self.on_reject)
+        options = self
+        if isinstance(self.allow_origin_patterns, Iterator):
+            options = replace(self, allow_origin_patterns=tuple(self.allow_origin_patterns))
+        problems = (
+            []
+            if not checks
+            else configuration_problems(
+                options.allow_origins,
+                options.allow_methods,
+                options.allow_headers,
+                options.allow_credentials,
+                options.allow_origin_regex,
+                options.expose_headers,
+                options.max_age,
+                options.check_websocket_origin,
+                options.allow_origin_patterns,
+            )
+        )
+        check_configuration(problems, strict=options.strict, stacklevel=stacklevel + 1)
+        given = options.starlettes()
+        read = reading(given)
+        config, view = interpret_options(
+            *read,
+            allow_origin_patterns=options.allow_origin_patterns,
+            allow_origin_func=options.allow_origin_func,
+            allow_origin_func_cache_size=options.allow_origin_func_cache_size,
+            allow_origin_func_cache_ttl=options.allow_origin_func_cache_ttl,
+        )
+        config = replace(
+            config,
+            cors_on_errors=options.cors_on_errors,
+            check_websocket_origin=options.check_websocket_origin,
+            reporter=Reporter(options.on_reject).report,
+            log_enabled_for=logger.isEnabledFor if options.on_reject is None else None,
+        )
+        starlettes = dict(zip(STARLETTE_OPTIONS, kept(read, given), strict=True))
+        return Checked(replace(options, **starlettes), config, view)
+
+    def starlettes(self) -> tuple[Any, ...]:
+        """Starlette's options, in its positional order."""
+        return tuple(getattr(self, name) for name in STARLETTE_OPTIONS)
+
+
+class Checked(NamedTuple):
+    """Options that passed every check, and what they were read into."""
+
+    #: The options to keep (a one-shot iterable replaced by what it yielded).
+    options: Options
+    #: What the cores are built from.
+    config: CorsConfig
+    #: The attributes Starlette exposes.
+    view: StarletteView
+
+
+#: Starlette's options, in its positional order after ``app``.
+STARLETTE_OPTIONS = (
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "allow_credentials",
+    "allow_origin_regex",
+    "allow_private_network",
+    "expose_headers",
+    "max_age",
+)
+
+
+def _require_bool(option: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{option} must be True or False, not {value!r}; write {option}=True to turn it on")
+
+
+def _require_on_reject(on_reject: object) -> None:
+    if on_reject is not None and not callable(on_reject):
+        raise TypeError(
+            f"on_reject must be a callable taking a fastcors.RejectEvent, or None, not {on_reject!r}"
+        )
+    from fastcors._origin_func import is_async_callable
+
+    if is_async_callable(on_reject):
+        raise TypeError(
+            "on_reject must be a plain function: it is called while the request is served, never "
+            f"awaited, so {on_reject!r} would never run; make it a plain function, and have it "
+            "schedule any async work itself (asyncio.get_running_loop().create_task(...))"
+        )
