@@ -18,8 +18,24 @@ def section(title: str) -> str:
 def test_every_python_block_of_the_examples_is_taken_from_a_served_example_file() -> None:
     blocks = re.findall(r"```python\n(.*?)```", section("Examples"), re.DOTALL)
     sources = [path.read_text() for path in sorted((ROOT / "examples").glob("*.py"))]
-    assert len(blocks) >= 5
+    assert len(blocks) >= 3
     assert [block for block in blocks if not any(block in source for source in sources)] == []
+
+
+def test_every_served_example_file_is_linked_from_the_examples() -> None:
+    served = {path.name for path in (ROOT / "examples").glob("*_app.py")} | {"raw_asgi.py"}
+    linked = set(re.findall(r"/blob/main/examples/([\w.]+\.py)", section("Examples")))
+    assert served - linked == set()
+
+
+#: The README is the users' page (and the PyPI page): what fastcors is, how to install and use it,
+#: each feature in short. The deep material (performance, reliability, the browser suite, the
+#: drop-in details) lives in docs/, linked from it.
+LONGEST_README = 420
+
+
+def test_the_readme_stays_a_users_page() -> None:
+    assert len(README.splitlines()) <= LONGEST_README
 
 
 REPOSITORY = "https://github.com/fastcors/fastcors"
@@ -49,6 +65,25 @@ def test_the_chart_is_served_as_an_image_from_the_repository() -> None:
         "![overhead per request](https://raw.githubusercontent.com/fastcors/fastcors/main/docs/benchmark.png)"
         in README
     )
+
+
+def slugs_of(markdown: str) -> set[str]:
+    headings = re.findall(r"(?m)^#+ (.+)$", re.sub(r"(?s)```.*?```", "", markdown))
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_every_link_into_docs_names_a_file_and_one_of_its_headings() -> None:
+    pages = [README, *(path.read_text() for path in sorted((ROOT / "docs").glob("*.md")))]
+    links = [
+        link for page in pages for link in re.findall(r"/blob/main/(docs/[\w.-]+\.md)(?:#([^)\s]+))?", page)
+    ]
+    assert len(links) >= 10
+    missing = [path for path, _ in links if not (ROOT / path).exists()]
+    assert missing == []
+    unnamed = [
+        f"{path}#{slug}" for path, slug in links if slug and slug not in slugs_of((ROOT / path).read_text())
+    ]
+    assert unnamed == []
 
 
 def test_every_anchor_names_a_heading() -> None:
