@@ -1,6 +1,6 @@
 """A long run of the differential tests against Starlette, outside CI, with the examples counted.
 
-Runs ``tests/test_differential.py`` on both cores (the ``implementation`` fixture of
+Runs ``tests/parity/test_differential.py`` on both cores (the ``implementation`` fixture of
 ``tests/conftest.py`` parametrises every test) with ``FASTCORS_DIFFERENTIAL_EXAMPLES`` set to the
 number asked for (the main test draws that many examples per core, the other property tests a
 third of it), asks Hypothesis for its statistics, and prints how many examples each test and core
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-#: "tests/test_differential.py::test_name[rust]:" then, in its block, the generate phase's counts.
+#: "tests/parity/test_differential.py::test_name[rust]:" then, in its block, the generate phase's counts.
 TEST_HEADER = re.compile(r"^(?P<test>\S+::(?P<name>\w+)\[(?P<core>[^\]]+)\]):\s*$")
 #: "20 passing, 0 failing, and 0 invalid test cases" (older: "20 passing examples, 0 failing ...").
 COUNTS = re.compile(
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.executable,
         "-m",
         "pytest",
-        "tests/test_differential.py",
+        "tests/parity/test_differential.py",
         "-q",
         "-p",
         "no:cacheprovider",

@@ -4,7 +4,7 @@
 engine, produced by ``fastcors._regex.translate_pattern`` (the targets compare the compiled
 translation with hand-written matchers of each pattern's Python meaning), and patterns that must
 stay with Python's ``re``. The seeds under ``fuzz/seeds/<target>/`` are the values of the test suite
-(``tests/test_differential.py``, the Rust unit tests) written in the targets' input format (see
+(``tests/parity/test_differential.py``, the Rust unit tests) written in the targets' input format (see
 ``fuzz/src/lib.rs``): a field is a length byte then its bytes, a list is a count then fields.
 
 Usage: ``python -m benchmarks.fuzz_seeds`` (rewrite everything) or ``--check`` (exit 1 when
@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tests.test_differential import (
+from tests.parity.test_differential import (
     HEADER_NAME_TOKENS,
     MANY_HEADER_NAMES,
     ORIGIN_VALUES,
@@ -291,7 +291,7 @@ def policy_seeds() -> Iterable[bytes]:
         )
 
 
-#: Patterns and origins of ``tests/test_origin_patterns.py``, valid and invalid alike.
+#: Patterns and origins of ``tests/spec/test_origin_patterns.py``, valid and invalid alike.
 PATTERN_SEEDS = [
     b"https://*.example.com",
     b"http://localhost:*",
