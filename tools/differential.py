@@ -6,7 +6,7 @@ number asked for (the main test draws that many examples per core, the other pro
 third of it), asks Hypothesis for its statistics, and prints how many examples each test and core
 actually passed (the whole pytest output goes to a log file). Exits with pytest's status.
 
-Usage: ``python -m benchmarks.differential [examples, default 20000] [--log FILE] [pytest args]``
+Usage: ``python -m tools.differential [examples, default 20000] [--log FILE] [pytest args]``
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Two measurements per core, each after a warm-up:
 
 The target is flat: less than 1 MiB of growth for both.
 
-Usage: ``python -m benchmarks.soak [requests per class, default 2,000,000]``
+Usage: ``python -m tools.soak [requests per class, default 2,000,000]``
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from benchmarks.harness import (
     fastcors_on,
     scope_for,
 )
+
 from fastcors import _pure
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 sys.executable,
                 "-m",
-                "benchmarks.soak",
+                "tools.soak",
                 str(arguments.requests),
                 "--implementation",
                 implementation,
