@@ -1,6 +1,6 @@
 """What the biggest hostile requests cost, per request, on each core and on Starlette.
 
-Every input of ``tests/test_hostile_input.py`` that is big (64 KiB ``Origin`` and
+Every input of ``tests/robustness/test_hostile_input.py`` that is big (64 KiB ``Origin`` and
 ``Access-Control-Request-Headers`` values, 10,000-item header lists, a megabyte of commas, a
 megabyte of allowed names, the worst case of the header check since every item must be looked at)
 is timed through Starlette's ``CORSMiddleware`` and through ``fastcors.CORSMiddleware`` on both

@@ -2,7 +2,7 @@
 //! of Starlette's responses, the failure bits of a preflight, and the bounds of the memos.
 //!
 //! `fastcors._fastcors.CONSTANTS` hands [`TABLE`] to Python, and `fastcors._constants` holds the
-//! same table for the pure-Python core; `tests/test_constants.py` fails when the two differ.
+//! same table for the pure-Python core; `tests/parity/test_constants.py` fails when the two differ.
 
 /// Lowercase header names, as Starlette reads and writes them.
 pub mod names {

@@ -1,4 +1,4 @@
-"""``examples/redis_origins.py`` for ``tests/test_redis_origins.py``, behind an outer layer that
+"""``examples/redis_origins.py`` for ``tests/packaging/test_redis_origins.py``, behind an outer layer that
 names the worker on every response (``x-worker``), and turns an exception into a logged 500
 (naming the worker too) as a server or Starlette's ``ServerErrorMiddleware`` would."""
 

@@ -3,7 +3,7 @@
 //! core (Rust's own Unicode tables stand in for Python's where they agree on latin-1), so that
 //! a target can compare the core's answer with the obvious one.
 //!
-//! The input format is shared with `benchmarks/fuzz_seeds.py`, which writes the seed corpora:
+//! The input format is shared with `tools/fuzz_seeds.py`, which writes the seed corpora:
 //! a flag byte is one byte, a field is a length byte then that many bytes (cut short at the end of
 //! the input), a list is a count byte then fields, and the last field of a target takes the rest.
 

@@ -1,5 +1,5 @@
 """The constants both cores share, for the pure-Python core: the same table as the Rust core's
-``rust/constants.rs`` (exported as ``fastcors._fastcors.CONSTANTS``); ``tests/test_constants.py``
+``rust/constants.rs`` (exported as ``fastcors._fastcors.CONSTANTS``); ``tests/parity/test_constants.py``
 fails when the two differ.
 """
 

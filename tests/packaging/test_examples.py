@@ -1,0 +1,116 @@
+"""The README's examples (``examples/``), each served by a real uvicorn on a loopback port.
+
+Every example configures the same policy: ``https://app.example.com`` may call ``GET`` and ``POST``
+``/items/{id}`` with cookies, sending ``Content-Type`` and ``Authorization`` and reading
+``X-Request-ID``, and may cache the preflight for an hour.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import serving
+from tests.serving import free_port, start, stop
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+#: example module -> the framework it needs
+FRAMEWORKS = {
+    "fastapi_app": "fastapi",
+    "starlette_app": "starlette",
+    "litestar_app": "litestar",
+    "quart_app": "quart",
+    "raw_asgi": "fastcors",
+}
+ALLOWED = "https://app.example.com"
+
+
+class Servers:
+    """One uvicorn per example and core, started on first use and stopped at the end of the module."""
+
+    def __init__(self) -> None:
+        self.running: dict[tuple[str, str], tuple[subprocess.Popen[bytes], int]] = {}
+
+    def port(self, example: str, implementation: str) -> int:
+        if (example, implementation) not in self.running:
+            port = free_port()
+            command = [sys.executable, "-m", "uvicorn", f"{example}:app", "--app-dir", str(EXAMPLES)]
+            command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+            env = {**os.environ, "FASTCORS_NO_EXTENSIONS": "1" if implementation == "python" else ""}
+            what = f"uvicorn serving examples/{example}.py"
+            self.running[example, implementation] = (start(command, port, cwd=ROOT, env=env, what=what), port)
+        return self.running[example, implementation][1]
+
+    def stop_all(self) -> None:
+        for process, _ in self.running.values():
+            stop(process)
+        self.running.clear()
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[Servers]:
+    running = Servers()
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture(params=list(FRAMEWORKS))
+def port(request: pytest.FixtureRequest, servers: Servers, implementation: str) -> int:
+    """The port of a uvicorn serving ``examples/<example>.py`` on the test's core."""
+    pytest.importorskip(FRAMEWORKS[request.param])
+    return servers.port(request.param, implementation)
+
+
+def fetch(port: int, method: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    return serving.fetch(port, method, headers, path="/items/7")
+
+
+def test_an_allowed_origin_reads_the_response_with_credentials(port: int) -> None:
+    status, headers, body = fetch(port, "GET", {"Origin": ALLOWED})
+    assert (status, json.loads(body)) == (200, {"item_id": 7})
+    assert headers["access-control-allow-origin"] == ALLOWED
+    assert headers["access-control-allow-credentials"] == "true"
+    assert headers["access-control-expose-headers"] == "X-Request-ID"
+    assert headers["vary"] == "Origin"
+
+
+def test_an_allowed_preflight_is_answered_with_the_policy(port: int) -> None:
+    status, headers, body = fetch(
+        port,
+        "OPTIONS",
+        {
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert (status, body) == (200, b"OK")
+    assert headers["access-control-allow-origin"] == ALLOWED
+    assert headers["access-control-allow-methods"] == "GET, POST"
+    assert headers["access-control-allow-headers"] == (
+        "Accept, Accept-Language, Authorization, Content-Language, Content-Type"
+    )
+    assert headers["access-control-max-age"] == "3600"
+
+
+def test_another_origin_gets_no_permission(port: int) -> None:
+    status, headers, _ = fetch(port, "GET", {"Origin": "https://evil.example.net"})
+    assert status == 200
+    assert "access-control-allow-origin" not in headers
+
+
+def test_a_preflight_from_another_origin_is_refused(port: int) -> None:
+    status, headers, body = fetch(
+        port, "OPTIONS", {"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"}
+    )
+    assert (status, body) == (400, b"Disallowed CORS origin")
+    assert "access-control-allow-origin" not in headers
