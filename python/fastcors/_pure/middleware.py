@@ -11,7 +11,6 @@ from fastcors._types import ASGIApp, Receive, Scope, Send
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from fastcors._guards import ClassWatch
 
 
 class Middleware:
@@ -35,16 +34,12 @@ class Middleware:
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         policy = self._policy
-        if class_changed(type(self), policy._class_watch):
+        watch = policy._class_watch
+        # Whether the class changed since the policy was built (see `ClassWatch`).
+        if watch is not None and (
+            type(self).__mro__ is not watch.method_order
+            or tuple(map(len, watch.attribute_dicts)) != watch.sizes
+        ):
             self._class_changed()
             policy = self._policy
         return policy.dispatch(self.app, scope, receive, send, self)
-
-
-def class_changed(cls: type[Middleware], watch: ClassWatch | None) -> bool:
-    """Whether ``cls`` changed since ``watch`` was taken (see ``ClassWatch``)."""
-    if watch is None:
-        return False
-    if cls.__mro__ is not watch.method_order:
-        return True
-    return any(len(attributes) != size for attributes, size in watch.dicts)
