@@ -100,17 +100,13 @@ class ClassWatch:
     cannot see: a name replaced where it already was, the private bases, and a name added while
     another goes in the same class between two requests.)"""
 
-    __slots__ = ("attribute_dicts", "dicts", "method_order", "sizes")
+    __slots__ = ("dicts", "method_order")
 
     def __init__(
         self, method_order: tuple[type, ...], dicts: tuple[tuple[MappingProxyType[str, Any], int], ...]
     ) -> None:
         self.method_order = method_order
         self.dicts = dicts
-        # The same, apart, for the pure core: `tuple(map(len, attribute_dicts)) != sizes` compares
-        # them without a Python frame per dict.
-        self.attribute_dicts = tuple(attributes for attributes, _ in dicts)
-        self.sizes = tuple(size for _, size in dicts)
 
     @classmethod
     def of(cls, klass: type, private: tuple[type, ...]) -> ClassWatch:

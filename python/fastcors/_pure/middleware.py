@@ -35,11 +35,13 @@ class Middleware:
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         policy = self._policy
         watch = policy._class_watch
-        # Whether the class changed since the policy was built (see `ClassWatch`).
-        if watch is not None and (
-            type(self).__mro__ is not watch.method_order
-            or tuple(map(len, watch.attribute_dicts)) != watch.sizes
-        ):
-            self._class_changed()
-            policy = self._policy
+        if watch is not None:
+            # Whether the class changed since the policy was built (see `ClassWatch`): a plain
+            # loop, as a generator or `tuple(map(len, ...))` costs several times as much per request.
+            changed = type(self).__mro__ is not watch.method_order
+            for attributes, size in watch.dicts:
+                changed = changed or len(attributes) != size
+            if changed:
+                self._class_changed()
+                policy = self._policy
         return policy.dispatch(self.app, scope, receive, send, self)
