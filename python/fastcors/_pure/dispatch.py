@@ -71,6 +71,8 @@ def origin_func_verdict(self: PolicyState, request_headers: Iterable[Any]) -> bo
     origin = first_origin(list(request_headers))
     if origin is None or self._origin_func is None:
         return False
+    if self._origin_set is not None:
+        return origin in self._origin_set
     return self._origin_func(origin.decode("latin-1"))
 
 

@@ -14,6 +14,8 @@ def is_allowed_origin(self: PolicyState, origin: bytes) -> bool:
     ``allow_origin_func`` when the static rules refuse it."""
     if statically_allowed(self, origin):
         return True
+    if self._origin_set is not None:
+        return origin in self._origin_set
     if self._origin_func is None:
         return False
     return self._origin_func.decide_now(origin.decode("latin-1"))
