@@ -223,8 +223,8 @@ def build_origin_func(func: object, cache_size: object, cache_ttl: object) -> Or
         for name, value in ((SIZE, cache_size), (TTL, cache_ttl)):
             if value is not None:
                 raise ValueError(
-                    f"{name}={value!r} would keep {type(func).__name__}'s answers after an origin is "
-                    f"removed, and it answers from memory already: drop {name}"
+                    f"{name}={value!r} would keep the answers of {type(func).__name__}, which answers "
+                    f"from memory already, after an origin is removed: drop {name}"
                 )
     size = 0
     if cache_size is not None:
