@@ -13,6 +13,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -20,8 +21,11 @@ from fastcors import CORSMiddleware
 from tests.asgi import http_scope, ok_app, response_headers, run
 from tests.redis_server import RedisServer
 
-redis_py = pytest.importorskip("redis")
-from fastcors.redis import RedisOrigins, normalized_origin  # noqa: E402
+pytest.importorskip("redis")
+import redis as redis_py
+import redis.asyncio
+
+from fastcors.redis import RedisOrigins, normalized_origin
 
 KEY = "fastcors:origins"
 ORIGIN = "https://app.acme.example"
@@ -292,13 +296,13 @@ def test_a_forked_child_starts_its_own_listener(
     assert os.waitstatus_to_exitcode(status) == 0
 
 
-def test_its_answers_are_never_cached(make_origins: Callable[..., RedisOrigins]) -> None:
-    origins = make_origins()
-    for option in ("allow_origin_func_cache_size", "allow_origin_func_cache_ttl"):
-        with pytest.raises(
-            ValueError, match=f"{option}=100 would keep the answers of RedisOrigins, .* drop {option}"
-        ):
-            CORSMiddleware(ok_app(), allow_origin_func=origins, **{option: 100})
+@pytest.mark.parametrize("option", ["allow_origin_func_cache_size", "allow_origin_func_cache_ttl"])
+def test_its_answers_are_never_cached(make_origins: Callable[..., RedisOrigins], option: str) -> None:
+    options: dict[str, Any] = {option: 100}
+    with pytest.raises(
+        ValueError, match=f"{option}=100 would keep the answers of RedisOrigins, .* drop {option}"
+    ):
+        CORSMiddleware(ok_app(), allow_origin_func=make_origins(), **options)
 
 
 @pytest.mark.parametrize(
@@ -320,6 +324,6 @@ def test_options_are_checked_at_construction(options: dict[str, object], message
 
 
 def test_an_asyncio_client_is_refused_with_the_reason() -> None:
-    client = redis_py.asyncio.Redis()
+    client: Any = redis.asyncio.Redis()
     with pytest.raises(TypeError, match="an asyncio client cannot serve a thread"):
-        RedisOrigins(client)  # type: ignore[arg-type]
+        RedisOrigins(client)
