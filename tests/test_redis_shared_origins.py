@@ -8,8 +8,10 @@ Each step polls with a deadline rather than sleeping.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -327,3 +329,19 @@ def test_an_asyncio_client_is_refused_with_the_reason() -> None:
     client: Any = redis.asyncio.Redis()
     with pytest.raises(TypeError, match="an asyncio client cannot serve a thread"):
         RedisOrigins(client)
+
+
+def test_the_example_allows_what_its_command_adds_and_refuses_what_it_removes(
+    server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", server.url)
+    monkeypatch.delitem(sys.modules, "examples.redis_shared_origins", raising=False)
+    example = importlib.import_module("examples.redis_shared_origins")
+    try:
+        assert simple_allowed(example.app, "https://admin.example.com")
+        example.main(["add", ORIGIN])
+        eventually(lambda: simple_allowed(example.app, ORIGIN), "the added origin allowed")
+        example.main(["remove", ORIGIN])
+        eventually(lambda: not simple_allowed(example.app, ORIGIN), "the removed origin refused")
+    finally:
+        example.origins.close()
