@@ -14,15 +14,10 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 import weakref
 from collections.abc import Iterable
+from time import monotonic
 from typing import Protocol
-
-
-def monotonic() -> float:
-    """The sets' clock (a function of this module, so tests can move time on)."""
-    return time.monotonic()
 
 
 class OriginCopy(Protocol):

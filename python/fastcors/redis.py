@@ -37,9 +37,10 @@ import re
 import threading
 import weakref
 from collections.abc import Iterable
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from fastcors._origin_set import SharedOrigins, monotonic
+from fastcors._origin_set import SharedOrigins
 
 try:
     import redis as redis_py
