@@ -44,18 +44,18 @@ from fastcors._origin_set import SharedOrigins
 
 try:
     import redis as redis_py
-except ImportError as error:  # pragma: no cover - only without the extra
+except ImportError as _missing:  # pragma: no cover - only without the extra
     raise ImportError(
         "fastcors.redis needs the redis package (redis-py), which is not installed: "
         "pip install 'fastcors[redis]'"
-    ) from error
+    ) from _missing
 
 if TYPE_CHECKING:
     from redis.client import PubSub
 
 __all__ = ["RedisOrigins"]
 
-logger = logging.getLogger("fastcors")
+logger: logging.Logger = logging.getLogger("fastcors")
 
 #: How often the listener wakes while waiting for a message, at most: how long ``close()`` waits.
 _POLL_SECONDS = 0.1
@@ -127,6 +127,11 @@ class RedisOrigins(SharedOrigins):
     ``resync_seconds``: how often the whole set is reloaded, whatever was announced.
     ``max_stale_seconds``: how long the last set is served while Redis cannot be reached.
     """
+
+    key: str
+    channel: str
+    resync_seconds: float
+    max_stale_seconds: float
 
     def __init__(
         self,
