@@ -243,6 +243,8 @@ def test_add_refuses_what_is_not_an_origin(make_origins: Callable[..., RedisOrig
         ("https://app.example.com:8443", "https://app.example.com:8443"),
         ("http://[::1]:8000", "http://[::1]:8000"),
         ("http://localhost:3000", "http://localhost:3000"),
+        ("http://localhost:03000", "http://localhost:3000"),
+        ("http://localhost:0080", "http://localhost"),
     ],
 )
 def test_an_entry_is_normalised_to_the_origin_browsers_send(entry: str, origin: str) -> None:
@@ -252,7 +254,8 @@ def test_an_entry_is_normalised_to_the_origin_browsers_send(entry: str, origin: 
 @pytest.mark.parametrize(
     "entry",
     ["*", "null", "app.example.com", "https://app.example.com/x", "https://a.example?q", "https://u@a.example",
-     "https://bücher.example", "https://a.example:port", "https://", "ht tp://a.example"],
+     "https://bücher.example", "https://a.example:port",
+     "https://a.example:65536", "https://a.example:", "https://", "ht tp://a.example"],
 )  # fmt: skip
 def test_an_entry_that_names_no_origin_is_refused(entry: str) -> None:
     with pytest.raises(ValueError, match="not an origin"):
@@ -345,3 +348,14 @@ def test_the_example_allows_what_its_command_adds_and_refuses_what_it_removes(
         eventually(lambda: not simple_allowed(example.app, ORIGIN), "the removed origin refused")
     finally:
         example.origins.close()
+
+
+def test_a_password_in_the_url_is_never_shown(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="fastcors"):
+        origins = RedisOrigins("redis://user:s3cret@127.0.0.1:1/0")
+        try:
+            eventually(lambda: "cannot load the set" in caplog.text, "the failed first load logged")
+            assert "redis://user:***@127.0.0.1:1/0" in repr(origins)
+            assert "s3cret" not in repr(origins) + caplog.text + origins._thread.name
+        finally:
+            origins.close()

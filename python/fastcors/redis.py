@@ -35,6 +35,7 @@ import math
 import os
 import re
 import threading
+import urllib.parse
 import weakref
 from collections.abc import Iterable
 from time import monotonic
@@ -101,6 +102,10 @@ def normalized_origin(entry: str) -> str:
         host, colon, port = authority.rpartition(":") if ":" in authority else (authority, "", "")
     if not _SCHEME.fullmatch(scheme) or not _HOST.fullmatch(host) or (colon and not port.isdigit()):
         raise ValueError(_not_an_origin(entry))
+    if port:
+        if int(port) > 65535:
+            raise ValueError(_not_an_origin(entry))
+        port = str(int(port))  # as browsers write it: no leading zeros
     if port and _DEFAULT_PORTS.get(scheme) != port:
         return f"{scheme}://{host}:{port}"
     return f"{scheme}://{host}"
@@ -164,7 +169,7 @@ class RedisOrigins(SharedOrigins):
         _LISTENING.add(self)
 
     def __repr__(self) -> str:
-        where = self._url if self._url is not None else repr(self._client)
+        where = _without_password(self._url) if self._url is not None else repr(self._client)
         return f"RedisOrigins({where!r}, key={self.key!r}, channel={self.channel!r})"
 
     # --- Editing the set, from any process -----------------------------------------------------
@@ -365,15 +370,15 @@ def _connection(url_or_client: object) -> tuple[str | None, redis_py.Redis | Non
     if isinstance(url_or_client, str):
         if not url_or_client.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(
-                f"url_or_client={url_or_client!r} is not a Redis URL: write one such as "
+                f"url_or_client={_without_password(url_or_client)!r} is not a Redis URL: write one such as "
                 "'redis://127.0.0.1:6379/0' (or rediss://, unix://), or pass a redis.Redis client"
             )
         try:
             redis_py.Redis.from_url(url_or_client).close()  # parses it; connects to nothing
         except ValueError as error:
             raise ValueError(
-                f"url_or_client={url_or_client!r} is not a Redis URL ({error}): write one such as "
-                "'redis://127.0.0.1:6379/0'"
+                f"url_or_client={_without_password(url_or_client)!r} is not a Redis URL ({error}): write "
+                "one such as 'redis://127.0.0.1:6379/0'"
             ) from None
         return url_or_client, None
     if isinstance(url_or_client, redis_py.Redis):
@@ -387,6 +392,19 @@ def _connection(url_or_client: object) -> tuple[str | None, redis_py.Redis | Non
             else ""
         )
     )
+
+
+def _without_password(url: str) -> str:
+    """``url`` as logs may show it: a password in it is masked."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return "<a URL that cannot be parsed>"
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def _name(option: str, value: object, example: str) -> str:
