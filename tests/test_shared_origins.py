@@ -104,3 +104,13 @@ def test_a_policy_no_longer_used_is_no_longer_updated() -> None:
 def test_a_decision_cache_beside_a_shared_set_is_refused(option: str) -> None:
     with pytest.raises(ValueError, match=f"{option}=10 would keep the answers of SharedOrigins"):
         CORSMiddleware(ok_app(), allow_origin_func=SharedOrigins(), **{option: 10})  # type: ignore[arg-type]
+
+
+def test_explain_reads_the_same_set_as_requests() -> None:
+    source = SharedOrigins()
+    source._publish([ORIGIN.encode()], 60)
+    app = CORSMiddleware(ok_app(), allow_origin_func=source)
+    assert app.explain(origin=ORIGIN, method="GET").allowed
+    assert not app.explain(origin=OTHER, method="GET").allowed
+    source._expire()
+    assert not app.explain(origin=ORIGIN, method="GET").allowed
