@@ -11,6 +11,7 @@ pub mod latin1;
 pub mod membership;
 pub mod origin;
 pub mod origin_patterns;
+pub mod origin_set;
 pub mod policy;
 pub mod preflight;
 pub mod request_headers;

@@ -16,6 +16,7 @@ from typing import Any
 from fastcors import _constants
 from fastcors._origin_func import OriginFunc, build_origin_func
 from fastcors._origin_patterns import validate_patterns
+from fastcors._origin_set import SharedOrigins
 from fastcors._regex import translate_pattern
 from fastcors._snapshots import FrozenDict, FrozenList
 
@@ -74,6 +75,9 @@ class CorsConfig:
     origin_patterns: tuple[bytes, ...] = ()
     #: ``allow_origin_func`` with its cache: asked when the static rules refuse an origin.
     origin_func: OriginFunc | None = None
+    #: ``allow_origin_func`` when it is a shared source of origins: each policy attaches a copy of
+    #: its set and reads that instead of calling it.
+    shared_origins: SharedOrigins | None = None
     #: What the policy noted of its middleware's class (``fastcors._guards.ClassWatch``): a request
     #: that finds the class changed since has the middleware look at it again first.
     class_watch: Any = None
@@ -252,6 +256,7 @@ def interpret_options(
         max_age_value=_header_value("max_age", preflight_headers["Access-Control-Max-Age"]),
         origin_patterns=origin_patterns,
         origin_func=origin_func,
+        shared_origins=allow_origin_func if isinstance(allow_origin_func, SharedOrigins) else None,
     )
     return config, view
 

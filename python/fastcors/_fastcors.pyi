@@ -1,6 +1,6 @@
 """The Rust core (``rust/bindings/``); ``fastcors._pure`` is its pure-Python twin."""
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from types import CodeType
 from typing import Any, final
 
@@ -9,7 +9,7 @@ from typing_extensions import Self
 from fastcors._config import CorsConfig
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CALLBACK_NAMES", "CONSTANTS", "CorsSend", "Middleware", "Policy"]
+__all__ = ["CALLBACK_NAMES", "CONSTANTS", "CorsSend", "Middleware", "OriginSet", "Policy"]
 
 #: The names the core reads from ``fastcors._callbacks``.
 CALLBACK_NAMES: tuple[str, ...]
@@ -68,3 +68,19 @@ class CorsSend:
     @property
     def __name__(self) -> str: ...
     def __call__(self, message: Message) -> Awaitable[None]: ...
+
+@final
+class OriginSet:
+    """The origins a shared source allows, as the core reads them (twin:
+    ``fastcors._origin_set.OriginSet``)."""
+
+    def __new__(cls) -> Self: ...
+    def replace(self, origins: Iterable[bytes], trusted_for: float) -> None:
+        """Serves ``origins`` from now on, trusted for ``trusted_for`` seconds."""
+    def expire(self) -> None:
+        """Stops trusting the set: nothing is allowed until the next ``replace``."""
+    @property
+    def trusted(self) -> bool:
+        """Whether the set is still trusted."""
+    def __contains__(self, origin: bytes, /) -> bool:
+        """Whether ``origin`` is allowed: in the set, and the set trusted."""

@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, NamedTuple
 
+from fastcors._origin_set import SharedOrigins
 from fastcors._types import Message, Send
 
 Verdict = bool | Awaitable[bool]
@@ -218,6 +219,13 @@ def build_origin_func(func: object, cache_size: object, cache_ttl: object) -> Or
         return None
     if not callable(func):
         raise TypeError(f"{FUNC} must be a callable (origin: str) -> bool, sync or async, not {func!r}")
+    if isinstance(func, SharedOrigins):
+        for name, value in ((SIZE, cache_size), (TTL, cache_ttl)):
+            if value is not None:
+                raise ValueError(
+                    f"{name}={value!r} would keep the answers of {type(func).__name__}, which answers "
+                    f"from memory already, after an origin is removed: drop {name}"
+                )
     size = 0
     if cache_size is not None:
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:

@@ -3,9 +3,11 @@
 //! Python can evaluate.
 
 use pyo3::exceptions::PyValueError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
+use super::origin_set::PyOriginSet;
 use crate::membership::Membership;
 use crate::origin::OriginRegex;
 use crate::origin_patterns::OriginPatterns;
@@ -41,6 +43,7 @@ pub(super) struct CorsConfig {
     log_enabled_for: Option<Py<PyAny>>,
     origin_patterns: Vec<ByteString>,
     origin_func: Option<Py<PyAny>>,
+    shared_origins: Option<Py<PyAny>>,
     class_watch: Option<ClassWatch>,
 }
 
@@ -63,6 +66,9 @@ pub(super) struct PythonOptions {
     pub(super) methods_collection: Option<Py<PyAny>>,
     /// `allow_origin_func` with its cache (`fastcors._origin_func.OriginFunc`), if configured.
     pub(super) origin_func: Option<Py<PyAny>>,
+    /// `allow_origin_func` when it is a shared source of origins (`fastcors._origin_set.SharedOrigins`):
+    /// the source pushes its origins into this copy, which requests read instead of calling it.
+    pub(super) origin_set: Option<Py<PyOriginSet>>,
     /// Told of every refusal: `report(kind, origin, method, requested_headers, failures,
     /// refused_header)` (see `fastcors._reasons`). Called only when a request is refused.
     pub(super) reporter: Option<Py<PyAny>>,
@@ -79,7 +85,7 @@ pub(super) struct PythonOptions {
 
 impl CorsConfig {
     /// The core's options, and the options the binding keeps.
-    pub(super) fn split(self) -> PyResult<(PolicyConfig, PythonOptions)> {
+    pub(super) fn split(self, py: Python<'_>) -> PyResult<(PolicyConfig, PythonOptions)> {
         let origin_regex = match &self.origin_pattern {
             None => OriginRegex::Absent,
             Some(_) => OriginRegex::compile(self.origin_regex_translation.as_deref()),
@@ -114,11 +120,20 @@ impl CorsConfig {
             origin_patterns,
             asks_origin_func: self.origin_func.is_some(),
         };
+        let origin_set = match &self.shared_origins {
+            None => None,
+            Some(source) => {
+                let origin_set = Py::new(py, PyOriginSet::new())?;
+                source.bind(py).call_method1(intern!(py, "attach"), (origin_set.clone_ref(py),))?;
+                Some(origin_set)
+            }
+        };
         let python = PythonOptions {
             origin_pattern,
             origins_collection: self.origins_collection,
             methods_collection: self.methods_collection,
             origin_func: self.origin_func,
+            origin_set,
             reporter: self.reporter,
             log_enabled_for: self.log_enabled_for,
             cors_on_errors: self.cors_on_errors,

@@ -73,9 +73,13 @@ impl PyPolicy {
         PythonDelegate { py, policy: self, middleware }
     }
 
-    /// Asks `allow_origin_func` (with its cache) about an origin the static rules refuse.
+    /// Asks `allow_origin_func` (with its cache) about an origin the static rules refuse; a shared
+    /// source of origins answers from the policy's own copy of its set, without a call.
     #[inline(never)]
     pub(super) fn ask_origin_func<'py>(&self, py: Python<'py>, origin: &[u8]) -> PyResult<FuncAnswer<'py>> {
+        if let Some(origin_set) = &self.options.origin_set {
+            return Ok(FuncAnswer::Now(origin_set.get().origins.allows(origin)));
+        }
         let Some(func) = &self.options.origin_func else { return Ok(FuncAnswer::Now(false)) };
         let verdict = func.bind(py).call1((latin1_str(py, origin)?,))?;
         Ok(match verdict.cast::<PyBool>() {
@@ -89,6 +93,9 @@ impl PyPolicy {
     pub(super) fn is_allowed_origin(&self, py: Python<'_>, origin: &[u8]) -> PyResult<bool> {
         if self.core.is_allowed_origin(origin, &self.delegate(py, None))? {
             return Ok(true);
+        }
+        if let Some(origin_set) = &self.options.origin_set {
+            return Ok(origin_set.get().origins.allows(origin));
         }
         let Some(func) = &self.options.origin_func else { return Ok(false) };
         func.bind(py).call_method1(intern!(py, "decide_now"), (latin1_str(py, origin)?,))?.extract()

@@ -17,6 +17,7 @@ mod cors_send;
 mod delegate;
 mod dispatch;
 mod middleware;
+mod origin_set;
 mod policy;
 mod preflight;
 mod reporting;
@@ -27,6 +28,7 @@ use pyo3::types::PyTuple;
 
 use cors_send::CorsSend;
 use middleware::MiddlewareBase;
+use origin_set::PyOriginSet;
 use policy::PyPolicy;
 
 #[pymodule(gil_used = false)]
@@ -34,6 +36,7 @@ fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyPolicy>()?;
     module.add_class::<MiddlewareBase>()?;
     module.add_class::<CorsSend>()?;
+    module.add_class::<PyOriginSet>()?;
     module.add("CONSTANTS", constants::constants(module.py())?)?;
     module.add("CALLBACK_NAMES", PyTuple::new(module.py(), callbacks::CALLBACK_NAMES)?)?;
     Ok(())

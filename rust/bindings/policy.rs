@@ -43,7 +43,7 @@ pub(super) struct PyPolicy {
 impl PyPolicy {
     /// Precomputes every response header and message the policy can send, as Python objects.
     fn new(py: Python<'_>, config: CorsConfig, panic_at: Option<PanicPoint>) -> PyResult<Self> {
-        let (core, options) = config.split()?;
+        let (core, options) = config.split(py)?;
         let core = Policy::new(core);
         let tuples = |headers: &[Header]| -> PyResult<Vec<Py<PyTuple>>> {
             headers.iter().map(|header| header_tuple(py, header.name, &header.value)).collect()

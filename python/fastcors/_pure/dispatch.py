@@ -11,7 +11,7 @@ from fastcors._origin_func import continue_preflight
 from fastcors._preflight import denial_send, send_preflight
 from fastcors._pure.asgi_headers import first_origin
 from fastcors._pure.cors_send import CorsSend
-from fastcors._pure.origin import judge_origin
+from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.preflight import preflight
 from fastcors._pure.reporting import listening, report_refusal
 from fastcors._pure.state import PolicyState
@@ -69,9 +69,9 @@ def origin_func_verdict(self: PolicyState, request_headers: Iterable[Any]) -> bo
     """``allow_origin_func``'s verdict on the request's ``Origin``: ``True``, ``False`` or an
     awaitable of one; ``False`` without an ``Origin`` or a function."""
     origin = first_origin(list(request_headers))
-    if origin is None or self._origin_func is None:
+    if origin is None:
         return False
-    return self._origin_func(origin.decode("latin-1"))
+    return ask_origin_func(self, origin)
 
 
 def websocket_refused_origin(

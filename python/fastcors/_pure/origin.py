@@ -3,6 +3,7 @@ of ``rust/origin.rs``)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from fastcors._pure.headers import MEMO_LONGEST_VALUE, MEMO_SIZE
@@ -14,9 +15,22 @@ def is_allowed_origin(self: PolicyState, origin: bytes) -> bool:
     ``allow_origin_func`` when the static rules refuse it."""
     if statically_allowed(self, origin):
         return True
+    if self._origin_set is not None:
+        return origin in self._origin_set
     if self._origin_func is None:
         return False
     return self._origin_func.decide_now(origin.decode("latin-1"))
+
+
+def ask_origin_func(self: PolicyState, origin: bytes) -> bool | Awaitable[bool]:
+    """``allow_origin_func``'s verdict on an origin the static rules refuse (the twin of the Rust
+    binding's ``ask_origin_func``): a shared source of origins answers from the policy's own copy
+    of its set, without a call; ``False`` without a function."""
+    if self._origin_set is not None:
+        return origin in self._origin_set
+    if self._origin_func is None:
+        return False
+    return self._origin_func(origin.decode("latin-1"))
 
 
 def statically_allowed(self: PolicyState, origin: bytes) -> bool:

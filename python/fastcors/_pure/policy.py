@@ -8,6 +8,7 @@ from typing import Any
 
 from fastcors._config import CorsConfig
 from fastcors._constants import ALLOW_METHODS, CONTENT_LENGTH, MAX_AGE, PREFLIGHT_BODIES, PREFLIGHT_VARY
+from fastcors._origin_set import OriginSet
 from fastcors._pure import dispatch as dispatching
 from fastcors._pure import origin as origins
 from fastcors._pure import preflight as preflights
@@ -42,6 +43,11 @@ class Policy(PolicyState):
         self._origin_judged = config.origin_judged
         self._origin_patterns = OriginPatterns(config.origin_patterns) if config.origin_patterns else None
         self._origin_func = config.origin_func
+        # A shared source of origins answers from the policy's own copy of its set, without a call.
+        self._origin_set: OriginSet | None = None
+        if config.shared_origins is not None:
+            self._origin_set = OriginSet()
+            config.shared_origins.attach(self._origin_set)
         # The usual case, a plain list of origins, answered without a call.
         only_listed = not (
             config.allow_all_origins

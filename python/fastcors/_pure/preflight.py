@@ -19,7 +19,7 @@ from fastcors._pure.headers import (
     REQUEST_METHOD,
     REQUEST_PRIVATE_NETWORK,
 )
-from fastcors._pure.origin import judge_origin
+from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.reporting import listening, report_refusal
 from fastcors._pure.request_headers import headers_allowed, refused_request_header
 from fastcors._pure.state import PolicyState
@@ -48,7 +48,7 @@ def preflight(
     else:
         origin_allowed = judge_origin(self, origin, middleware)
     if not origin_allowed and self._origin_func is not None:
-        verdict = self._origin_func(origin.decode("latin-1"))
+        verdict = ask_origin_func(self, origin)
         if verdict.__class__ is not bool:
             return (None, verdict)  # type: ignore[return-value]  # an awaitable of the verdict
         origin_allowed = verdict

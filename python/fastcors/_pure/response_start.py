@@ -8,7 +8,7 @@ from typing import Any
 
 from fastcors._pure.asgi_headers import exact_bytes, first_origin, raise_for_malformed, refuse_if_among
 from fastcors._pure.headers import ALLOW_ORIGIN, EDITED_NAMES, VARY_ORIGIN
-from fastcors._pure.origin import judge_origin
+from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.reporting import listening, report_refusal
 from fastcors._pure.response_headers import apply_edits
 from fastcors._pure.state import PolicyState
@@ -57,7 +57,7 @@ def edit_response_start(
                 remembered = self._origin_verdicts.get(origin)
             echoes = judge_origin(self, origin, middleware) if remembered is None else remembered
         if not echoes and self._origin_func is not None:
-            verdict = self._origin_func(origin.decode("latin-1"))
+            verdict = ask_origin_func(self, origin)
             if verdict.__class__ is not bool:
                 return verdict  # type: ignore[return-value]  # an awaitable of the verdict
             echoes = verdict

@@ -13,6 +13,7 @@ from fastcors._pure.headers import Header
 if TYPE_CHECKING:
     from fastcors._guards import ClassWatch
     from fastcors._origin_func import OriginFunc
+    from fastcors._origin_set import OriginSet
     from fastcors._pure.origin_patterns import OriginPatterns
 
 
@@ -41,6 +42,7 @@ class PolicyState:
         "_origin_judged",
         "_origin_pattern",
         "_origin_patterns",
+        "_origin_set",
         "_origin_verdicts",
         "_origins",
         "_origins_are_substrings",
@@ -61,6 +63,8 @@ class PolicyState:
     _origin_judged: bool
     _origin_patterns: OriginPatterns | None
     _origin_func: OriginFunc | None
+    #: This policy's copy of the set of a shared source of origins, when that is ``_origin_func``.
+    _origin_set: OriginSet | None
     #: The usual case, a plain list of origins, answered without a call.
     _only_listed_origins: frozenset[bytes] | None
     _origin_verdicts: dict[bytes, bool] | None
