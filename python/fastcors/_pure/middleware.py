@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-
 class Middleware:
     """The base class of ``CORSMiddleware``: ``self._policy`` serves each request for ``self.app``.
     It adds nothing to an instance's layout (as the compiled core's does not), so that subclasses
