@@ -26,7 +26,7 @@ impl Failures {
     pub const HEADERS: Self = Self(FAILURE_HEADERS);
     pub const PRIVATE_NETWORK: Self = Self(FAILURE_PRIVATE_NETWORK);
 
-    fn add_if(&mut self, failed: bool, failure: Self) {
+    pub(crate) fn add_if(&mut self, failed: bool, failure: Self) {
         if failed {
             self.0 |= failure.0;
         }
@@ -38,6 +38,11 @@ impl Failures {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// The first failure in Starlette's reporting order, if any.
+    pub fn first(self) -> Option<Self> {
+        (!self.is_empty()).then(|| Self(self.0 & self.0.wrapping_neg()))
     }
 
     /// A number from 0 to 15, one per combination of failures.

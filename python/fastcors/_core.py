@@ -27,9 +27,18 @@ if TYPE_CHECKING:
     from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 
+class CoreCounters(Protocol):
+    """A core's counters: a policy counts into them, and so does the policy that replaces it."""
+
+    def count(self, key: str) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+
+
 class CorePolicy(Protocol):
     """A core's policy: immutable once built, shared by every request of its middleware."""
 
+    @property
+    def counters(self) -> CoreCounters: ...
     @property
     def origin_regex_engine(self) -> str | None: ...
     def is_allowed_origin(self, origin: bytes) -> bool: ...
@@ -133,4 +142,4 @@ if TYPE_CHECKING:
 else:
     IMPLEMENTATION, Middleware, Policy = _load()
 
-__all__ = ["IMPLEMENTATION", "NO_EXTENSIONS", "Core", "CorePolicy", "Middleware", "Policy"]
+__all__ = ["IMPLEMENTATION", "NO_EXTENSIONS", "Core", "CoreCounters", "CorePolicy", "Middleware", "Policy"]

@@ -14,6 +14,7 @@ mod callbacks;
 mod config;
 mod constants;
 mod cors_send;
+mod counters;
 mod delegate;
 mod dispatch;
 mod middleware;
@@ -26,6 +27,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use cors_send::CorsSend;
+use counters::PyCounters;
 use middleware::MiddlewareBase;
 use policy::PyPolicy;
 
@@ -34,6 +36,7 @@ fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyPolicy>()?;
     module.add_class::<MiddlewareBase>()?;
     module.add_class::<CorsSend>()?;
+    module.add_class::<PyCounters>()?;
     module.add("CONSTANTS", constants::constants(module.py())?)?;
     module.add("CALLBACK_NAMES", PyTuple::new(module.py(), callbacks::CALLBACK_NAMES)?)?;
     Ok(())

@@ -99,6 +99,11 @@ def preflight_messages(
     if private_network and not self._allow_private_network:
         failures |= 8
 
+    if report:
+        counters = self._counters
+        next(counters.preflight_by_failures[failures])
+        if failures:
+            next(counters.preflight_refused)
     if failures and report and listening(self):
         refused_header = None
         if failures & 4 and requested_headers is not None:

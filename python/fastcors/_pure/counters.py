@@ -1,0 +1,79 @@
+"""What a policy has served, counted (the twin of ``rust/counters.rs``).
+
+Each counter is an ``itertools.count``, advanced by ``next``: that is one call into C which no
+other thread can interleave, under the GIL (the object is advanced inside one C function, with no
+bytecode boundary), and without it (CPython 3.13 made ``count.__next__`` a compare-and-swap loop
+in free-threaded builds, python/cpython#117657). ``self.x += 1`` on an ``int`` is a read, an add
+and a write, which a thread switch between them makes lose an update; a lock per count would
+cost more than the rest of the bookkeeping. A count's value is read from its ``repr``
+(``count(5)``), the only way ``itertools.count`` offers without advancing it; a read is rare (a
+scrape), and ``count`` never switches to its slow arbitrary-precision mode below ``2**63 - 1``.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+
+from fastcors._constants import (
+    COUNTER_NAMES,
+    FAILURE_HEADERS,
+    FAILURE_METHOD,
+    FAILURE_ORIGIN,
+)
+
+#: The key a preflight counts under, by its failure bits: ``preflight_allowed``, or its first
+#: failure, in Starlette's order (origin, method, headers, private network).
+_BY_FAILURES = tuple(
+    "preflight_allowed"
+    if not bits
+    else "preflight_refused_origin"
+    if bits & FAILURE_ORIGIN
+    else "preflight_refused_method"
+    if bits & FAILURE_METHOD
+    else "preflight_refused_headers"
+    if bits & FAILURE_HEADERS
+    else "preflight_refused_private_network"
+    for bits in range(16)
+)
+_PREFIX = len("count(")
+
+
+class Counters:
+    """The counters of one policy, and of every policy that replaced it (``reconfigure``):
+    counters are the middleware's, not its configuration's.
+
+    The counters a request advances are attributes, for the policy to advance with one ``next``
+    and no call of a method of its own (a Python call costs more than the count)."""
+
+    __slots__ = (
+        "_counts",
+        "no_origin",
+        "preflight_by_failures",
+        "preflight_refused",
+        "requests",
+        "simple_allowed",
+        "simple_refused",
+    )
+
+    def __init__(self) -> None:
+        counts = self._counts = {name: count() for name in COUNTER_NAMES}
+        self.requests = counts["requests"]
+        self.no_origin = counts["no_origin"]
+        self.simple_allowed = counts["simple_allowed"]
+        self.simple_refused = counts["simple_refused"]
+        self.preflight_refused = counts["preflight_refused"]
+        #: By a preflight's failure bits: ``preflight_allowed``, or its first failure's counter
+        #: (a refused preflight advances ``preflight_refused`` as well).
+        self.preflight_by_failures = tuple(counts[key] for key in _BY_FAILURES)
+
+    def count(self, key: str) -> None:
+        """Adds one to the counter ``key`` (one of ``COUNTER_NAMES``)."""
+        try:
+            counter = self._counts[key]
+        except KeyError:
+            raise KeyError(f"no counter named {key!r}; the counters are {', '.join(COUNTER_NAMES)}") from None
+        next(counter)
+
+    def stats(self) -> dict[str, int]:
+        """Every counter's value now, in the order of ``COUNTER_NAMES``."""
+        return {name: int(repr(counter)[_PREFIX:-1]) for name, counter in self._counts.items()}
