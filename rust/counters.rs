@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::constants::COUNTER_NAMES;
+use crate::constants::{FAILURE_HEADERS, FAILURE_METHOD, FAILURE_ORIGIN, FAILURE_PRIVATE_NETWORK};
 use crate::preflight::Failures;
 use crate::response_headers::OriginOutcome;
 
@@ -68,7 +69,43 @@ impl Counter {
     pub fn named(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|counter| counter.name() == name)
     }
+
+    /// Whether the host counts it (what only Python sees); the core counts the others itself.
+    pub fn counted_by_host(self) -> bool {
+        matches!(
+            self,
+            Self::OriginFuncCalls
+                | Self::OriginFuncCacheHits
+                | Self::OriginFuncErrors
+                | Self::ShadowDifferences
+        )
+    }
 }
+
+/// The reasons a preflight is refused for, in Starlette's order.
+const REFUSAL_REASONS: [Counter; 4] = [
+    Counter::PreflightRefusedOrigin,
+    Counter::PreflightRefusedMethod,
+    Counter::PreflightRefusedHeaders,
+    Counter::PreflightRefusedPrivateNetwork,
+];
+
+// The failure bits are ordered as `REFUSAL_REASONS`, from the lowest: the first failure of a
+// preflight is its lowest bit.
+const _: () = assert!(
+    FAILURE_ORIGIN == 1 && FAILURE_METHOD == 2 && FAILURE_HEADERS == 4 && FAILURE_PRIVATE_NETWORK == 8
+);
+
+/// The counter of a preflight, by its failure bits: allowed, or its first failure's.
+const PREFLIGHT_COUNTERS: [Counter; 16] = {
+    let mut counters = [Counter::PreflightAllowed; 16];
+    let mut bits = 1;
+    while bits < 16 {
+        counters[bits] = REFUSAL_REASONS[bits.trailing_zeros() as usize];
+        bits += 1;
+    }
+    counters
+};
 
 /// The counters of one policy (and of every policy that replaced it).
 #[derive(Debug, Default)]
@@ -94,31 +131,30 @@ impl Counters {
         });
     }
 
-    /// A preflight answered: allowed, or refused once overall and once under its first failure.
+    /// A preflight answered: allowed, or refused under its first failure. One count: a refused
+    /// preflight counts in `preflight_refused` through its reason (see [`Counters::get`]).
     #[inline]
     pub fn count_preflight(&self, failures: Failures) {
-        let Some(first) = failures.first() else {
-            self.count(Counter::PreflightAllowed);
-            return;
-        };
-        self.count(Counter::PreflightRefused);
-        self.count(match first {
-            Failures::ORIGIN => Counter::PreflightRefusedOrigin,
-            Failures::METHOD => Counter::PreflightRefusedMethod,
-            Failures::HEADERS => Counter::PreflightRefusedHeaders,
-            _ => Counter::PreflightRefusedPrivateNetwork,
-        });
+        self.count(PREFLIGHT_COUNTERS[failures.index()]);
     }
 
     /// Every counter's value now, in the order of [`COUNTER_NAMES`]. Each value is read on its
     /// own: under concurrent requests a snapshot may hold a request's first count and not yet its
     /// second.
     pub fn snapshot(&self) -> [(&'static str, u64); COUNTER_NAMES.len()] {
-        Counter::ALL.map(|counter| (counter.name(), self.values[counter as usize].load(Ordering::Relaxed)))
+        Counter::ALL.map(|counter| (counter.name(), self.get(counter)))
     }
 
-    /// One counter's value now.
+    /// One counter's value now. `preflight_refused` is the sum of the refusals by reason, each
+    /// refused preflight being counted under exactly one.
     pub fn get(&self, counter: Counter) -> u64 {
+        if counter == Counter::PreflightRefused {
+            return REFUSAL_REASONS.iter().map(|reason| self.load(*reason)).fold(0, u64::wrapping_add);
+        }
+        self.load(counter)
+    }
+
+    fn load(&self, counter: Counter) -> u64 {
         self.values[counter as usize].load(Ordering::Relaxed)
     }
 }
@@ -137,6 +173,16 @@ mod tests {
             assert_eq!(Counter::named(counter.name()), Some(counter));
         }
         assert_eq!(Counter::named("no_such_counter"), None);
+    }
+
+    #[test]
+    fn the_host_counts_only_what_the_core_cannot_see() {
+        let counted: Vec<&str> =
+            Counter::ALL.into_iter().filter(|counter| counter.counted_by_host()).map(Counter::name).collect();
+        assert_eq!(
+            counted,
+            ["origin_func_calls", "origin_func_cache_hits", "origin_func_errors", "shadow_differences"]
+        );
     }
 
     #[test]

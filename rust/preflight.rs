@@ -40,11 +40,6 @@ impl Failures {
         self.0 == 0
     }
 
-    /// The first failure in Starlette's reporting order, if any.
-    pub fn first(self) -> Option<Self> {
-        (!self.is_empty()).then(|| Self(self.0 & self.0.wrapping_neg()))
-    }
-
     /// A number from 0 to 15, one per combination of failures.
     pub fn index(self) -> usize {
         usize::from(self.0)

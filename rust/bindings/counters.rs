@@ -8,8 +8,12 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::constants::COUNTER_NAMES;
 use crate::counters::{Counter, Counters};
+
+/// The keys of the counters Python counts.
+fn host_counted() -> Vec<&'static str> {
+    Counter::ALL.into_iter().filter(|counter| counter.counted_by_host()).map(Counter::name).collect()
+}
 
 /// The counters of a policy, and of every policy that replaced it; exact under any threads.
 #[pyclass(name = "Counters", module = "fastcors._fastcors", frozen)]
@@ -25,16 +29,18 @@ impl PyCounters {
         Self { counters: Arc::default() }
     }
 
-    /// Adds one to the counter `key`.
+    /// Adds one to the counter `key`, one of those the host counts (`allow_origin_func`'s).
     fn count(&self, key: &str) -> PyResult<()> {
-        let counter = Counter::named(key).ok_or_else(|| {
-            PyKeyError::new_err(format!(
-                "no counter named {key:?}; the counters are {}",
-                COUNTER_NAMES.join(", ")
-            ))
-        })?;
-        self.counters.count(counter);
-        Ok(())
+        match Counter::named(key) {
+            Some(counter) if counter.counted_by_host() => {
+                self.counters.count(counter);
+                Ok(())
+            }
+            _ => Err(PyKeyError::new_err(format!(
+                "no counter named {key:?} is counted from Python; those are {}",
+                host_counted().join(", ")
+            ))),
+        }
     }
 
     /// Every counter's value now, by its key.

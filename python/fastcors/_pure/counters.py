@@ -38,42 +38,55 @@ _BY_FAILURES = tuple(
 _PREFIX = len("count(")
 
 
+#: The reasons a preflight is refused for: ``preflight_refused`` is their sum.
+_REFUSAL_REASONS = (
+    "preflight_refused_origin",
+    "preflight_refused_method",
+    "preflight_refused_headers",
+    "preflight_refused_private_network",
+)
+#: The counters the host counts (what only Python sees); the policy counts the others itself.
+HOST_COUNTED = ("origin_func_calls", "origin_func_cache_hits", "origin_func_errors", "shadow_differences")
+
+
 class Counters:
     """The counters of one policy, and of every policy that replaced it (``reconfigure``):
     counters are the middleware's, not its configuration's.
 
     The counters a request advances are attributes, for the policy to advance with one ``next``
-    and no call of a method of its own (a Python call costs more than the count)."""
+    and no call of a method of its own (a Python call costs more than the count). A refused
+    preflight is counted once, under its first failure: ``preflight_refused`` is their sum."""
 
     __slots__ = (
         "_counts",
         "no_origin",
         "preflight_by_failures",
-        "preflight_refused",
         "requests",
         "simple_allowed",
         "simple_refused",
+        "websocket_refused",
     )
 
     def __init__(self) -> None:
-        counts = self._counts = {name: count() for name in COUNTER_NAMES}
+        counts = self._counts = {name: count() for name in COUNTER_NAMES if name != "preflight_refused"}
         self.requests = counts["requests"]
         self.no_origin = counts["no_origin"]
         self.simple_allowed = counts["simple_allowed"]
         self.simple_refused = counts["simple_refused"]
-        self.preflight_refused = counts["preflight_refused"]
-        #: By a preflight's failure bits: ``preflight_allowed``, or its first failure's counter
-        #: (a refused preflight advances ``preflight_refused`` as well).
+        self.websocket_refused = counts["websocket_refused"]
+        #: By a preflight's failure bits: ``preflight_allowed``, or its first failure's counter.
         self.preflight_by_failures = tuple(counts[key] for key in _BY_FAILURES)
 
     def count(self, key: str) -> None:
-        """Adds one to the counter ``key`` (one of ``COUNTER_NAMES``)."""
-        try:
-            counter = self._counts[key]
-        except KeyError:
-            raise KeyError(f"no counter named {key!r}; the counters are {', '.join(COUNTER_NAMES)}") from None
-        next(counter)
+        """Adds one to the counter ``key``, one of those the host counts (``HOST_COUNTED``)."""
+        if key not in HOST_COUNTED:
+            raise KeyError(
+                f"no counter named {key!r} is counted from Python; those are {', '.join(HOST_COUNTED)}"
+            )
+        next(self._counts[key])
 
     def stats(self) -> dict[str, int]:
         """Every counter's value now, in the order of ``COUNTER_NAMES``."""
-        return {name: int(repr(counter)[_PREFIX:-1]) for name, counter in self._counts.items()}
+        values = {name: int(repr(counter)[_PREFIX:-1]) for name, counter in self._counts.items()}
+        values["preflight_refused"] = sum(values[reason] for reason in _REFUSAL_REASONS)
+        return {name: values[name] for name in COUNTER_NAMES}

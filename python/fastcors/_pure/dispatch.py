@@ -33,7 +33,7 @@ def dispatch(
         if self._check_websocket_origin and kind == "websocket":
             refused = websocket_refused_origin(self, scope["headers"], middleware)
             if refused is not None:
-                self._counters.count("websocket_refused")
+                next(self._counters.websocket_refused)
                 if listening(self):
                     report_refusal(self, "websocket", refused, "GET", None, 1, None)
                 return refuse_websocket(scope, receive, send)

@@ -100,10 +100,7 @@ def preflight_messages(
         failures |= 8
 
     if report:
-        counters = self._counters
-        next(counters.preflight_by_failures[failures])
-        if failures:
-            next(counters.preflight_refused)
+        next(self._counters.preflight_by_failures[failures])
     if failures and report and listening(self):
         refused_header = None
         if failures & 4 and requested_headers is not None:
