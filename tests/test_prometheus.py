@@ -4,7 +4,12 @@ registry, scraped as text and read back with ``prometheus_client``'s own parser.
 from __future__ import annotations
 
 import importlib
+import json
+import os
+import re
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -159,3 +164,71 @@ def test_without_prometheus_client_the_import_says_which_extra_to_install(
     monkeypatch.delitem(sys.modules, "fastcors.prometheus")
     with pytest.raises(ImportError, match=r"pip install 'fastcors\[prometheus\]'"):
         importlib.import_module("fastcors.prometheus")
+
+
+# --- Several workers ------------------------------------------------------------------------------
+
+WORKER = """
+import asyncio, json, sys
+
+from fastcors import CORSMiddleware
+from tests.asgi import http_scope, ok_app, run
+
+namespace = {}
+exec(sys.argv[1], namespace)
+app = CORSMiddleware(ok_app(), allow_origins=["https://app.example.com"])
+for origin in json.loads(sys.argv[2]):
+    run(app, http_scope(headers=[(b"origin", origin.encode())]))
+
+
+async def main():
+    copying = asyncio.create_task(namespace["copy_counters"](app, every=0.01))
+    await asyncio.sleep(0.1)
+    copying.cancel()
+
+
+asyncio.run(main())
+"""
+SCRAPE = """
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+registry = CollectorRegistry()
+MultiProcessCollector(registry)
+print(generate_latest(registry).decode())
+"""
+
+
+def test_the_documented_multiprocess_copy_adds_up_the_workers_counters(
+    tmp_path: Path, implementation: str
+) -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "counters.md").read_text()
+    snippet = next(
+        block for block in re.findall(r"```python\n(.*?)```", docs, re.DOTALL) if "copy_counters" in block
+    )
+    environment = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "FASTCORS_NO_EXTENSIONS": "1" if implementation == "python" else "",
+    }
+    root = Path(__file__).resolve().parent.parent
+    workers = [[ALLOWED, OTHER], [ALLOWED, ALLOWED, OTHER]]  # two workers, each its own requests
+    for origins in workers:
+        command = [sys.executable, "-c", WORKER, snippet, json.dumps(origins)]
+        subprocess.run(command, check=True, env=environment, cwd=root, timeout=60)
+    scrape = subprocess.run(
+        [sys.executable, "-c", SCRAPE],
+        check=True,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    samples = {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(scrape.stdout)
+        for sample in family.samples
+        if sample.name == "fastcors_requests_total"
+    }
+    assert samples["simple_allowed"] == 3
+    assert samples["simple_refused"] == 2
