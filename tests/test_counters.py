@@ -497,3 +497,11 @@ def test_both_cores_count_a_known_mix_alike(implementation: str) -> None:
     assert rust_stats == stats_on(_pure, options, scopes)
     # Two origins asked of the function (OTHER, func.example), three times each per round.
     assert (rust_stats["origin_func_calls"], rust_stats["origin_func_cache_hits"]) == (2, 3 * 3 - 2)
+
+
+def test_python_counts_only_what_the_core_cannot_see() -> None:
+    counters = cors()._policy.counters
+    counters.count("origin_func_calls")
+    with pytest.raises(KeyError, match="no counter named 'requests' is counted from Python"):
+        counters.count("requests")
+    assert counted(counters.stats()) == {"origin_func_calls": 1}

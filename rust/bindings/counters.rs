@@ -37,7 +37,7 @@ impl PyCounters {
                 Ok(())
             }
             _ => Err(PyKeyError::new_err(format!(
-                "no counter named {key:?} is counted from Python; those are {}",
+                "no counter named '{key}' is counted from Python; those are {}",
                 host_counted().join(", ")
             ))),
         }

@@ -8,6 +8,9 @@ and a write, which a thread switch between them makes lose an update; a lock per
 cost more than the rest of the bookkeeping. A count's value is read from its ``repr``
 (``count(5)``), the only way ``itertools.count`` offers without advancing it; a read is rare (a
 scrape), and ``count`` never switches to its slow arbitrary-precision mode below ``2**63 - 1``.
+Without the GIL, ``repr`` read the count with a plain load until CPython made it atomic
+(python/cpython#153908): a word-sized aligned load, which returns the value before or after a
+concurrent ``next``, never a torn one, on the platforms CPython supports free-threaded.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ _BY_FAILURES = tuple(
     for bits in range(16)
 )
 _PREFIX = len("count(")
-
 
 #: The reasons a preflight is refused for: ``preflight_refused`` is their sum.
 _REFUSAL_REASONS = (
@@ -81,7 +83,7 @@ class Counters:
         """Adds one to the counter ``key``, one of those the host counts (``HOST_COUNTED``)."""
         if key not in HOST_COUNTED:
             raise KeyError(
-                f"no counter named {key!r} is counted from Python; those are {', '.join(HOST_COUNTED)}"
+                f"no counter named '{key}' is counted from Python; those are {', '.join(HOST_COUNTED)}"
             )
         next(self._counts[key])
 
