@@ -19,7 +19,7 @@ import importlib.machinery
 import os
 import sys
 import warnings
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -58,6 +58,13 @@ class CorePolicy(Protocol):
     ) -> None: ...
 
 
+class PolicyType(Protocol):
+    """A core's ``Policy`` class: a policy from a configuration, counting into ``counters`` (those
+    of the policy it replaces, which the core's own type of counters must be) or fresh ones."""
+
+    def __call__(self, config: CorsConfig, *, counters: Any = None) -> CorePolicy: ...
+
+
 class Core(Protocol):
     """What each core module offers."""
 
@@ -67,7 +74,7 @@ class Core(Protocol):
         nothing to an instance's layout, so that subclasses combine with other bases."""
 
     @property
-    def Policy(self) -> Callable[[CorsConfig], CorePolicy]:
+    def Policy(self) -> PolicyType:
         """Builds a policy from a configuration."""
 
 
@@ -142,4 +149,13 @@ if TYPE_CHECKING:
 else:
     IMPLEMENTATION, Middleware, Policy = _load()
 
-__all__ = ["IMPLEMENTATION", "NO_EXTENSIONS", "Core", "CoreCounters", "CorePolicy", "Middleware", "Policy"]
+__all__ = [
+    "IMPLEMENTATION",
+    "NO_EXTENSIONS",
+    "Core",
+    "CoreCounters",
+    "CorePolicy",
+    "Middleware",
+    "Policy",
+    "PolicyType",
+]
