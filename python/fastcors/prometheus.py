@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 try:
     from prometheus_client.core import REGISTRY, CounterMetricFamily
     from prometheus_client.registry import Collector, CollectorRegistry
-except ImportError as error:
+except ImportError as _missing:  # private: not a name of the module's API
     raise ImportError(
         "fastcors.prometheus needs prometheus_client: pip install 'fastcors[prometheus]'"
-    ) from error
+    ) from _missing
 
 if TYPE_CHECKING:
     from fastcors import CORSMiddleware
