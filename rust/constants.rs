@@ -72,6 +72,25 @@ pub const PREFLIGHT_BODIES: [&[u8]; 16] = [
 pub const MEMO_SIZE: usize = 512;
 pub const MEMO_LONGEST_VALUE: usize = 512;
 
+/// The keys of a policy's counters (`counters`), in the order a snapshot lists them.
+pub const COUNTER_NAMES: [&str; 15] = [
+    "requests",
+    "no_origin",
+    "simple_allowed",
+    "simple_refused",
+    "preflight_allowed",
+    "preflight_refused",
+    "preflight_refused_origin",
+    "preflight_refused_method",
+    "preflight_refused_headers",
+    "preflight_refused_private_network",
+    "websocket_refused",
+    "origin_func_calls",
+    "origin_func_cache_hits",
+    "origin_func_errors",
+    "shadow_differences",
+];
+
 /// A constant's value, as another language reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shared {
@@ -82,7 +101,7 @@ pub enum Shared {
 }
 
 /// Every constant above, by its name.
-pub const TABLE: [(&str, Shared); 26] = [
+pub const TABLE: [(&str, Shared); 27] = [
     ("ORIGIN", Shared::Bytes(names::ORIGIN)),
     ("REQUEST_METHOD", Shared::Bytes(names::REQUEST_METHOD)),
     ("REQUEST_HEADERS", Shared::Bytes(names::REQUEST_HEADERS)),
@@ -109,6 +128,7 @@ pub const TABLE: [(&str, Shared); 26] = [
     ("PREFLIGHT_BODIES", Shared::BytesList(&PREFLIGHT_BODIES)),
     ("MEMO_SIZE", Shared::Number(MEMO_SIZE)),
     ("MEMO_LONGEST_VALUE", Shared::Number(MEMO_LONGEST_VALUE)),
+    ("COUNTER_NAMES", Shared::Words(&COUNTER_NAMES)),
 ];
 
 #[cfg(test)]

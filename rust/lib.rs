@@ -6,6 +6,7 @@
 
 pub mod anchored_regex;
 pub mod constants;
+pub mod counters;
 pub mod delegate;
 pub mod latin1;
 pub mod membership;

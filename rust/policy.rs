@@ -1,7 +1,10 @@
 //! A whole CORS policy: Starlette's options, the response headers precomputed from them, and the
 //! decisions on a request's origin and on the app's response (a preflight's are in `preflight`).
 
+use std::sync::Arc;
+
 use crate::constants::{names, EDITED_RESPONSE_HEADERS, PREFLIGHT_VARY};
+use crate::counters::Counters;
 use crate::delegate::Delegate;
 use crate::membership::Membership;
 use crate::origin::{OriginPolicy, OriginRegex};
@@ -68,14 +71,22 @@ pub struct Policy {
     /// The response-header edits for each `OriginOutcome` when the app set none of the headers
     /// they touch: then they only append, always these.
     appended_headers: [Vec<NewHeader>; 3],
+    /// What the policy served, shared with the policies that replace it.
+    counters: Arc<Counters>,
 }
 
 impl Policy {
-    /// Precomputes every header the policy can send.
+    /// Precomputes every header the policy can send; it counts into counters of its own.
+    pub fn new(config: PolicyConfig) -> Self {
+        Self::counting_into(config, Arc::default())
+    }
+
+    /// Precomputes every header the policy can send; it counts into `counters`, which may be
+    /// those of the policy it replaces.
     ///
     /// # Panics
     /// Never: planning the edits of an empty header list reads no app value.
-    pub fn new(config: PolicyConfig) -> Self {
+    pub fn counting_into(config: PolicyConfig, counters: Arc<Counters>) -> Self {
         let echo_preflight_origin = !config.allow_all_origins || config.allow_credentials;
 
         let mut simple_headers = Vec::new();
@@ -135,7 +146,13 @@ impl Policy {
             preflight_headers,
             simple_headers,
             appended_headers,
+            counters,
         }
+    }
+
+    /// What the policy served.
+    pub fn counters(&self) -> &Arc<Counters> {
+        &self.counters
     }
 
     /// Whether the response-header edits read or replace a header of this name.

@@ -26,7 +26,7 @@ impl Failures {
     pub const HEADERS: Self = Self(FAILURE_HEADERS);
     pub const PRIVATE_NETWORK: Self = Self(FAILURE_PRIVATE_NETWORK);
 
-    fn add_if(&mut self, failed: bool, failure: Self) {
+    pub(crate) fn add_if(&mut self, failed: bool, failure: Self) {
         if failed {
             self.0 |= failure.0;
         }

@@ -13,6 +13,7 @@ __all__ = [
     "ALLOW_PRIVATE_NETWORK",
     "CONTENT_LENGTH",
     "CONTENT_TYPE",
+    "COUNTER_NAMES",
     "EDITED_RESPONSE_HEADERS",
     "EXPOSE_HEADERS",
     "FAILURE_HEADERS",
@@ -99,3 +100,22 @@ PREFLIGHT_BODIES = (
 #: memo growing.
 MEMO_SIZE = 512
 MEMO_LONGEST_VALUE = 512
+
+#: The keys of a policy's counters (``fastcors._pure.counters``), in the order a snapshot lists them.
+COUNTER_NAMES = (
+    "requests",
+    "no_origin",
+    "simple_allowed",
+    "simple_refused",
+    "preflight_allowed",
+    "preflight_refused",
+    "preflight_refused_origin",
+    "preflight_refused_method",
+    "preflight_refused_headers",
+    "preflight_refused_private_network",
+    "websocket_refused",
+    "origin_func_calls",
+    "origin_func_cache_hits",
+    "origin_func_errors",
+    "shadow_differences",
+)

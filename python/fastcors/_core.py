@@ -19,7 +19,7 @@ import importlib.machinery
 import os
 import sys
 import warnings
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -27,9 +27,18 @@ if TYPE_CHECKING:
     from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 
+class CoreCounters(Protocol):
+    """A core's counters: a policy counts into them, and so does the policy that replaces it."""
+
+    def count(self, key: str) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+
+
 class CorePolicy(Protocol):
     """A core's policy: immutable once built, shared by every request of its middleware."""
 
+    @property
+    def counters(self) -> CoreCounters: ...
     @property
     def origin_regex_engine(self) -> str | None: ...
     def is_allowed_origin(self, origin: bytes) -> bool: ...
@@ -49,6 +58,13 @@ class CorePolicy(Protocol):
     ) -> None: ...
 
 
+class PolicyType(Protocol):
+    """A core's ``Policy`` class: a policy from a configuration, counting into ``counters`` (those
+    of the policy it replaces, which the core's own type of counters must be) or fresh ones."""
+
+    def __call__(self, config: CorsConfig, *, counters: Any = None) -> CorePolicy: ...
+
+
 class Core(Protocol):
     """What each core module offers."""
 
@@ -58,7 +74,7 @@ class Core(Protocol):
         nothing to an instance's layout, so that subclasses combine with other bases."""
 
     @property
-    def Policy(self) -> Callable[[CorsConfig], CorePolicy]:
+    def Policy(self) -> PolicyType:
         """Builds a policy from a configuration."""
 
 
@@ -133,4 +149,13 @@ if TYPE_CHECKING:
 else:
     IMPLEMENTATION, Middleware, Policy = _load()
 
-__all__ = ["IMPLEMENTATION", "NO_EXTENSIONS", "Core", "CorePolicy", "Middleware", "Policy"]
+__all__ = [
+    "IMPLEMENTATION",
+    "NO_EXTENSIONS",
+    "Core",
+    "CoreCounters",
+    "CorePolicy",
+    "Middleware",
+    "Policy",
+    "PolicyType",
+]

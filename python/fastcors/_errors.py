@@ -44,14 +44,15 @@ async def serve_with_cors_on_errors(
         await app(scope, receive, send_tracking_start)
     except Exception:
         if not started:
-            await _send_error_response(policy, middleware, scope["headers"], send, server_send)
+            await _send_error_response(policy, middleware, scope, send, server_send)
         raise
 
 
 async def _send_error_response(
-    policy: Any, middleware: Any, request_headers: list[Any], send: Send, server_send: Send
+    policy: Any, middleware: Any, scope: Scope, send: Send, server_send: Send
 ) -> None:
     """The 500, when the browser may read it; nothing otherwise."""
+    request_headers = scope["headers"]
     start: Message = {"type": "http.response.start", "status": 500, "headers": list(ERROR_START_HEADERS)}
     if policy.request_origin_allowed(request_headers, middleware):
         forward = send  # the core's send adds the CORS headers
@@ -62,7 +63,8 @@ async def _send_error_response(
         if not verdict:
             return
         # The function was asked once, here: the edits of an allowed origin, sent as they are.
-        policy.finish_response_start(start, request_headers, True)
+        # With the request's method, so that the 500 is counted as the core's send would count it.
+        policy.finish_response_start(start, request_headers, True, scope["method"])
         forward = server_send
     # The client may be gone: the app's exception is the one to report, whatever happens here.
     with contextlib.suppress(Exception):

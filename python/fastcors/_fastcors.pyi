@@ -9,7 +9,7 @@ from typing_extensions import Self
 from fastcors._config import CorsConfig
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CALLBACK_NAMES", "CONSTANTS", "CorsSend", "Middleware", "OriginSet", "Policy"]
+__all__ = ["CALLBACK_NAMES", "CONSTANTS", "CorsSend", "Counters", "Middleware", "OriginSet", "Policy"]
 
 #: The names the core reads from ``fastcors._callbacks``.
 CALLBACK_NAMES: tuple[str, ...]
@@ -32,7 +32,11 @@ class Middleware:
 class Policy:
     """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads."""
 
-    def __new__(cls, config: CorsConfig, *, _panic_at: str | None = None) -> Policy: ...
+    def __new__(
+        cls, config: CorsConfig, *, counters: Counters | None = None, _panic_at: str | None = None
+    ) -> Policy: ...
+    @property
+    def counters(self) -> Counters: ...
     @property
     def origin_regex_engine(self) -> str | None: ...
     def is_allowed_origin(self, origin: bytes) -> bool: ...
@@ -54,6 +58,14 @@ class Policy:
         origin_allowed: bool,
         reported_method: Any = None,
     ) -> None: ...
+
+@final
+class Counters:
+    """The counters of a policy, and of every policy that replaced it; exact under any threads."""
+
+    def __new__(cls) -> Counters: ...
+    def count(self, key: str) -> None: ...
+    def stats(self) -> dict[str, int]: ...
 
 @final
 class CorsSend:

@@ -182,7 +182,9 @@ class CORSMiddleware(Middleware, _Starlettes):
         the attributes first, the policy last (requests read it once)."""
         _refuse_class_problems(type(self))
         core_base = _core_base(type(self))
-        policy = core_base._policy_type(self._judged(checked.config))
+        policy = core_base._policy_type(self._judged(checked.config), counters=self._counters_kept(core_base))
+        if checked.config.origin_func is not None:
+            checked.config.origin_func.counters = policy.counters
         self._given = checked.options
         self._config = checked.config
         self._view = checked.view
@@ -192,6 +194,15 @@ class CORSMiddleware(Middleware, _Starlettes):
             # returns the app's own awaitable: no coroutine frame of the middleware's own. Servers
             # inspect the instance's (see ApplicationEntry).
             self.__call__: ASGICall = ApplicationEntry(self)
+
+    def _counters_kept(self, core_base: Any) -> Any:
+        """The counters a new policy counts on into: the current policy's, so that they survive
+        ``reconfigure`` (counters are the middleware's, not its options'); ``None`` (fresh ones)
+        for a new middleware, a copy or an unpickled one."""
+        current = getattr(self, "_policy", None)
+        if current is None or type(current) is not core_base._policy_type:
+            return None
+        return current.counters
 
     def _origin_judged(self) -> bool:
         """Whether ``is_allowed_origin`` is not Starlette's own, so that requests must ask it."""
@@ -223,7 +234,7 @@ class CORSMiddleware(Middleware, _Starlettes):
 
     def _refresh_origin_judge(self) -> None:
         """Rebuilds the policy after ``is_allowed_origin`` was patched on the instance or a class."""
-        self._policy = type(self._policy)(self._judged(self._config))
+        self._policy = type(self._policy)(self._judged(self._config), counters=self._policy.counters)
 
     def _class_changed(self) -> None:
         """The core calls this when a request finds the class changed since the policy was built
@@ -274,6 +285,42 @@ class CORSMiddleware(Middleware, _Starlettes):
         """
         with _RECONFIGURING:
             self._serve(self._given.changed(options).checked(stacklevel=2))
+
+    def stats(self, route: str | None = None) -> dict[str, int]:
+        """A snapshot of what the middleware has served, counter by counter, since it was built
+        (``reconfigure`` keeps counting on; a copy or an unpickled middleware starts at zero).
+
+        Counting is always on, exact under threads, and per process. The keys:
+
+        - ``requests``: every HTTP request the middleware saw, with or without an ``Origin``
+          (websocket and lifespan scopes are not HTTP requests);
+        - ``no_origin``, ``simple_allowed``, ``simple_refused``: a request that is no preflight, by
+          its ``Origin``: absent, allowed, or refused; counted when the app starts its response, so
+          a request whose app fails first counts only in ``requests``;
+        - ``preflight_allowed``, ``preflight_refused``: preflights answered; a refused one counts
+          once more under its first failing check, in Starlette's order:
+          ``preflight_refused_origin``, ``_method``, ``_headers``, ``_private_network``;
+        - ``websocket_refused``: handshakes refused by ``check_websocket_origin``;
+        - ``origin_func_calls``, ``origin_func_cache_hits``, ``origin_func_errors``:
+          ``allow_origin_func`` called, answered from its cache, raised or returned no bool;
+        - ``shadow_differences``: always 0, as no shadow policy can be configured yet.
+
+        ``route=None`` is the middleware's own policy; no other route can be configured yet.
+        ``explain`` and ``is_allowed_origin`` serve no request and count none.
+
+        >>> async def app(scope, receive, send): ...
+        >>> cors = CORSMiddleware(app, allow_origins=["https://example.org"])
+        >>> stats = cors.stats()
+        >>> stats["requests"], stats["preflight_refused"]
+        (0, 0)
+        """
+        if route is not None:
+            raise ValueError(
+                f"stats(route={route!r}): no such route is configured; this middleware has one "
+                "policy for every route: call stats() or stats(route=None)"
+            )
+        counters: dict[str, int] = self._policy.counters.stats()
+        return counters
 
     @property
     def origin_regex_engine(self) -> str | None:

@@ -91,6 +91,7 @@ class OriginFunc:
         "_lookups",
         "_size",
         "_ttl",
+        "counters",
         "func",
         "is_async",
     )
@@ -108,6 +109,9 @@ class OriginFunc:
         #: The newest lookup whose verdict was evicted: an older lookup's verdict for an origin not
         #: in the cache may be older than the evicted one, and is not kept.
         self._evicted_up_to = 0
+        #: The middleware's counters (its policy's ``counters``), set before the first request:
+        #: the calls, the cache's answers and the failures are counted there.
+        self.counters: Any = None
 
     def __call__(self, origin: str) -> Verdict:
         """The verdict on ``origin``: a bool, or an awaitable of one when it must be awaited."""
@@ -126,17 +130,40 @@ class OriginFunc:
         if self._cache is not None and len(origin) <= LONGEST_CACHED_ORIGIN:
             cached, lookup = self._cached_or_lookup(origin)
             if cached is not None:
+                self._count("origin_func_cache_hits")
                 return cached
-        result = self._func(origin)
+        self._count("origin_func_calls")
+        try:
+            result = self._func(origin)
+        except Exception:
+            self._count("origin_func_errors")
+            raise
         if inspect.isawaitable(result):
             if cannot_wait is not None:
                 _close(result)
                 raise TypeError(cannot_wait)
             return self._awaited(origin, result, lookup)
-        return self._remember(origin, _checked(result, origin), lookup)
+        return self._remember(origin, self._counted_check(result, origin), lookup)
 
     async def _awaited(self, origin: str, result: Awaitable[object], lookup: _Lookup | None) -> bool:
-        return self._remember(origin, _checked(await result, origin), lookup)
+        try:
+            answer = await result
+        except Exception:  # a cancelled request is not the function's failure
+            self._count("origin_func_errors")
+            raise
+        return self._remember(origin, self._counted_check(answer, origin), lookup)
+
+    def _counted_check(self, verdict: object, origin: str) -> bool:
+        """``_checked``, counting an answer that is no verdict as the function's error."""
+        if verdict is True or verdict is False:
+            return verdict
+        self._count("origin_func_errors")
+        return _checked(verdict, origin)
+
+    def _count(self, key: str) -> None:
+        counters = self.counters
+        if counters is not None:
+            counters.count(key)
 
     def _cached_or_lookup(self, origin: str) -> tuple[bool | None, _Lookup | None]:
         """The cached verdict, or else the number and start of the lookup about to be made."""

@@ -11,6 +11,7 @@ use super::asgi_headers::{first_origin, header_list};
 use super::cors_send::CorsSend;
 use super::policy::{PanicPoint, PyPolicy};
 use super::preflight::PreflightAnswer;
+use crate::counters::Counter;
 use crate::preflight::Failures;
 
 /// What a request gets: a preflight response, or a `send` for the app.
@@ -43,6 +44,7 @@ impl PyPolicy {
                 && str_equals(&kind, intern!(py, "websocket"), "websocket")?
             {
                 if let Some(origin) = this.websocket_refused_origin(py, scope, middleware)? {
+                    this.core.counters().count(Counter::WebsocketRefused);
                     if this.listening(py)? {
                         this.report(
                             py,
@@ -59,6 +61,7 @@ impl PyPolicy {
             }
             return app.call1((scope, receive, send));
         }
+        this.core.counters().count(Counter::Requests);
         match Self::answer(slf, scope, send.clone(), middleware, true)? {
             Answer::Preflight(start, end) => {
                 let send = this.denial_send(&kind, send)?;

@@ -14,6 +14,7 @@ mod callbacks;
 mod config;
 mod constants;
 mod cors_send;
+mod counters;
 mod delegate;
 mod dispatch;
 mod middleware;
@@ -27,6 +28,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use cors_send::CorsSend;
+use counters::PyCounters;
 use middleware::MiddlewareBase;
 use origin_set::PyOriginSet;
 use policy::PyPolicy;
@@ -37,6 +39,7 @@ fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<MiddlewareBase>()?;
     module.add_class::<CorsSend>()?;
     module.add_class::<PyOriginSet>()?;
+    module.add_class::<PyCounters>()?;
     module.add("CONSTANTS", constants::constants(module.py())?)?;
     module.add("CALLBACK_NAMES", PyTuple::new(module.py(), callbacks::CALLBACK_NAMES)?)?;
     Ok(())

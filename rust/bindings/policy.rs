@@ -2,6 +2,8 @@
 //! with the Python objects of its answers prebuilt, and the methods Python calls, each handed on
 //! to the file of its step (`dispatch`, `preflight`, `response_start`, `delegate`).
 
+use std::sync::Arc;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
@@ -12,6 +14,7 @@ use super::asgi::AsgiNames;
 use super::asgi_headers::header_tuple;
 use super::callbacks::{callbacks, Callbacks};
 use super::config::{CorsConfig, PythonOptions};
+use super::counters::PyCounters;
 use crate::constants::{names, PLAIN_TEXT, PREFLIGHT_BODIES};
 use crate::policy::Policy;
 use crate::response_headers::Header;
@@ -38,13 +41,24 @@ pub(super) struct PyPolicy {
     pub(super) allow_origin_name: Py<PyBytes>,
     pub(super) allow_headers_name: Py<PyBytes>,
     pub(super) names: AsgiNames,
+    /// The core's counters, as the Python object that hands them on to the next policy.
+    counters: Py<PyCounters>,
 }
 
 impl PyPolicy {
     /// Precomputes every response header and message the policy can send, as Python objects.
-    fn new(py: Python<'_>, config: CorsConfig, panic_at: Option<PanicPoint>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        config: CorsConfig,
+        counters: Option<Py<PyCounters>>,
+        panic_at: Option<PanicPoint>,
+    ) -> PyResult<Self> {
         let (core, options) = config.split(py)?;
-        let core = Policy::new(core);
+        let counters = match counters {
+            Some(counters) => counters,
+            None => Py::new(py, PyCounters { counters: Arc::default() })?,
+        };
+        let core = Policy::counting_into(core, Arc::clone(&counters.get().counters));
         let tuples = |headers: &[Header]| -> PyResult<Vec<Py<PyTuple>>> {
             headers.iter().map(|header| header_tuple(py, header.name, &header.value)).collect()
         };
@@ -80,6 +94,7 @@ impl PyPolicy {
             options,
             core,
             panic_at,
+            counters,
         })
     }
 
@@ -90,12 +105,24 @@ impl PyPolicy {
 
 #[pymethods]
 impl PyPolicy {
-    /// `_panic_at` is a test hook: `"handle"` or `"response-start"` makes that step panic.
+    /// `counters`: those of the policy this one replaces, to count on into (fresh ones if
+    /// `None`). `_panic_at` is a test hook: `"handle"` or `"response-start"` makes that step panic.
     #[new]
-    #[pyo3(signature = (config, *, _panic_at = None))]
+    #[pyo3(signature = (config, *, counters = None, _panic_at = None))]
     #[allow(clippy::used_underscore_binding, reason = "the underscore keeps the hook private in Python")]
-    fn py_new(py: Python<'_>, config: CorsConfig, _panic_at: Option<&str>) -> PyResult<Self> {
-        Self::new(py, config, _panic_at.map(PanicPoint::parse).transpose()?)
+    fn py_new(
+        py: Python<'_>,
+        config: CorsConfig,
+        counters: Option<Py<PyCounters>>,
+        _panic_at: Option<&str>,
+    ) -> PyResult<Self> {
+        Self::new(py, config, counters, _panic_at.map(PanicPoint::parse).transpose()?)
+    }
+
+    /// What the policy served (see `Counters`).
+    #[getter]
+    fn counters(&self, py: Python<'_>) -> Py<PyCounters> {
+        self.counters.clone_ref(py)
     }
 
     /// Which engine evaluates `allow_origin_regex`: `"rust"`, `"python"` or `None`.
@@ -229,6 +256,7 @@ impl PyPolicy {
         for name in [&self.vary_name, &self.allow_origin_name, &self.allow_headers_name] {
             visit.call(name)?;
         }
+        visit.call(&self.counters)?;
         Ok(())
     }
 }

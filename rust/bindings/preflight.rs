@@ -71,6 +71,9 @@ impl PyPolicy {
         let method = found.method.as_ref().expect("a preflight has a requested method");
         let requested_headers = &found.headers;
         let decision = self.core.preflight_judged(request, origin_allowed, &self.delegate(py, middleware))?;
+        if report {
+            self.core.counters().count_preflight(decision.failures);
+        }
         if report && !decision.failures.is_empty() && self.listening(py)? {
             let refused_header = if decision.failures.contains(Failures::HEADERS) {
                 request.headers.and_then(|requested| self.core.refused_request_header(requested))

@@ -59,6 +59,10 @@ impl PyPolicy {
                 }
             }
         };
+        // Counted with the request it reports on: not for `explain`'s hypothetical requests.
+        if reported_method.is_some_and(|method| !method.is_none()) {
+            self.core.counters().count_response_start(outcome, self.core.refuses_origin(outcome));
+        }
         if let (Some(method), Some(origin)) = (reported_method, &origin) {
             if self.core.refuses_origin(outcome) && self.listening(py)? {
                 self.report(py, "request", origin, method, None, Failures::ORIGIN, None)?;

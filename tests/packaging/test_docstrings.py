@@ -9,10 +9,10 @@ from types import ModuleType
 import pytest
 
 import fastcors
-from fastcors import _middleware
+from fastcors import _middleware, prometheus
 
 #: The modules whose docstrings document the public API.
-DOCUMENTED_MODULES = [fastcors, _middleware]
+DOCUMENTED_MODULES = [fastcors, _middleware, prometheus]
 
 
 @pytest.mark.parametrize("module", DOCUMENTED_MODULES, ids=lambda module: module.__name__)

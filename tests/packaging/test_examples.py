@@ -28,6 +28,7 @@ FRAMEWORKS = {
     "litestar_app": "litestar",
     "quart_app": "quart",
     "raw_asgi": "fastcors",
+    "prometheus_metrics": "prometheus_client",
 }
 ALLOWED = "https://app.example.com"
 
@@ -114,3 +115,33 @@ def test_a_preflight_from_another_origin_is_refused(port: int) -> None:
     )
     assert (status, body) == (400, b"Disallowed CORS origin")
     assert "access-control-allow-origin" not in headers
+
+
+def outcomes(port: int) -> dict[str, float]:
+    """``fastcors_requests_total`` of the example's ``/metrics``, by outcome, as Prometheus reads it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    status, headers, body = serving.fetch(port, "GET", {}, path="/metrics")
+    assert status == 200
+    assert headers["content-type"].startswith("text/plain")
+    return {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+        if sample.name == "fastcors_requests_total" and sample.labels["middleware"] == "api"
+    }
+
+
+def test_the_prometheus_example_counts_what_the_middleware_answered(
+    servers: Servers, implementation: str
+) -> None:
+    pytest.importorskip("prometheus_client")
+    port = servers.port("prometheus_metrics", implementation)
+    before = outcomes(port)
+    fetch(port, "GET", {"Origin": ALLOWED})
+    fetch(port, "OPTIONS", {"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"})
+    after = outcomes(port)
+    assert after["simple_allowed"] - before["simple_allowed"] == 1
+    assert after["preflight_refused"] - before["preflight_refused"] == 1
+    # The first scrape itself, a request without an Origin, was counted once its response started.
+    assert after["no_origin"] - before["no_origin"] == 1

@@ -40,7 +40,7 @@ def test_the_metadata_names_the_source_changelog_issues_and_security_policy() ->
 
 def test_the_published_extras_are_the_users_and_the_development_tools_are_groups() -> None:
     info = metadata.metadata("fastcors")
-    assert sorted(info.get_all("Provides-Extra") or []) == ["cli", "redis"]
+    assert sorted(info.get_all("Provides-Extra") or []) == ["cli", "prometheus", "redis"]
     groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
     assert {"test", "lint", "bench"} <= set(groups)
 

@@ -33,10 +33,12 @@ def dispatch(
         if self._check_websocket_origin and kind == "websocket":
             refused = websocket_refused_origin(self, scope["headers"], middleware)
             if refused is not None:
+                next(self._counters.websocket_refused)
                 if listening(self):
                     report_refusal(self, "websocket", refused, "GET", None, 1, None)
                 return refuse_websocket(scope, receive, send)
         return app(scope, receive, send)
+    next(self._requests_count)
     method = scope["method"]
     request_headers = scope["headers"]
     if request_headers.__class__ is not list:

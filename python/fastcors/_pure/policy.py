@@ -13,6 +13,7 @@ from fastcors._pure import dispatch as dispatching
 from fastcors._pure import origin as origins
 from fastcors._pure import preflight as preflights
 from fastcors._pure import response_start as response_starts
+from fastcors._pure.counters import Counters
 from fastcors._pure.headers import (
     ALLOW_CREDENTIALS,
     ALLOW_HEADERS,
@@ -29,12 +30,16 @@ from fastcors._pure.state import PolicyState
 
 class Policy(PolicyState):
     """An immutable CORS policy built from a ``CorsConfig``; safe to share across threads, with or
-    without the GIL: what it writes after construction is its memos (see ``remember``) and
-    ``_memo_quiet_at``, a count that is written whole and only compared."""
+    without the GIL: what it writes after construction is its memos (see ``remember``),
+    ``_memo_quiet_at``, a count that is written whole and only compared, and its counters (see
+    ``Counters``)."""
 
     __slots__ = ()
 
-    def __init__(self, config: CorsConfig) -> None:
+    def __init__(self, config: CorsConfig, *, counters: Counters | None = None) -> None:
+        # Counters are the middleware's: a policy that replaces another counts on into its counters.
+        self._counters = Counters() if counters is None else counters
+        self._requests_count = self._counters.requests
         self._allow_all_origins = config.allow_all_origins
         self._origins = frozenset(config.allowed_origins)
         self._origins_are_substrings = config.allowed_origins_are_substrings
@@ -112,6 +117,11 @@ class Policy(PolicyState):
         apply_edits(echoed, (*self._simple_headers, (ALLOW_ORIGIN, MISSING)))
         at = echoed.index((ALLOW_ORIGIN, MISSING))
         self._appended_when_echoed = (tuple(echoed[:at]), tuple(echoed[at + 1 :]))
+
+    @property
+    def counters(self) -> Counters:
+        """What the policy served (see ``Counters``)."""
+        return self._counters
 
     @property
     def origin_regex_engine(self) -> str | None:

@@ -99,6 +99,8 @@ def preflight_messages(
     if private_network and not self._allow_private_network:
         failures |= 8
 
+    if report:
+        next(self._counters.preflight_by_failures[failures])
     if failures and report and listening(self):
         refused_header = None
         if failures & 4 and requested_headers is not None:

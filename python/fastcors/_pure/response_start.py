@@ -61,6 +61,15 @@ def edit_response_start(
             if verdict.__class__ is not bool:
                 return verdict  # type: ignore[return-value]  # an awaitable of the verdict
             echoes = verdict
+    if reported_method is not None:
+        # Counted with the request it reports on: not for `explain`'s hypothetical requests.
+        counters = self._counters
+        if origin is None:
+            next(counters.no_origin)
+        elif echoes or self._allow_all_origins:
+            next(counters.simple_allowed)
+        else:
+            next(counters.simple_refused)
     if (
         reported_method is not None
         and origin is not None

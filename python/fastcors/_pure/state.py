@@ -5,7 +5,7 @@ for all of them (``rust/bindings/policy.rs`` holds its twin, the ``PyPolicy`` st
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fastcors._pure.headers import Header
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from fastcors._guards import ClassWatch
     from fastcors._origin_func import OriginFunc
     from fastcors._origin_set import OriginSet
+    from fastcors._pure.counters import Counters
     from fastcors._pure.origin_patterns import OriginPatterns
 
 
@@ -32,6 +33,7 @@ class PolicyState:
         "_check_websocket_origin",
         "_class_watch",
         "_cors_on_errors",
+        "_counters",
         "_echo_preflight_origin",
         "_log_enabled_for",
         "_methods",
@@ -51,6 +53,7 @@ class PolicyState:
         "_preflight_headers",
         "_reporter",
         "_requested_headers_verdicts",
+        "_requests_count",
         "_simple_headers",
     )
 
@@ -91,3 +94,7 @@ class PolicyState:
     _log_enabled_for: Callable[[int], bool] | None
     #: ``CorsConfig.class_watch``: what the policy noted of its middleware's class.
     _class_watch: ClassWatch | None
+    #: What the policy served, shared with the policies that replace it.
+    _counters: Counters
+    #: ``_counters``' count of requests, advanced by ``next`` on each one.
+    _requests_count: Iterator[int]

@@ -1,0 +1,131 @@
+"""A ``prometheus_client`` collector for ``CORSMiddleware.stats()``: install it with
+``pip install 'fastcors[prometheus]'``.
+
+The collector reads a snapshot of the middleware's counters at each scrape; counting itself is
+always on, and costs nothing here between scrapes. It exposes, for each middleware it is given:
+
+``fastcors_requests_total{middleware, route, outcome}``
+    requests by outcome: ``no_origin``, ``simple_allowed``, ``simple_refused``,
+    ``preflight_allowed``, ``preflight_refused`` and ``websocket_refused`` (the keys of
+    ``stats()`` of those names).
+``fastcors_http_requests_total{middleware, route}``
+    every HTTP request the middleware saw (``stats()["requests"]``), with or without an ``Origin``.
+``fastcors_preflight_refusals_total{middleware, route, reason}``
+    refused preflights by their first failing check: ``origin``, ``method``, ``headers``,
+    ``private_network``.
+``fastcors_origin_func_total{middleware, route, event}``
+    ``allow_origin_func``'s ``calls``, ``cache_hits`` and ``errors``.
+
+``route`` is empty for the middleware's own policy. Counters are per process: see
+https://github.com/fastcors/fastcors/blob/main/docs/counters.md for several workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+try:
+    from prometheus_client.core import REGISTRY, CounterMetricFamily
+    from prometheus_client.registry import Collector, CollectorRegistry
+except ImportError as _missing:  # private: not a name of the module's API
+    raise ImportError(
+        "fastcors.prometheus needs prometheus_client: pip install 'fastcors[prometheus]'"
+    ) from _missing
+
+if TYPE_CHECKING:
+    from fastcors import CORSMiddleware
+
+#: ``fastcors_requests_total``'s ``outcome`` label values: the ``stats()`` keys of the same names.
+OUTCOMES = (
+    "no_origin",
+    "simple_allowed",
+    "simple_refused",
+    "preflight_allowed",
+    "preflight_refused",
+    "websocket_refused",
+)
+#: ``fastcors_preflight_refusals_total``'s ``reason`` label values, after ``preflight_refused_``.
+REASONS = ("origin", "method", "headers", "private_network")
+#: ``fastcors_origin_func_total``'s ``event`` label values, after ``origin_func_``.
+ORIGIN_FUNC_EVENTS = ("calls", "cache_hits", "errors")
+#: The ``route`` label of the middleware's own policy (``stats(route=None)``).
+TOP_LEVEL = ""
+
+
+class CORSCollector(Collector):
+    """Exposes a ``CORSMiddleware``'s counters to Prometheus, labelled ``middleware=name``.
+
+    Registered on ``registry`` (the default registry unless given; ``None``: not registered).
+
+    >>> from prometheus_client import CollectorRegistry, generate_latest
+    >>> from fastcors import CORSMiddleware
+    >>> async def app(scope, receive, send): ...
+    >>> cors = CORSMiddleware(app, allow_origins=["https://example.org"])
+    >>> registry = CollectorRegistry()
+    >>> collector = CORSCollector(cors, name="api", registry=registry)
+    >>> line = 'fastcors_requests_total{middleware="api",outcome="preflight_refused",route=""} 0.0'
+    >>> line in generate_latest(registry).decode()
+    True
+    """
+
+    def __init__(
+        self,
+        middleware: CORSMiddleware,
+        name: str = "api",
+        registry: CollectorRegistry | None = REGISTRY,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                f"name={name!r} must be a non-empty str, the middleware's label in every sample: "
+                "write name='api'"
+            )
+        stats = getattr(middleware, "stats", None)
+        if not callable(stats):
+            raise TypeError(
+                f"CORSCollector reads a fastcors CORSMiddleware's stats(), and {middleware!r} has "
+                "none: pass the CORSMiddleware instance itself"
+            )
+        self._middleware = middleware
+        self._name = name
+        if registry is not None:
+            registry.register(self)
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        """One snapshot of the counters, as four counter families."""
+        stats = self._middleware.stats()
+        labels = (self._name, TOP_LEVEL)
+        requests = CounterMetricFamily(
+            "fastcors_requests",
+            "Requests a fastcors CORSMiddleware answered, by outcome.",
+            labels=["middleware", "route", "outcome"],
+        )
+        for outcome in OUTCOMES:
+            requests.add_metric([*labels, outcome], stats[outcome])
+        yield requests
+        seen = CounterMetricFamily(
+            "fastcors_http_requests",
+            "HTTP requests a fastcors CORSMiddleware saw, with or without an Origin.",
+            labels=["middleware", "route"],
+        )
+        seen.add_metric(list(labels), stats["requests"])
+        yield seen
+        refusals = CounterMetricFamily(
+            "fastcors_preflight_refusals",
+            "Refused preflights, by their first failing check.",
+            labels=["middleware", "route", "reason"],
+        )
+        for reason in REASONS:
+            refusals.add_metric([*labels, reason], stats[f"preflight_refused_{reason}"])
+        yield refusals
+        origin_func = CounterMetricFamily(
+            "fastcors_origin_func",
+            "allow_origin_func's calls, cache hits and errors.",
+            labels=["middleware", "route", "event"],
+        )
+        for event in ORIGIN_FUNC_EVENTS:
+            origin_func.add_metric([*labels, event], stats[f"origin_func_{event}"])
+        yield origin_func
+
+
+__all__ = ["OUTCOMES", "CORSCollector"]
