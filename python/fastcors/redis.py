@@ -267,6 +267,12 @@ class RedisOrigins(SharedOrigins):
                 message = pubsub.get_message(timeout=wait)
                 if message is not None and message["type"] == "message":
                     self._apply(client, _text(message["data"]))
+                elif message is not None and message["type"] == "subscribe":
+                    # redis-py subscribed again by itself after a dropped connection (a client
+                    # made to retry on ConnectionError does): what was announced in between is
+                    # lost, so the set is read again, as on every subscription.
+                    self._reload(client)
+                    next_reload = monotonic() + self.resync_seconds
                 if monotonic() >= next_reload:
                     self._reload(client)
                     next_reload = monotonic() + self.resync_seconds

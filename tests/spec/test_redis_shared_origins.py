@@ -313,6 +313,26 @@ def test_after_close_no_origin_is_allowed_even_by_a_reload_that_outlived_its_wai
         client.close()
 
 
+def test_a_subscription_renewed_by_the_client_reloads_the_set(
+    server: RedisServer, client: redis_py.Redis
+) -> None:
+    # A client made to retry on ConnectionError subscribes again by itself when its connection
+    # drops: the set must be read again then, as on every subscription, since what was announced
+    # in between is lost.
+    retrying = redis_py.Redis.from_url(server.url, retry_on_error=[redis_py.ConnectionError])
+    origins = RedisOrigins(retrying, resync_seconds=30, max_stale_seconds=60)
+    try:
+        app = serving(origins)
+        origins.add(ORIGIN)
+        eventually(lambda: simple_allowed(app, ORIGIN), "the added origin allowed")
+        client.srem(KEY, ORIGIN)  # a removal whose announcement is lost
+        assert client.client_kill_filter(_type="pubsub") == 1
+        eventually(lambda: not simple_allowed(app, ORIGIN), "the set reloaded on the new subscription")
+    finally:
+        origins.close()
+        retrying.close()
+
+
 def test_a_forked_child_starts_its_own_listener(
     client: redis_py.Redis, make_origins: Callable[..., RedisOrigins]
 ) -> None:
