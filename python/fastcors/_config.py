@@ -16,7 +16,7 @@ from typing import Any
 from fastcors import _constants
 from fastcors._origin_func import OriginFunc, build_origin_func
 from fastcors._origin_patterns import validate_patterns
-from fastcors._origin_set import SharedOrigins
+from fastcors._origin_set import SharedOrigins, shared_source
 from fastcors._regex import translate_pattern
 from fastcors._snapshots import FrozenDict, FrozenList
 
@@ -256,7 +256,7 @@ def interpret_options(
         max_age_value=_header_value("max_age", preflight_headers["Access-Control-Max-Age"]),
         origin_patterns=origin_patterns,
         origin_func=origin_func,
-        shared_origins=allow_origin_func if isinstance(allow_origin_func, SharedOrigins) else None,
+        shared_origins=shared_source(allow_origin_func),
     )
     return config, view
 

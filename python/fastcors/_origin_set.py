@@ -75,6 +75,9 @@ class SharedOrigins:
         self._copies: weakref.WeakSet[OriginCopy] = weakref.WeakSet()
         self._origins: frozenset[bytes] = frozenset()
         self._trusted_until = -math.inf
+        #: Set by ``_end``: a publication already under way when the source closed (a reload that
+        #: outlived ``close()``'s wait) must not trust the set again.
+        self._ended = False
         #: Orders publications and attachments: a copy attached during a publication gets the
         #: newer set, never an older one after it.
         self._publishing = threading.Lock()
@@ -97,6 +100,8 @@ class SharedOrigins:
     def _publish(self, origins: Iterable[bytes], trusted_for: float) -> None:
         """Serves ``origins`` everywhere from now on, trusted for ``trusted_for`` seconds."""
         with self._publishing:
+            if self._ended:
+                return
             self._origins = frozenset(origins)
             self._trusted_until = monotonic() + trusted_for
             for copy in (self._own, *self._copies):
@@ -109,9 +114,24 @@ class SharedOrigins:
             for copy in (self._own, *self._copies):
                 copy.expire()
 
+    def _end(self) -> None:
+        """Stops trusting the set everywhere, for good: later publications are ignored."""
+        with self._publishing:
+            self._ended = True
+        self._expire()
+
     def _push(self, copy: OriginCopy) -> None:
         remaining = self._trusted_until - monotonic()
         if remaining > 0:
             copy.replace(self._origins, remaining)
         else:
             copy.expire()
+
+
+def shared_source(func: object) -> SharedOrigins | None:
+    """``func`` when the cores may answer from their copies of its set instead of calling it: a
+    ``SharedOrigins`` whose class keeps the base ``__call__``. A subclass that overrides
+    ``__call__`` is asked as any ``allow_origin_func`` is, so that its override decides."""
+    if isinstance(func, SharedOrigins) and type(func).__call__ is SharedOrigins.__call__:
+        return func
+    return None

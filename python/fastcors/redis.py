@@ -60,6 +60,8 @@ logger: logging.Logger = logging.getLogger("fastcors")
 
 #: How often the listener wakes while waiting for a message, at most: how long ``close()`` waits.
 _POLL_SECONDS = 0.1
+#: How long ``close()`` waits for the listener, which may be inside a Redis call.
+_CLOSE_WAIT_SECONDS = 5.0
 #: The waits between attempts to reach Redis again, doubling from the first to the last.
 _FIRST_RETRY_SECONDS = 0.05
 _LAST_RETRY_SECONDS = 1.0
@@ -203,8 +205,8 @@ class RedisOrigins(SharedOrigins):
         self._stopping.set()
         _LISTENING.discard(self)
         if self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self._expire()
+            self._thread.join(timeout=_CLOSE_WAIT_SECONDS)
+        self._end()
         if self._client is None and self._commands is not None:
             self._commands.close()
             self._commands = None
@@ -265,6 +267,12 @@ class RedisOrigins(SharedOrigins):
                 message = pubsub.get_message(timeout=wait)
                 if message is not None and message["type"] == "message":
                     self._apply(client, _text(message["data"]))
+                elif message is not None and message["type"] == "subscribe":
+                    # redis-py subscribed again by itself after a dropped connection (a client
+                    # made to retry on ConnectionError does): what was announced in between is
+                    # lost, so the set is read again, as on every subscription.
+                    self._reload(client)
+                    next_reload = monotonic() + self.resync_seconds
                 if monotonic() >= next_reload:
                     self._reload(client)
                     next_reload = monotonic() + self.resync_seconds

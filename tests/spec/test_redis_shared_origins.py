@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ pytest.importorskip("redis")
 import redis as redis_py
 import redis.asyncio
 
+import fastcors.redis
 from fastcors.redis import RedisOrigins, normalized_origin
 
 KEY = "fastcors:origins"
@@ -271,6 +273,64 @@ def test_close_stops_listening_and_refuses_every_origin(make_origins: Callable[.
     assert not origins._thread.is_alive()
     assert not simple_allowed(app, ORIGIN)
     assert not origins(ORIGIN)
+
+
+def test_after_close_no_origin_is_allowed_even_by_a_reload_that_outlived_its_wait(
+    server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reading, release = threading.Event(), threading.Event()
+
+    class HeldReads(redis_py.Redis):
+        """A Redis whose reads of the set, once held, wait for ``release``: a slow Redis."""
+
+        held = False
+
+        def smembers(self, name: Any) -> Any:
+            if HeldReads.held:
+                reading.set()
+                release.wait(10)
+            return super().smembers(name)
+
+    monkeypatch.setattr(fastcors.redis, "_CLOSE_WAIT_SECONDS", 0.05)
+    client = HeldReads.from_url(server.url)
+    origins = RedisOrigins(client, resync_seconds=0.1, max_stale_seconds=60)
+    try:
+        app = serving(origins)
+        origins.add(ORIGIN)
+        eventually(lambda: simple_allowed(app, ORIGIN), "the added origin allowed")
+        HeldReads.held = True
+        assert reading.wait(10), "the resync never started"
+        origins.close()  # gives up waiting: the listener is inside SMEMBERS
+        release.set()
+        origins._thread.join(10)
+        assert not origins._thread.is_alive()
+        assert not simple_allowed(app, ORIGIN)
+        assert not preflight_allowed(app, ORIGIN)
+        assert not origins(ORIGIN)
+    finally:
+        release.set()
+        origins.close()
+        client.close()
+
+
+def test_a_subscription_renewed_by_the_client_reloads_the_set(
+    server: RedisServer, client: redis_py.Redis
+) -> None:
+    # A client made to retry on ConnectionError subscribes again by itself when its connection
+    # drops: the set must be read again then, as on every subscription, since what was announced
+    # in between is lost.
+    retrying = redis_py.Redis.from_url(server.url, retry_on_error=[redis_py.ConnectionError])
+    origins = RedisOrigins(retrying, resync_seconds=30, max_stale_seconds=60)
+    try:
+        app = serving(origins)
+        origins.add(ORIGIN)
+        eventually(lambda: simple_allowed(app, ORIGIN), "the added origin allowed")
+        client.srem(KEY, ORIGIN)  # a removal whose announcement is lost
+        assert client.client_kill_filter(_type="pubsub") == 1
+        eventually(lambda: not simple_allowed(app, ORIGIN), "the set reloaded on the new subscription")
+    finally:
+        origins.close()
+        retrying.close()
 
 
 def test_a_forked_child_starts_its_own_listener(

@@ -114,3 +114,18 @@ def test_explain_reads_the_same_set_as_requests() -> None:
     assert not app.explain(origin=OTHER, method="GET").allowed
     source._expire()
     assert not app.explain(origin=ORIGIN, method="GET").allowed
+
+
+def test_a_source_that_overrides_call_is_asked_and_its_override_decides() -> None:
+    class OnlyAcme(SharedOrigins):
+        def __call__(self, origin: str) -> bool:
+            return origin.endswith(".acme.example") and super().__call__(origin)
+
+    source = OnlyAcme()
+    source._publish([ORIGIN.encode(), b"https://evil.example"], 60)
+    app = CORSMiddleware(ok_app(), allow_origin_func=source)
+    assert allowed(app, ORIGIN)
+    assert preflight_status(app, ORIGIN) == 200
+    assert not allowed(app, "https://evil.example")
+    assert preflight_status(app, "https://evil.example") == 400
+    assert not app.is_allowed_origin("https://evil.example")
