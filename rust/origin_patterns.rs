@@ -10,7 +10,11 @@
 //! whatever the number of patterns. `fastcors._origin_patterns` validates the patterns with
 //! messages for people and is the pure-Python twin; this parser only refuses what it cannot mean.
 
-use foldhash::{HashMap, HashSet, HashSetExt};
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
+
+// Built from the patterns, then only looked up: a fixed seed (see `membership`).
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<T> = StdHashSet<T, foldhash::fast::FixedState>;
 
 /// The port part of a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,7 +137,7 @@ impl OriginPatterns {
     /// # Errors
     /// The first pattern `Pattern::parse` refuses.
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, PatternError> {
-        let mut built = Self { exact: HashSet::new(), any_port: HashSet::new(), ..Self::default() };
+        let mut built = Self { exact: HashSet::default(), any_port: HashSet::default(), ..Self::default() };
         for pattern in patterns {
             let parsed = Pattern::parse(pattern)?;
             if !parsed.wildcard {

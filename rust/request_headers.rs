@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use foldhash::fast::RandomState;
+// Built from the options, then only looked up: a fixed seed (see `membership`).
+use foldhash::fast::FixedState;
 
 use crate::latin1::{strip_python_space, to_python_lower};
 
@@ -12,7 +13,7 @@ const STACK_NAME_LEN: usize = 128;
 /// The header names a preflight may ask for, lowercased.
 #[derive(Debug, Clone, Default)]
 pub struct AllowedHeaders {
-    names: HashSet<Box<[u8]>, RandomState>,
+    names: HashSet<Box<[u8]>, FixedState>,
     longest: usize,
 }
 
@@ -23,7 +24,7 @@ impl AllowedHeaders {
         I: IntoIterator<Item = T>,
         T: Into<Box<[u8]>>,
     {
-        let names: HashSet<Box<[u8]>, RandomState> = lowercase_names.into_iter().map(Into::into).collect();
+        let names: HashSet<Box<[u8]>, FixedState> = lowercase_names.into_iter().map(Into::into).collect();
         let longest = names.iter().map(|name| name.len()).max().unwrap_or(0);
         Self { names, longest }
     }
