@@ -38,7 +38,7 @@ WARMUP = 300
 
 def child(contender: str, requests: int) -> None:
     """Under callgrind: for each cell, a warm-up, then one counted batch of ``requests``."""
-    from benchmarks.harness import CONFIGS, CONTENDERS, REQUEST_CLASSES, bare_app, drive, scope_for
+    from benchmarks.harness import CONFIGS, CONTENDERS, REQUEST_CLASSES, bare_app, scope_for
 
     build, _ = CONTENDERS[contender]
     configs = list(CONFIGS) if contender != BARE else ["-"]
@@ -46,22 +46,30 @@ def child(contender: str, requests: int) -> None:
         app = build(bare_app, **CONFIGS.get(config, {}))
         for request in REQUEST_CLASSES:
             scope = scope_for(request)
-            for _ in range(WARMUP):
-                drive(app, scope)
-            # A collection inside a batch would count whatever garbage the warm-up left (±1%):
-            # each batch starts from a collected heap and runs without the collector.
-            gc.collect()
-            gc.disable()
-            # The one call counted: `reduce` is the function callgrind collects inside.
-            functools.reduce(lambda _, __: drive(app, scope), range(requests), None)
-            gc.enable()
+            batch(app, scope, requests)
 
 
-def counted(contender: str, requests: int) -> list[float]:
-    """Instructions per request of each batch ``child`` runs, in its order."""
+def batch(app: Any, scope: Any, requests: int) -> None:
+    """A warm-up, then the one counted batch of ``requests`` (run under ``counted_batches``)."""
+    from benchmarks.harness import drive
+
+    for _ in range(WARMUP):
+        drive(app, scope)
+    # A collection inside a batch would count whatever garbage the warm-up left (±1%):
+    # each batch starts from a collected heap and runs without the collector.
+    gc.collect()
+    gc.disable()
+    # The one call counted: `reduce` is the function callgrind collects inside.
+    functools.reduce(lambda _, __: drive(app, scope), range(requests), None)
+    gc.enable()
+
+
+def counted_batches(module: str, child: list[str], requests: int) -> list[float]:
+    """Instructions per request of each ``batch`` that ``python -m module --child *child`` runs,
+    in its order."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
-        raise SystemExit("benchmarks.instructions: valgrind is missing (Debian: apt-get install valgrind)")
+        raise SystemExit(f"{module}: valgrind is missing (Debian: apt-get install valgrind)")
     with tempfile.TemporaryDirectory() as directory:
         out = Path(directory) / "callgrind.out"
         command = [
@@ -74,10 +82,9 @@ def counted(contender: str, requests: int) -> list[float]:
             f"--log-file={Path(directory) / 'log'}",
             sys.executable,
             "-m",
-            "benchmarks.instructions",
+            module,
             "--child",
-            contender,
-            str(requests),
+            *child,
         ]
         if shutil.which("setarch"):
             command = ["setarch", platform.machine(), "-R", *command]
@@ -90,6 +97,11 @@ def counted(contender: str, requests: int) -> list[float]:
                 if line.startswith("totals:"):
                     totals.append(int(line.split()[1]) / requests)
         return totals
+
+
+def counted(contender: str, requests: int) -> list[float]:
+    """Instructions per request of each batch ``child`` runs, in its order."""
+    return counted_batches("benchmarks.instructions", [contender, str(requests)], requests)
 
 
 def measure(contenders: list[str], requests: int) -> dict[str, Any]:

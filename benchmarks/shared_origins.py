@@ -14,18 +14,12 @@ column is the plain ``allow_origin_func`` a shared set spares: a function over a
 from __future__ import annotations
 
 import argparse
-import functools
-import gc
-import os
 import platform
-import shutil
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
-WARMUP = 300
+from benchmarks.instructions import batch, counted_batches
+
 REQUESTS = ("allowed simple", "disallowed simple", "allowed preflight")
 
 
@@ -37,7 +31,7 @@ def origins(size: int) -> list[str]:
 
 def child(core_name: str, sizes: list[int], requests: int) -> None:
     """Under callgrind: for each cell, a warm-up, then one counted batch of ``requests``."""
-    from benchmarks.harness import REQUEST_CLASSES, bare_app, drive, fastcors_on, scope_for
+    from benchmarks.harness import REQUEST_CLASSES, bare_app, fastcors_on, scope_for
     from fastcors import _fastcors, _pure
     from fastcors._origin_set import SharedOrigins
 
@@ -56,47 +50,13 @@ def child(core_name: str, sizes: list[int], requests: int) -> None:
     for app in apps:
         for request in classes:
             scope = scope_for(request)
-            for _ in range(WARMUP):
-                drive(app, scope)
-            gc.collect()
-            gc.disable()
-            functools.reduce(lambda _, __: drive(app, scope), range(requests), None)
-            gc.enable()
+            batch(app, scope, requests)
 
 
 def counted(core_name: str, sizes: list[int], requests: int) -> list[float]:
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        raise SystemExit("benchmarks.shared_origins: valgrind is missing (Debian: apt-get install valgrind)")
-    with tempfile.TemporaryDirectory() as directory:
-        out = Path(directory) / "callgrind.out"
-        command = [
-            valgrind,
-            "--tool=callgrind",
-            "--collect-atstart=no",
-            "--toggle-collect=functools_reduce",
-            "--dump-after=functools_reduce",
-            f"--callgrind-out-file={out}",
-            f"--log-file={Path(directory) / 'log'}",
-            sys.executable,
-            "-m",
-            "benchmarks.shared_origins",
-            "--child",
-            core_name,
-            ",".join(map(str, sizes)),
-            str(requests),
-        ]
-        if shutil.which("setarch"):
-            command = ["setarch", platform.machine(), "-R", *command]
-        environment = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-        subprocess.run(command, check=True, env=environment)
-        dumps = sorted(Path(directory).glob("callgrind.out.*"), key=lambda path: int(path.suffix[1:]))
-        totals = []
-        for dump in dumps:
-            for line in dump.read_text().splitlines():
-                if line.startswith("totals:"):
-                    totals.append(int(line.split()[1]) / requests)
-        return totals
+    return counted_batches(
+        "benchmarks.shared_origins", [core_name, ",".join(map(str, sizes)), str(requests)], requests
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
