@@ -17,6 +17,7 @@ pub mod policy;
 pub mod preflight;
 pub mod request_headers;
 pub mod response_headers;
+pub mod routes;
 
 #[cfg(feature = "python")]
 mod bindings;

@@ -81,6 +81,10 @@ class CorsConfig:
     #: What the policy noted of its middleware's class (``fastcors._guards.ClassWatch``): a request
     #: that finds the class changed since has the middleware look at it again first.
     class_watch: Any = None
+    #: ``routes``: each prefix (its UTF-8 bytes, lone surrogates passed through) and the core's
+    #: policy serving under it, or ``None`` where CORS is off; ``None`` without routes, so that a
+    #: request finds no table to look up.
+    routes: tuple[tuple[bytes, Any], ...] | None = None
 
 
 @dataclass(frozen=True)

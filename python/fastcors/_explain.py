@@ -47,6 +47,8 @@ class Explanation:
     headers: tuple[tuple[str, str], ...]
     #: The preflight's status (200 or 400); ``None`` for a request the app answers.
     status: int | None
+    #: The prefix of the route whose options decided (``routes``); ``None`` for the top level.
+    route: str | None = None
 
     def __repr__(self) -> str:
         what = "preflight" if self.preflight else "request"
@@ -87,19 +89,9 @@ def _explained(
     request_headers: Collection[str],
     preflight: bool | None,
 ) -> Explanation:
-    if isinstance(request_headers, str):
-        raise TypeError(
-            "explain(): request_headers must be a list of header names, not the str "
-            f"{request_headers!r}; write [{request_headers!r}]"
-        )
-    if method.upper() in NORMALIZED_METHODS:
-        method = method.upper()  # as browsers normalise what the page wrote
-    names = [_latin1("request_headers", name).strip().lower() for name in request_headers]
-    raw_origin = _latin1("origin", origin).encode("latin-1")
-    raw_method = _latin1("method", method).encode("latin-1")
-    if preflight is None:
-        sent = [(name, _SAFELISTED_VALUES.get(name, "")) for name in names]
-        preflight = method not in SAFELISTED_METHODS or bool(unsafe_header_names(sent))
+    method, names, preflight = _browser_request(origin, method, request_headers, preflight)
+    raw_origin = origin.encode("latin-1")
+    raw_method = method.encode("latin-1")
     headers = [(b"origin", raw_origin)]
     if not preflight:
         headers += [(name.encode("latin-1"), b"") for name in names]
@@ -131,6 +123,36 @@ def _explained(
         (name, value) for name, value in _decoded(response_start["headers"]) if name not in _CONTENT_HEADERS
     )
     return Explanation(response_start["status"] == 200, True, reasons, cors_headers, response_start["status"])
+
+
+def explain_cors_off(
+    prefix: str, origin: str, method: str, request_headers: Collection[str], preflight: bool | None
+) -> Explanation:
+    """The verdict on a request under a route whose options are ``None``: the app answers it
+    alone, preflight included, with no CORS headers, so a browser shares nothing with ``origin``."""
+    _, _, preflight = _browser_request(origin, method, request_headers, preflight)
+    reason = f"CORS is off under {prefix!r} (its route is None): the app answers with no CORS headers"
+    return Explanation(False, preflight, (reason,), (), None, prefix)
+
+
+def _browser_request(
+    origin: str, method: str, request_headers: Collection[str], preflight: bool | None
+) -> tuple[str, list[str], bool]:
+    """The request a browser sends: its method, its header names, and whether it preflights."""
+    if isinstance(request_headers, str):
+        raise TypeError(
+            "explain(): request_headers must be a list of header names, not the str "
+            f"{request_headers!r}; write [{request_headers!r}]"
+        )
+    if method.upper() in NORMALIZED_METHODS:
+        method = method.upper()  # as browsers normalise what the page wrote
+    names = [_latin1("request_headers", name).strip().lower() for name in request_headers]
+    _latin1("origin", origin)
+    _latin1("method", method)
+    if preflight is None:
+        sent = [(name, _SAFELISTED_VALUES.get(name, "")) for name in names]
+        preflight = method not in SAFELISTED_METHODS or bool(unsafe_header_names(sent))
+    return method, names, preflight
 
 
 def _scope(method: str, headers: list[tuple[bytes, bytes]]) -> Scope:

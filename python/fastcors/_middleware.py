@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from types import MethodType
 from typing import TYPE_CHECKING, Any
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # the first middleware, not with `import fastcors`: an app pays for them once, at start-up.
 
 #: What an instance holds that is worked out from its options, rebuilt rather than copied.
-_DERIVED_STATE = ("_config", "_view", "_policy", "__call__")
+_DERIVED_STATE = ("_config", "_view", "_policy", "_routes", "_route_policies", "__call__")
 #: One reconfiguration at a time, so that concurrent ones compose rather than lose an update.
 _RECONFIGURING = threading.Lock()
 
@@ -128,6 +128,10 @@ class CORSMiddleware(Middleware, _Starlettes):
     _given: Options
     _config: CorsConfig
     _view: StarletteView
+    #: Each route's prefix and checked options (``None``: CORS off there); ``None`` without routes.
+    _routes: tuple[tuple[str, Checked | None], ...] | None
+    #: Each route's policy, by prefix (``None``: CORS off there); ``None`` without routes.
+    _route_policies: dict[str, Policy | None] | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         _after(cls).__init_subclass__(**kwargs)
@@ -153,6 +157,7 @@ class CORSMiddleware(Middleware, _Starlettes):
         allow_origin_func: Callable[[str], bool | Awaitable[bool]] | None = None,
         allow_origin_func_cache_size: int | None = None,
         allow_origin_func_cache_ttl: float | None = None,
+        routes: Mapping[str, Mapping[str, Any] | None] | None = None,
     ) -> None:
         from fastcors._options import Options
 
@@ -173,6 +178,7 @@ class CORSMiddleware(Middleware, _Starlettes):
             allow_origin_func=allow_origin_func,
             allow_origin_func_cache_size=allow_origin_func_cache_size,
             allow_origin_func_cache_ttl=allow_origin_func_cache_ttl,
+            routes=routes,
         )
         self._serve(options.checked(stacklevel=2))
         self.app = app
@@ -182,12 +188,12 @@ class CORSMiddleware(Middleware, _Starlettes):
         the attributes first, the policy last (requests read it once)."""
         _refuse_class_problems(type(self))
         core_base = _core_base(type(self))
-        policy = core_base._policy_type(self._judged(checked.config), counters=self._counters_kept(core_base))
-        if checked.config.origin_func is not None:
-            checked.config.origin_func.counters = policy.counters
+        policy, route_policies = self._policies(checked.config, checked.routes)
         self._given = checked.options
         self._config = checked.config
         self._view = checked.view
+        self._routes = checked.routes
+        self._route_policies = route_policies
         self._policy = policy
         if type(self).__call__ is core_base.__call__:
             # Calls go through the core's `__call__` (in Rust, where the extension is built), which
@@ -195,11 +201,48 @@ class CORSMiddleware(Middleware, _Starlettes):
             # inspect the instance's (see ApplicationEntry).
             self.__call__: ASGICall = ApplicationEntry(self)
 
-    def _counters_kept(self, core_base: Any) -> Any:
+    def _policies(
+        self, config: CorsConfig, routes: tuple[tuple[str, Checked | None], ...] | None
+    ) -> tuple[Policy, dict[str, Policy | None] | None]:
+        """The policy for ``config``, holding the policy of each of ``routes`` (``None`` where
+        CORS is off), and those by prefix. Each counts on into the counters of the policy it
+        replaces, for the same prefix."""
+        from fastcors._options import route_error
+
+        core_base = _core_base(type(self))
+        route_policies: dict[str, Policy | None] | None = None
+        table = None
+        if routes:
+            current = getattr(self, "_route_policies", None) or {}
+            route_policies = {}
+            for prefix, route in routes:
+                route_policy = None
+                if route is not None:
+                    try:
+                        judged = self._judged(route.config)
+                    except (TypeError, ValueError) as error:
+                        raise route_error(error, prefix) from error
+                    counters = self._counters_kept(core_base, current.get(prefix))
+                    route_policy = core_base._policy_type(judged, counters=counters)
+                    if route.config.origin_func is not None:
+                        route.config.origin_func.counters = route_policy.counters
+                route_policies[prefix] = route_policy
+            table = tuple(
+                (prefix.encode("utf-8", "surrogatepass"), route_policy)
+                for prefix, route_policy in route_policies.items()
+            )
+        judged = replace(self._judged(config), routes=table)
+        policy = core_base._policy_type(
+            judged, counters=self._counters_kept(core_base, getattr(self, "_policy", None))
+        )
+        if config.origin_func is not None:
+            config.origin_func.counters = policy.counters
+        return policy, route_policies
+
+    def _counters_kept(self, core_base: Any, current: Any) -> Any:
         """The counters a new policy counts on into: the current policy's, so that they survive
         ``reconfigure`` (counters are the middleware's, not its options'); ``None`` (fresh ones)
-        for a new middleware, a copy or an unpickled one."""
-        current = getattr(self, "_policy", None)
+        for a new middleware, a copy or an unpickled one. ``current``: the policy replaced."""
         if current is None or type(current) is not core_base._policy_type:
             return None
         return current.counters
@@ -234,7 +277,7 @@ class CORSMiddleware(Middleware, _Starlettes):
 
     def _refresh_origin_judge(self) -> None:
         """Rebuilds the policy after ``is_allowed_origin`` was patched on the instance or a class."""
-        self._policy = type(self._policy)(self._judged(self._config), counters=self._policy.counters)
+        self._policy, self._route_policies = self._policies(self._config, self._routes)
 
     def _class_changed(self) -> None:
         """The core calls this when a request finds the class changed since the policy was built
@@ -305,7 +348,8 @@ class CORSMiddleware(Middleware, _Starlettes):
           ``allow_origin_func`` called, answered from its cache, raised or returned no bool;
         - ``shadow_differences``: always 0, as no shadow policy can be configured yet.
 
-        ``route=None`` is the middleware's own policy; no other route can be configured yet.
+        ``route=None`` is the middleware's top-level policy, which counts the requests that match
+        no route; ``route="/admin"`` is that route's, which counts the requests under it.
         ``explain`` and ``is_allowed_origin`` serve no request and count none.
 
         >>> async def app(scope, receive, send): ...
@@ -314,13 +358,25 @@ class CORSMiddleware(Middleware, _Starlettes):
         >>> stats["requests"], stats["preflight_refused"]
         (0, 0)
         """
-        if route is not None:
-            raise ValueError(
-                f"stats(route={route!r}): no such route is configured; this middleware has one "
-                "policy for every route: call stats() or stats(route=None)"
+        if route is None:
+            counters: dict[str, int] = self._policy.counters.stats()
+            return counters
+        routes = self._route_policies or {}
+        if route not in routes:
+            configured = (
+                f"the configured ones are {', '.join(map(repr, routes))}"
+                if routes
+                else "this middleware has one policy for every route: call stats() or stats(route=None)"
             )
-        counters: dict[str, int] = self._policy.counters.stats()
-        return counters
+            raise ValueError(f"stats(route={route!r}): no such route is configured; {configured}")
+        route_policy = routes[route]
+        if route_policy is None:
+            raise ValueError(
+                f"stats(route={route!r}): CORS is off under {route!r} (its options are None), so "
+                "nothing is counted there; its requests are the app's alone"
+            )
+        route_counters: dict[str, int] = route_policy.counters.stats()
+        return route_counters
 
     @property
     def origin_regex_engine(self) -> str | None:
@@ -343,6 +399,8 @@ class CORSMiddleware(Middleware, _Starlettes):
         method: str = "GET",
         request_headers: Collection[str] = (),
         preflight: bool | None = None,
+        *,
+        path: str | None = None,
     ) -> Explanation:
         """The verdict on a hypothetical request, without serving one: whether it is allowed, why
         not, and the CORS headers the response would carry.
@@ -356,10 +414,40 @@ class CORSMiddleware(Middleware, _Starlettes):
         >>> cors = CORSMiddleware(app, allow_origins=["https://example.org"], allow_headers=["X-Token"])
         >>> cors.explain("https://example.org", "PUT", ["X-Token"])
         <Explanation: preflight refused: method 'PUT' is not allowed>
-        """
-        from fastcors._explain import explain
 
-        return explain(self._policy, self._config, self, origin, method, request_headers, preflight)
+        ``path`` decides with the options of the route it falls under (``routes``); without it,
+        or under no route, the top-level options decide.
+
+        >>> cors = CORSMiddleware(app, routes={"/public": {"allow_origins": ["*"]}})
+        >>> cors.explain("https://example.org", path="/public/feed")
+        <Explanation: request allowed>
+        """
+        from dataclasses import replace as replaced
+
+        from fastcors._explain import explain, explain_cors_off
+
+        route = None if path is None else self._route_of(path)
+        if route is None:
+            return explain(self._policy, self._config, self, origin, method, request_headers, preflight)
+        prefix, checked = route
+        route_policy = (self._route_policies or {}).get(prefix)
+        if checked is None or route_policy is None:
+            return explain_cors_off(prefix, origin, method, request_headers, preflight)
+        explanation = explain(route_policy, checked.config, self, origin, method, request_headers, preflight)
+        return replaced(explanation, route=prefix)
+
+    def _route_of(self, path: str) -> tuple[str, Checked | None] | None:
+        """The route ``path`` falls under, as requests find it; ``None`` for the top level."""
+        if not isinstance(path, str):
+            raise TypeError(f"explain(): path must be a str such as '/admin', not {path!r}")
+        if not path.startswith("/"):
+            raise ValueError(f"explain(): path {path!r} must start with '/', as scope['path'] does")
+        if not self._routes:
+            return None
+        from fastcors._pure.routes import Routes
+
+        position = Routes(prefix for prefix, _ in self._routes).find(path)
+        return None if position < 0 else self._routes[position]
 
     def _starlettes_answer(self, origin: Any) -> bool:
         """Starlette's own check, for what no request carries (``None``, a ``str`` subclass, a str

@@ -7,11 +7,12 @@ that every check runs alike for a new middleware and for a reconfigured one.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fastcors._checks import check_configuration, configuration_problems
+from fastcors._checks import CORSConfigError, check_configuration, configuration_problems
+from fastcors._routes import checked_routes, route_label
 
 if TYPE_CHECKING:
     from fastcors._config import CorsConfig, StarletteView
@@ -40,6 +41,8 @@ class Options:
     allow_origin_func: Callable[[str], bool | Awaitable[bool]] | None = None
     allow_origin_func_cache_size: int | None = None
     allow_origin_func_cache_ttl: float | None = None
+    #: Options per path prefix (see ``fastcors._routes``), or ``None``.
+    routes: Mapping[str, Mapping[str, Any] | None] | None = None
 
     def changed(self, changes: dict[str, Any]) -> Options:
         """These options with ``changes``, by name; anything else is a ``TypeError``."""
@@ -58,7 +61,28 @@ class Options:
         """Checks every option (its type, then, with ``checks``, the configuration checks, which
         raise together with ``strict``), then reads the options as Starlette reads them. A one-shot
         iterable is read once: the options kept hold what it yielded. (A copy or a pickle of a
-        middleware, whose options were checked when it was built, is not checked again.)"""
+        middleware, whose options were checked when it was built, is not checked again.)
+
+        Each route's options (the top-level ones with its overrides) are checked the same way;
+        what is wrong with them names the route (``routes["/admin"]: ...``)."""
+        routes = None if self.routes is None else checked_routes(self.routes, _OPTION_NAMES)
+        top = replace(self, routes=None)._checked_alone(stacklevel + 1, checks, None)
+        if routes is None:
+            return top
+        base = top.options
+        kept_routes: dict[str, dict[str, Any] | None] = {}
+        per_route: list[tuple[str, Checked | None]] = []
+        for prefix, overrides in routes.items():
+            route = None
+            if overrides is not None:
+                route = _route_checked(replace(base, **overrides), prefix, stacklevel + 1, checks)
+                overrides = {name: getattr(route.options, name) for name in overrides}
+            kept_routes[prefix] = overrides
+            per_route.append((prefix, route))
+        return top._replace(options=replace(top.options, routes=kept_routes), routes=tuple(per_route))
+
+    def _checked_alone(self, stacklevel: int, checks: bool, route: str | None) -> Checked:
+        """``checked`` for options without routes; ``route``: the prefix they apply under."""
         from fastcors._config import interpret_options, kept, reading
         from fastcors._reporting import Reporter, logger
 
@@ -84,6 +108,8 @@ class Options:
                 options.allow_origin_patterns,
             )
         )
+        if route is not None:
+            problems = [route_label(route) + problem for problem in problems]
         check_configuration(problems, strict=options.strict, stacklevel=stacklevel + 1)
         given = options.starlettes()
         read = reading(given)
@@ -98,7 +124,7 @@ class Options:
             config,
             cors_on_errors=options.cors_on_errors,
             check_websocket_origin=options.check_websocket_origin,
-            reporter=Reporter(options.on_reject).report,
+            reporter=Reporter(options.on_reject, route).report,
             log_enabled_for=logger.isEnabledFor if options.on_reject is None else None,
         )
         starlettes = dict(zip(STARLETTE_OPTIONS, kept(read, given), strict=True))
@@ -118,6 +144,9 @@ class Checked(NamedTuple):
     config: CorsConfig
     #: The attributes Starlette exposes.
     view: StarletteView
+    #: Each route's prefix and its own checked options (``None``: CORS is off there), in the
+    #: order given; ``None`` without ``routes``.
+    routes: tuple[tuple[str, Checked | None], ...] | None = None
 
 
 #: Starlette's options, in its positional order after ``app``.
@@ -131,6 +160,32 @@ STARLETTE_OPTIONS = (
     "expose_headers",
     "max_age",
 )
+
+
+#: Every option of the constructor but ``app``.
+_OPTION_NAMES = tuple(option.name for option in fields(Options))
+
+
+def _route_checked(options: Options, prefix: str, stacklevel: int, checks: bool) -> Checked:
+    """A route's options checked; an error that does not name the route yet is raised again with
+    its name (a ``CORSConfigError``'s problems name it already)."""
+    try:
+        return options._checked_alone(stacklevel + 1, checks, prefix)
+    except CORSConfigError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise route_error(error, prefix) from error
+
+
+def route_error(error: TypeError | ValueError, prefix: str) -> TypeError | ValueError:
+    """``error`` with the route's name in front of its message, as a ``TypeError`` or a
+    ``ValueError`` like it."""
+    message = route_label(prefix) + str(error)
+    try:
+        relabelled = type(error)(message)
+    except Exception:  # an exception class of its own signature
+        relabelled = TypeError(message) if isinstance(error, TypeError) else ValueError(message)
+    return relabelled
 
 
 def _require_bool(option: str, value: object) -> None:

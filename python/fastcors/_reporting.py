@@ -39,6 +39,8 @@ class RejectEvent:
     request_headers: tuple[str, ...]
     #: Why, in plain words: one reason per failed check.
     reasons: tuple[str, ...]
+    #: The prefix of the route whose options refused it (``routes``); ``None`` for the top level.
+    route: str | None = None
 
 
 def reasons_for(failures: int, origin: str, method: str, refused_header: str | None) -> tuple[str, ...]:
@@ -62,10 +64,12 @@ def _text(value: object) -> str:
 class Reporter:
     """What the core calls when it refuses a request."""
 
-    __slots__ = ("on_reject",)
+    __slots__ = ("on_reject", "route")
 
-    def __init__(self, on_reject: Callable[[RejectEvent], object] | None) -> None:
+    def __init__(self, on_reject: Callable[[RejectEvent], object] | None, route: str | None = None) -> None:
         self.on_reject = on_reject
+        #: The prefix of the route these options serve (``routes``), named in every report.
+        self.route = route
 
     def report(
         self,
@@ -85,15 +89,24 @@ class Reporter:
         reasons = reasons_for(
             failures, origin_text, method_text, None if refused_header is None else _text(refused_header)
         )
-        if logging_wanted:
+        if logging_wanted and self.route is None:
             logger.debug(
                 "refused %s %s from origin %r: %s", kind, method_text, origin_text, "; ".join(reasons)
+            )
+        elif logging_wanted:
+            logger.debug(
+                "refused %s %s from origin %r under route %r: %s",
+                kind,
+                method_text,
+                origin_text,
+                self.route,
+                "; ".join(reasons),
             )
         if self.on_reject is not None:
             names: tuple[str, ...] = ()
             if requested_headers is not None:
                 names = tuple(name.strip() for name in _text(requested_headers).split(","))
-            result = self.on_reject(RejectEvent(kind, origin_text, method_text, names, reasons))
+            result = self.on_reject(RejectEvent(kind, origin_text, method_text, names, reasons, self.route))
             if result is not None and inspect.isawaitable(result):
                 close = getattr(result, "close", None)
                 if callable(close):

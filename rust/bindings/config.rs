@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use super::origin_set::PyOriginSet;
+use super::routes::PyRoutes;
 use crate::membership::Membership;
 use crate::origin::OriginRegex;
 use crate::origin_patterns::OriginPatterns;
@@ -45,6 +46,7 @@ pub(super) struct CorsConfig {
     origin_func: Option<Py<PyAny>>,
     shared_origins: Option<Py<PyAny>>,
     class_watch: Option<ClassWatch>,
+    routes: Option<Vec<(ByteString, Option<Py<PyAny>>)>>,
 }
 
 /// `fastcors._guards.ClassWatch`: what the policy noted of its middleware's class.
@@ -81,6 +83,9 @@ pub(super) struct PythonOptions {
     /// What the policy noted of its middleware's class: a request that finds the class changed
     /// since has the middleware look at it again first (`middleware::serve`).
     pub(super) class_watch: Option<ClassWatch>,
+    /// `routes`: the policy of each path prefix, looked up before the request is served
+    /// (`middleware::serve`); `None` without routes, so that a request looks nothing up.
+    pub(super) routes: Option<PyRoutes>,
 }
 
 impl CorsConfig {
@@ -139,6 +144,9 @@ impl CorsConfig {
             cors_on_errors: self.cors_on_errors,
             check_websocket_origin: self.check_websocket_origin,
             class_watch: self.class_watch,
+            routes: self.routes.map(|entries| {
+                PyRoutes::new(entries.into_iter().map(|(prefix, policy)| (prefix.0, policy)).collect())
+            }),
         };
         Ok((core, python))
     }

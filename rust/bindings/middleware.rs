@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use super::policy::PyPolicy;
+use super::routes::Route;
 
 /// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
 /// enters the core with no Python frame on the way. It adds nothing to the instance's layout, so
@@ -53,6 +54,13 @@ pub(super) fn serve<'py>(
     let mut policy = middleware.getattr(intern!(py, "_policy"))?.cast_into::<PyPolicy>()?;
     if class_changed(middleware, policy.get())? {
         policy = looked_at_again(middleware)?;
+    }
+    if let Some(routes) = &policy.get().options.routes {
+        match routes.route_of(&scope)? {
+            Route::TopLevel => {}
+            Route::Off => return app.call1((scope, receive, send)),
+            Route::Policy(route_policy) => policy = route_policy.cast_into::<PyPolicy>()?,
+        }
     }
     PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware))
 }

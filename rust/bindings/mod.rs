@@ -23,6 +23,7 @@ mod policy;
 mod preflight;
 mod reporting;
 mod response_start;
+mod routes;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;

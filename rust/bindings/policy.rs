@@ -257,6 +257,9 @@ impl PyPolicy {
             visit.call(name)?;
         }
         visit.call(&self.counters)?;
+        if let Some(routes) = &options.routes {
+            routes.traverse(&visit)?;
+        }
         Ok(())
     }
 }

@@ -43,4 +43,11 @@ class Middleware:
             if changed:
                 self._class_changed()
                 policy = self._policy
+        routes = policy._routes
+        if routes is not None:
+            position = routes.find(scope)
+            if position >= 0:
+                policy = routes.policies[position]
+                if policy is None:  # CORS is off under this prefix
+                    return self.app(scope, receive, send)
         return policy.dispatch(self.app, scope, receive, send, self)

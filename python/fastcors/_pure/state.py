@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from fastcors._origin_set import OriginSet
     from fastcors._pure.counters import Counters
     from fastcors._pure.origin_patterns import OriginPatterns
+    from fastcors._pure.routes import RoutePolicies
 
 
 class PolicyState:
@@ -54,6 +55,7 @@ class PolicyState:
         "_reporter",
         "_requested_headers_verdicts",
         "_requests_count",
+        "_routes",
         "_simple_headers",
     )
 
@@ -98,3 +100,6 @@ class PolicyState:
     _counters: Counters
     #: ``_counters``' count of requests, advanced by ``next`` on each one.
     _requests_count: Iterator[int]
+    #: ``CorsConfig.routes`` as a table the middleware looks a request's path up in; ``None``
+    #: without routes, so that a request looks nothing up.
+    _routes: RoutePolicies | None

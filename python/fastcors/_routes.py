@@ -1,0 +1,90 @@
+"""``routes``: policies per path prefix, checked for people (the pure core's matcher is
+``fastcors._pure.routes``, the compiled core's ``rust/routes.rs``).
+
+``routes`` maps a path prefix to a dict of option overrides, applied over the top-level options,
+or to ``None``, which turns CORS off under that prefix. A prefix is matched on whole segments
+against ``scope["path"]``; the longest one wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: The options a route may not override.
+_NOT_PER_ROUTE = ("app", "routes")
+
+
+def route_label(prefix: str) -> str:
+    """How errors and warnings name a route: ``routes["/admin"]: ``."""
+    return f"routes[{_quoted(prefix)}]: "
+
+
+def checked_routes(routes: object, option_names: tuple[str, ...]) -> dict[str, dict[str, Any] | None]:
+    """``routes`` as a dict of prefix to its overrides (a dict of its own) or ``None``, after
+    checking its shape: the prefixes, and the names of the options each route overrides."""
+    if not isinstance(routes, Mapping):
+        raise TypeError(
+            f"routes must be a dict of path prefix to options (a dict) or None, not {routes!r}; "
+            'write routes={"/public": {"allow_origins": ["*"]}, "/webhooks": None}'
+        )
+    checked: dict[str, dict[str, Any] | None] = {}
+    for prefix, overrides in routes.items():
+        _check_prefix(prefix)
+        if overrides is None:
+            checked[prefix] = None
+            continue
+        if not isinstance(overrides, Mapping):
+            raise TypeError(
+                f"{route_label(prefix)}must be a dict of options to override, or None to turn CORS off "
+                f"under {prefix!r}, not {overrides!r}"
+            )
+        for name in overrides:
+            _check_override_name(prefix, name, option_names)
+        checked[prefix] = dict(overrides)
+    return checked
+
+
+def _check_prefix(prefix: object) -> None:
+    if not isinstance(prefix, str):
+        raise TypeError(f"routes: a path prefix must be a str such as '/admin', not {prefix!r}")
+    label = f"routes: the path prefix {prefix!r}"
+    if not prefix.startswith("/"):
+        raise ValueError(f"{label} must start with '/': write {'/' + prefix.lstrip('/')!r}")
+    if "?" in prefix or "#" in prefix:
+        path = prefix.split("?")[0].split("#")[0]
+        raise ValueError(
+            f"{label} has a query or a fragment, which scope['path'] never carries: write {path!r}"
+        )
+    if prefix != "/" and prefix.endswith("/"):
+        raise ValueError(
+            f"{label} ends with '/': prefixes match on whole segments, so {prefix.rstrip('/') or '/'!r} "
+            "already matches every path below it; write that"
+        )
+    if "//" in prefix:
+        segments = "/".join(segment for segment in prefix.split("/") if segment)
+        raise ValueError(f"{label} has an empty segment ('//'): write {'/' + segments!r}")
+    try:
+        prefix.encode("utf-8", "surrogatepass")
+    except UnicodeEncodeError:  # pragma: no cover - surrogatepass encodes every str
+        raise ValueError(f"{label} cannot be encoded as UTF-8") from None
+
+
+def _check_override_name(prefix: str, name: object, option_names: tuple[str, ...]) -> None:
+    label = route_label(prefix)
+    if name in _NOT_PER_ROUTE:
+        raise TypeError(
+            f"{label}{name!r} cannot be set per route: "
+            + (
+                "a route's options apply to the middleware's app"
+                if name == "app"
+                else "routes do not nest; give every prefix its own entry in the top-level routes"
+            )
+        )
+    if name not in option_names:
+        allowed = ", ".join(option for option in option_names if option not in _NOT_PER_ROUTE)
+        raise TypeError(f"{label}unknown option {name!r}; a route overrides the constructor's: {allowed}")
+
+
+def _quoted(prefix: str) -> str:
+    return '"' + prefix.replace("\\", "\\\\").replace('"', '\\"') + '"'

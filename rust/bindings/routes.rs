@@ -1,0 +1,94 @@
+//! `CorsConfig.routes`: the core's tree of route prefixes, and the Python policy serving under
+//! each (`None` where CORS is off). `middleware::serve` looks a request's path up here.
+
+use pyo3::exceptions::PyKeyError;
+use pyo3::gc::PyVisit;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::{intern, PyTraverseError};
+
+use crate::routes::Routes;
+
+/// A route's prefix (its UTF-8 bytes) and its policy, or `None` where CORS is off.
+pub(super) type RouteEntry = (Box<[u8]>, Option<Py<PyAny>>);
+
+/// The routes of a policy: their tree, and each route's policy by position.
+pub(super) struct PyRoutes {
+    routes: Routes,
+    /// Each route's `fastcors._fastcors.Policy`, or `None` where CORS is off.
+    policies: Vec<Option<Py<PyAny>>>,
+}
+
+/// Where a request's path leads.
+pub(super) enum Route<'py> {
+    /// No prefix matches: the top-level policy serves it.
+    TopLevel,
+    /// CORS is off under the prefix: the app alone answers.
+    Off,
+    /// The route's own policy serves it.
+    Policy(Bound<'py, PyAny>),
+}
+
+impl PyRoutes {
+    /// The routes of `(prefix, policy)` pairs, in their order.
+    pub(super) fn new(entries: Vec<RouteEntry>) -> Self {
+        let routes = Routes::new(entries.iter().map(|(prefix, _)| &**prefix));
+        Self { routes, policies: entries.into_iter().map(|(_, policy)| policy).collect() }
+    }
+
+    /// The route of `scope["path"]`. A scope without a path (lifespan) is matched as the empty
+    /// path, and so is a path that is not a `str` itself: the root prefix only, as the pure
+    /// core does.
+    pub(super) fn route_of<'py>(&self, scope: &Bound<'py, PyAny>) -> PyResult<Route<'py>> {
+        let py = scope.py();
+        let path = path_of(scope)?;
+        let found = match &path {
+            Some(path) if path.is_exact_instance_of::<PyString>() => {
+                let path = path.cast::<PyString>()?;
+                match path.to_str() {
+                    Ok(text) => self.routes.find(text.as_bytes()),
+                    Err(_) => self.routes.find(surrogates_passed(path)?.as_bytes()),
+                }
+            }
+            _ => self.routes.find(b""),
+        };
+        Ok(match found {
+            None => Route::TopLevel,
+            Some(position) => match &self.policies[position] {
+                None => Route::Off,
+                Some(policy) => Route::Policy(policy.bind(py).clone()),
+            },
+        })
+    }
+
+    /// Every route's policy, for the collector.
+    pub(super) fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        for policy in self.policies.iter().flatten() {
+            visit.call(policy)?;
+        }
+        Ok(())
+    }
+}
+
+/// `scope["path"]`, or `None` when the scope has none.
+fn path_of<'py>(scope: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = scope.py();
+    let key = intern!(py, "path");
+    if let Ok(dict) = scope.cast_exact::<PyDict>() {
+        return dict.get_item(key);
+    }
+    match scope.get_item(key) {
+        Ok(path) => Ok(Some(path)),
+        Err(error) if error.is_instance_of::<PyKeyError>(py) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// A path with lone surrogates (a server that decoded bytes with `surrogateescape`), encoded as
+/// the prefixes were: UTF-8 with the surrogates passed through.
+#[cold]
+#[inline(never)]
+fn surrogates_passed<'py>(path: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyBytes>> {
+    let py = path.py();
+    Ok(path.call_method1(intern!(py, "encode"), ("utf-8", "surrogatepass"))?.cast_into::<PyBytes>()?)
+}

@@ -1,0 +1,295 @@
+"""``routes``: options per path prefix, on both cores.
+
+A prefix matches ``scope["path"]`` on whole segments, the longest one wins, a path under no prefix
+gets the top-level options; a route's options are its overrides over the top-level ones, or
+``None``, which turns CORS off under it. Each route's options are checked as the top level's are,
+and what is wrong names the route.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import pytest
+
+from fastcors import CORSConfigError, CORSConfigWarning, CORSMiddleware, RejectEvent
+from fastcors._types import Message, Scope
+from tests.asgi import ok_app, run
+
+PUBLIC = "https://anyone.example"
+ADMIN = "https://admin.example.com"
+SITE = "https://www.example.com"
+
+
+def routed(**options: Any) -> CORSMiddleware:
+    options.setdefault(
+        "routes",
+        {
+            "/public": {"allow_origins": ["*"]},
+            "/admin": {"allow_origins": [ADMIN], "allow_credentials": True},
+            "/webhooks": None,
+        },
+    )
+    return CORSMiddleware(ok_app(), allow_origins=[SITE], **options)
+
+
+def get(path: str, origin: str) -> Scope:
+    return {"type": "http", "method": "GET", "path": path, "headers": [(b"origin", origin.encode())]}
+
+
+def preflight(path: str, origin: str, method: str = "GET") -> Scope:
+    headers = [(b"origin", origin.encode()), (b"access-control-request-method", method.encode())]
+    return {"type": "http", "method": "OPTIONS", "path": path, "headers": headers}
+
+
+def allow_origin(messages: list[Message]) -> bytes | None:
+    headers = dict(messages[0].get("headers", []))
+    return headers.get(b"access-control-allow-origin")
+
+
+def test_a_path_under_a_route_gets_that_routes_options() -> None:
+    assert allow_origin(run(routed(), get("/public/feed", PUBLIC))) == b"*"
+
+
+def test_a_route_matches_its_prefix_itself() -> None:
+    assert allow_origin(run(routed(), get("/public", PUBLIC))) == b"*"
+
+
+def test_a_route_matches_whole_segments_only() -> None:
+    assert allow_origin(run(routed(), get("/publication", PUBLIC))) is None
+    assert allow_origin(run(routed(), get("/publication", SITE))) == SITE.encode()
+
+
+def test_a_path_under_no_route_gets_the_top_level_options() -> None:
+    middleware = routed()
+    assert allow_origin(run(middleware, get("/other", SITE))) == SITE.encode()
+    assert allow_origin(run(middleware, get("/other", ADMIN))) is None
+
+
+def test_a_route_overrides_only_the_options_it_names() -> None:
+    middleware = routed(allow_methods=["GET", "PUT"])
+    messages = run(middleware, preflight("/admin/users", ADMIN, "PUT"))
+    assert messages[0]["status"] == 200
+    assert (b"access-control-allow-credentials", b"true") in messages[0]["headers"]
+
+
+def test_the_longest_matching_route_wins() -> None:
+    routes = {"/api": {"allow_origins": [PUBLIC]}, "/api/admin": {"allow_origins": [ADMIN]}}
+    middleware = routed(routes=routes)
+    assert allow_origin(run(middleware, get("/api/admin/x", ADMIN))) == ADMIN.encode()
+    assert allow_origin(run(middleware, get("/api/admin/x", PUBLIC))) is None
+    assert allow_origin(run(middleware, get("/api/adminx", PUBLIC))) == PUBLIC.encode()
+
+
+def test_the_root_route_serves_every_path_under_no_longer_route() -> None:
+    middleware = routed(routes={"/": {"allow_origins": [PUBLIC]}, "/admin": {"allow_origins": [ADMIN]}})
+    assert allow_origin(run(middleware, get("/anything", PUBLIC))) == PUBLIC.encode()
+    assert allow_origin(run(middleware, get("/admin", PUBLIC))) is None
+
+
+def test_a_route_of_none_adds_no_cors_headers() -> None:
+    messages = run(routed(), get("/webhooks/github", SITE))
+    assert messages[0] == {"type": "http.response.start", "status": 200}
+
+
+def test_a_route_of_none_passes_preflights_to_the_app() -> None:
+    messages = run(routed(), preflight("/webhooks", SITE))
+    assert messages == [
+        {"type": "http.response.start", "status": 200},
+        {"type": "http.response.body", "body": b"app"},
+    ]
+
+
+def test_a_scope_without_a_path_gets_the_top_level_options() -> None:
+    scope = get("/", SITE)
+    del scope["path"]
+    assert allow_origin(run(routed(), scope)) == SITE.encode()
+
+
+def test_a_path_with_lone_surrogates_is_matched_on_its_segments() -> None:
+    assert allow_origin(run(routed(), get("/public/caf\udce9", PUBLIC))) == b"*"
+
+
+def test_each_route_counts_its_own_requests() -> None:
+    middleware = routed()
+    run(middleware, get("/admin", ADMIN))
+    run(middleware, get("/admin/x", PUBLIC))
+    run(middleware, get("/other", SITE))
+    admin = middleware.stats(route="/admin")
+    assert (admin["requests"], admin["simple_allowed"], admin["simple_refused"]) == (2, 1, 1)
+    assert middleware.stats()["requests"] == 1
+
+
+def test_the_stats_of_a_route_of_none_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"stats\(route='/webhooks'\): CORS is off under '/webhooks'"):
+        routed().stats(route="/webhooks")
+
+
+def test_the_stats_of_an_unknown_route_name_the_configured_ones() -> None:
+    with pytest.raises(ValueError, match=r"no such route is configured; the configured ones are '/public'"):
+        routed().stats(route="/pub")
+
+
+def test_a_routes_counters_survive_reconfigure() -> None:
+    middleware = routed()
+    run(middleware, get("/admin", ADMIN))
+    middleware.reconfigure(max_age=60)
+    run(middleware, get("/admin", ADMIN))
+    assert middleware.stats(route="/admin")["simple_allowed"] == 2
+
+
+def test_reconfigure_replaces_the_routes() -> None:
+    middleware = routed()
+    middleware.reconfigure(routes={"/public": None})
+    assert allow_origin(run(middleware, get("/public", PUBLIC))) is None
+    assert allow_origin(run(middleware, get("/admin", ADMIN))) is None
+
+
+def test_reconfigure_of_a_top_level_option_reaches_the_routes_that_do_not_override_it() -> None:
+    middleware = routed()
+    middleware.reconfigure(max_age=60)
+    messages = run(middleware, preflight("/admin", ADMIN))
+    assert (b"access-control-max-age", b"60") in messages[0]["headers"]
+
+
+def test_an_on_reject_event_names_the_route() -> None:
+    events: list[RejectEvent] = []
+    run(routed(on_reject=events.append), preflight("/admin/x", PUBLIC))
+    assert [event.route for event in events] == ["/admin"]
+
+
+def test_an_on_reject_event_of_the_top_level_names_no_route() -> None:
+    events: list[RejectEvent] = []
+    run(routed(on_reject=events.append), preflight("/other", PUBLIC))
+    assert [event.route for event in events] == [None]
+
+
+def test_the_debug_log_names_the_route(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="fastcors"):
+        run(routed(), preflight("/admin", PUBLIC))
+    assert "under route '/admin'" in caplog.text
+
+
+def test_a_copy_serves_the_same_routes() -> None:
+    import copy
+
+    middleware = copy.copy(routed())
+    assert allow_origin(run(middleware, get("/public", PUBLIC))) == b"*"
+
+
+def test_an_empty_routes_dict_is_the_top_level_alone() -> None:
+    assert allow_origin(run(routed(routes={}), get("/public", SITE))) == SITE.encode()
+
+
+# What is wrong with routes is refused at construction, naming the route.
+
+
+def test_routes_that_are_not_a_dict_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"routes must be a dict of path prefix to options"):
+        routed(routes=["/public"])
+
+
+def test_a_prefix_without_a_leading_slash_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"the path prefix 'public' must start with '/': write '/public'"):
+        routed(routes={"public": None})
+
+
+def test_a_prefix_with_a_trailing_slash_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"the path prefix '/public/' ends with '/'.*write that"):
+        routed(routes={"/public/": None})
+
+
+def test_a_prefix_with_a_query_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"'/public\?x=1' has a query or a fragment.*write '/public'"):
+        routed(routes={"/public?x=1": None})
+
+
+def test_a_prefix_with_an_empty_segment_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"'/a//b' has an empty segment \('//'\): write '/a/b'"):
+        routed(routes={"/a//b": None})
+
+
+def test_a_prefix_that_is_not_a_str_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"a path prefix must be a str such as '/admin', not b'/x'"):
+        routed(routes={b"/x": None})
+
+
+def test_a_route_that_is_neither_a_dict_nor_none_is_refused() -> None:
+    with pytest.raises(
+        TypeError, match=r'routes\["/admin"\]: must be a dict of options to override, or None'
+    ):
+        routed(routes={"/admin": True})
+
+
+def test_a_route_overriding_an_unknown_option_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"routes\[\"/admin\"\]: unknown option 'allow_origin'"):
+        routed(routes={"/admin": {"allow_origin": [ADMIN]}})
+
+
+def test_a_route_cannot_nest_routes() -> None:
+    with pytest.raises(TypeError, match=r"routes\[\"/admin\"\]: 'routes' cannot be set per route"):
+        routed(routes={"/admin": {"routes": {}}})
+
+
+def test_a_route_cannot_change_the_app() -> None:
+    with pytest.raises(TypeError, match=r"routes\[\"/admin\"\]: 'app' cannot be set per route"):
+        routed(routes={"/admin": {"app": ok_app()}})
+
+
+def test_a_routes_invalid_option_is_refused_naming_the_route() -> None:
+    with pytest.raises(TypeError, match=r"routes\[\"/admin\"\]: cors_on_errors must be True or False"):
+        routed(routes={"/admin": {"cors_on_errors": "yes"}})
+
+
+def test_a_routes_configuration_problem_warns_naming_the_route() -> None:
+    with pytest.warns(CORSConfigWarning, match=r"^routes\[\"/admin\"\]: allow_origins contains '\*' and"):
+        routed(routes={"/admin": {"allow_origins": ["*"], "allow_credentials": True}})
+
+
+def test_a_routes_configuration_problem_is_raised_under_strict_naming_the_route() -> None:
+    with pytest.raises(CORSConfigError, match=r"- routes\[\"/admin\"\]: allow_origins contains '\*'"):
+        routed(strict=True, routes={"/admin": {"allow_origins": ["*"], "allow_credentials": True}})
+
+
+def test_a_route_conflicting_options_are_refused_naming_the_route() -> None:
+    with pytest.raises(TypeError, match=r"routes\[\"/ws\"\]: check_websocket_origin checks handshakes"):
+        routed(routes={"/ws": {"check_websocket_origin": True, "allow_origin_func": lambda origin: True}})
+
+
+def test_a_valid_route_warns_nothing() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        routed()
+
+
+def test_an_invalid_reconfigure_of_routes_keeps_the_old_routes() -> None:
+    middleware = routed()
+    with pytest.raises(ValueError, match=r"must start with '/'"):
+        middleware.reconfigure(routes={"admin": None})
+    assert allow_origin(run(middleware, get("/public", PUBLIC))) == b"*"
+
+
+def test_explain_with_a_path_decides_with_its_routes_options() -> None:
+    explanation = routed().explain(PUBLIC, path="/public/feed")
+    alone = CORSMiddleware(ok_app(), allow_origins=["*"]).explain(PUBLIC)
+    assert (explanation.allowed, explanation.route, explanation.headers) == (True, "/public", alone.headers)
+
+
+def test_explain_with_a_path_under_no_route_decides_with_the_top_level_options() -> None:
+    explanation = routed().explain(PUBLIC, path="/other")
+    assert (explanation.allowed, explanation.route) == (False, None)
+
+
+def test_explain_under_a_route_of_none_says_cors_is_off() -> None:
+    explanation = routed().explain(SITE, "PUT", path="/webhooks/x")
+    assert (explanation.allowed, explanation.preflight, explanation.headers) == (False, True, ())
+    assert explanation.reasons == (
+        "CORS is off under '/webhooks' (its route is None): the app answers with no CORS headers",
+    )
+
+
+def test_explain_refuses_a_path_without_a_leading_slash() -> None:
+    with pytest.raises(ValueError, match=r"explain\(\): path 'admin' must start with '/'"):
+        routed().explain(ADMIN, path="admin")
