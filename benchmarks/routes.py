@@ -47,7 +47,7 @@ def child(requests: int) -> None:
     from benchmarks.harness import CONFIGS, CONTENDERS, REQUEST_CLASSES, bare_app, drive, scope_for
 
     request = next(request for request in REQUEST_CLASSES if request.name == REQUEST)
-    batches: list[tuple[Any, dict[str, Any]]] = [(bare_app, scope_for(request))]
+    batches: list[tuple[Any, Any]] = [(bare_app, scope_for(request))]
     for core, row, path in cells():
         build, _ = CONTENDERS[core]
         routes = ROWS[row]
