@@ -5,8 +5,8 @@ The process serves one middleware, named by ``FASTCORS_BROWSER_MIDDLEWARE``: ``r
 ``starlette`` (Starlette's own ``CORSMiddleware``). ``FASTCORS_BROWSER_PLACEHOLDERS`` holds the real
 origins (JSON) that fill the scenarios' configurations.
 
-``/<scenario>/<token>`` goes through that scenario's middleware (scenarios that do not run on this
-middleware have none) to the app; a recorder in front of
+``/<scenario>[/<path>]/<token>/<answer>`` goes through that scenario's middleware (scenarios that do
+not run on this middleware have none) to the app; a recorder in front of
 the middleware notes what reached the server and what reached the app, and ``/__seen/<token>``
 returns it. ``/__whoami`` says which middleware and core answer.
 """
@@ -19,7 +19,15 @@ from typing import Any
 
 import fastcors
 from fastcors._types import ASGIApp, Receive, Scope, Send
-from tests.browser.scenarios import APP_BODY, APP_FAILURE_BODY, REDIRECT_HOST, SCENARIOS, fill
+from tests.browser.scenarios import (
+    APP_BODY,
+    APP_FAILURE_BODY,
+    OWN_CORS,
+    REDIRECT_HOST,
+    SCENARIOS,
+    Scenario,
+    fill,
+)
 
 MIDDLEWARE = os.environ["FASTCORS_BROWSER_MIDDLEWARE"]
 PLACEHOLDERS: dict[str, str] = json.loads(os.environ["FASTCORS_BROWSER_PLACEHOLDERS"])
@@ -68,6 +76,10 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         (b"x-exposed", b"1"),
         (b"x-hidden", b"1"),
     ]
+    if answer == "own-cors":
+        origin = dict(scope["headers"]).get(b"origin", b"")
+        headers.append((b"access-control-allow-origin", origin))
+        headers += [(name.encode(), value.encode()) for name, value in OWN_CORS.items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content})
 
@@ -80,16 +92,17 @@ def allow_the_app_page(origin: str) -> bool:
 FUNCTIONS = {"allow_the_app_page": allow_the_app_page}
 
 
-def option(key: str, value: Any) -> Any:
-    """A configuration value of the table, with its placeholders filled and functions named."""
+def option(scenario: Scenario, key: str, value: Any) -> Any:
+    """A configuration value of the table, with its placeholders (``{scenario}``: the scenario's
+    name) filled and functions named."""
     if key == "allow_origin_func":
         return FUNCTIONS[value]
-    return fill(value, PLACEHOLDERS)
+    return fill(value, {**PLACEHOLDERS, "scenario": scenario.name})
 
 
 CLASS = middleware_class()
 MIDDLEWARES: dict[str, ASGIApp] = {
-    scenario.name: CLASS(app, **{key: option(key, value) for key, value in scenario.config.items()})
+    scenario.name: CLASS(app, **{key: option(scenario, key, value) for key, value in scenario.config.items()})
     for scenario in SCENARIOS
     if MIDDLEWARE in scenario.middlewares
 }
@@ -122,7 +135,7 @@ async def recorder(scope: Scope, receive: Receive, send: Send) -> None:
         await respond(send, 200, json.dumps(seen).encode(), json_type)
         return
     middleware = MIDDLEWARES.get(parts[0])
-    if middleware is None or len(parts) < 2:
+    if middleware is None or len(parts) < 3:
         if scope["type"] == "http":
             await respond(send, 404, b"no such scenario", [(b"content-type", b"text/plain")])
         return
@@ -132,6 +145,7 @@ async def recorder(scope: Scope, receive: Receive, send: Send) -> None:
     if request == "OPTIONS" and requested_method is not None:
         request = "preflight " + requested_method.decode("latin-1")
     entry = {"request": request, "app": False, "cookie": COOKIE in headers.get(b"cookie", b"")}
-    SEEN.setdefault(parts[1], []).append(entry)
+    # The token is the segment before the answer, whatever path comes between it and the scenario.
+    SEEN.setdefault(parts[-2], []).append(entry)
     scope[ENTRY] = entry
     await middleware(scope, receive, send)

@@ -140,8 +140,8 @@ class ApiServer:
         finally:
             connection.close()
 
-    def url(self, scheme: str, scenario: str, token: str, answer: str = "ok") -> str:
-        return f"{scheme}://{API_HOST}:{self.port}/{scenario}/{token}/{answer}"
+    def url(self, scheme: str, scenario: str, token: str, answer: str = "ok", path: str = "") -> str:
+        return f"{scheme}://{API_HOST}:{self.port}/{scenario}{path}/{token}/{answer}"
 
     def seen(self, token: str) -> tuple[str, ...]:
         return tuple(json.loads(self.get(f"/__seen/{token}")))

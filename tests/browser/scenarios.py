@@ -18,6 +18,10 @@ observes and what the server saw instead; the middlewares still agree with each 
 A fetch with ``app="redirect"`` gets a ``307`` from the app to the same path on
 ``http://api.elsewhere.localhost:{api_port}`` (the same server, another site), ending in ``ok``.
 
+A fetch with a ``path`` goes to that path under the scenario's own, ``/<scenario><path>/...``, so
+that a row's ``routes`` (whose prefixes say ``{scenario}`` for the scenario's name) can tell paths
+apart.
+
 What the API server saw is one line per request that reached it: ``preflight PUT`` (an ``OPTIONS``
 with ``Access-Control-Request-Method: PUT``), ``PUT -> app`` (the request reached the app behind the
 middleware), ``... with cookie`` (it carried the browser's cookie), ``websocket -> app``.
@@ -51,9 +55,13 @@ class Fetch:
     # The app's answer: "ok" (200), "fail" (the app sends a 500), "raise" (the app raises),
     # "redirect-same" (a 302 to "ok" on the API's origin), "redirect-cross" (a 302 to "ok" on
     # another origin of the same server, http://localhost:{api_port}), "redirect" (a 307 to "ok"
-    # on another origin, REDIRECT_HOST).
+    # on another origin, REDIRECT_HOST), "own-cors" (a 200 with CORS headers of the app's own,
+    # OWN_CORS, to preflights too).
     app: str = "ok"
     times: int = 1
+    # The path under the scenario's, before the test's token: "/a" sends the request to
+    # /<scenario>/a/<token>/<app>.
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,15 @@ ORIGIN_FUNC = {"allow_origin_func": "allow_the_app_page"}
 CORS_ON_ERRORS = {**EXPLICIT, "cors_on_errors": True}
 WEBSOCKET_ORIGIN = {**EXPLICIT, "check_websocket_origin": True}
 INTERNAL_SERVER_ERROR = "Internal Server Error"
+# The app's own CORS headers (its "own-cors" answer; the request's Origin is echoed): they let a
+# preflighted PUT with X-Custom through when the middleware leaves the preflight to the app.
+OWN_CORS = {"access-control-allow-methods": "PUT", "access-control-allow-headers": "X-Custom"}
+# CORS is off under /<scenario>/own: the app answers there alone, preflights included.
+ROUTE_OFF = {**EXPLICIT, "routes": {"/{scenario}/own": None}}
+# Two routes, each allowing one page: /a the app page, /b the evil page; no origin elsewhere.
+ROUTES_BY_ORIGIN = {
+    "routes": {"/{scenario}/a": {"allow_origins": ["{app}"]}, "/{scenario}/b": {"allow_origins": ["{evil}"]}}
+}
 # Where the app's "redirect" answer sends the request: the same server under another site's name.
 REDIRECT_HOST = "api.elsewhere.localhost"
 
@@ -527,6 +544,71 @@ SCENARIOS = (
         ("websocket -> app with cookie",),
         FASTCORS,
     ),
+    # routes: a route of None leaves everything to the app, its own answer to a preflight included.
+    Scenario(
+        "route-of-none-passes-the-preflight-to-the-app",
+        ROUTE_OFF,
+        "app",
+        Fetch(method="PUT", headers={"X-Custom": "1"}, app="own-cors", path="/own"),
+        Readable(),
+        ("preflight PUT -> app", "PUT -> app"),
+        FASTCORS,
+    ),
+    Scenario(
+        "outside-a-route-of-none-the-middleware-answers-the-preflight",
+        ROUTE_OFF,
+        "app",
+        Fetch(method="PUT", headers={"X-Custom": "1"}, app="own-cors"),
+        BLOCKED,
+        ("preflight PUT",),
+        FASTCORS,
+    ),
+    Scenario(
+        "route-of-none-adds-no-cors-headers",
+        ROUTE_OFF,
+        "app",
+        Fetch(path="/own"),
+        BLOCKED,
+        ("GET -> app",),
+        FASTCORS,
+    ),
+    # routes: each route's own origins, the longest matching prefix deciding.
+    Scenario(
+        "route-a-allows-the-app-page",
+        ROUTES_BY_ORIGIN,
+        "app",
+        Fetch(path="/a"),
+        Readable(),
+        ("GET -> app",),
+        FASTCORS,
+    ),
+    Scenario(
+        "route-b-refuses-the-app-page",
+        ROUTES_BY_ORIGIN,
+        "app",
+        Fetch(path="/b"),
+        BLOCKED,
+        ("GET -> app",),
+        FASTCORS,
+    ),
+    Scenario(
+        "route-a-refuses-the-evil-page",
+        ROUTES_BY_ORIGIN,
+        "evil",
+        Fetch(path="/a"),
+        BLOCKED,
+        ("GET -> app",),
+        FASTCORS,
+    ),
+    Scenario(
+        "route-b-allows-the-evil-page",
+        ROUTES_BY_ORIGIN,
+        "evil",
+        Fetch(path="/b"),
+        Readable(),
+        ("GET -> app",),
+        FASTCORS,
+    ),
 )
 
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
@@ -535,11 +617,14 @@ assert all(scenario.page in PAGES for scenario in SCENARIOS)
 
 
 def fill(value: Any, placeholders: Mapping[str, str]) -> Any:
-    """``value`` with every ``{name}`` in its strings (and in lists of strings) replaced."""
+    """``value`` with every ``{name}`` in its strings (and in the lists and dicts that hold them,
+    keys included) replaced."""
     if isinstance(value, str):
         for name, replacement in placeholders.items():
             value = value.replace("{" + name + "}", replacement)
         return value
     if isinstance(value, list):
         return [fill(item, placeholders) for item in value]
+    if isinstance(value, dict):
+        return {fill(key, placeholders): fill(item, placeholders) for key, item in value.items()}
     return value

@@ -58,7 +58,7 @@ def test_the_browser_observes_the_scenarios_outcome(
         assert server.whoami["core"] == implementation
 
     if isinstance(scenario.action, Fetch):
-        url = server.url("http", scenario.name, token, scenario.action.app)
+        url = server.url("http", scenario.name, token, scenario.action.app, scenario.action.path)
         observed = browser.fetch(scenario.page, url, scenario.action)
         assert observed == [scenario.observed_in(engine)] * scenario.action.times
     else:
@@ -76,7 +76,8 @@ def test_fastcors_check_agrees_with_each_engine(
     assert isinstance(scenario.action, Fetch)
     server = api_servers[implementation]
     # The API's address, not its name: the CLI resolves names itself, and *.localhost may not resolve.
-    url = server.url("http", scenario.name, token, scenario.action.app).replace(API_HOST, "127.0.0.1", 1)
+    url = server.url("http", scenario.name, token, scenario.action.app, scenario.action.path)
+    url = url.replace(API_HOST, "127.0.0.1", 1)
     origin = "null" if scenario.page == "sandboxed" else placeholders[scenario.page]
     arguments = ["check", url, "--origin", origin, "--method", scenario.action.method, "--json"]
     for name, value in scenario.action.headers.items():
