@@ -2,7 +2,8 @@
 
 Every example configures the same policy: ``https://app.example.com`` may call ``GET`` and ``POST``
 ``/items/{id}`` with cookies, sending ``Content-Type`` and ``Authorization`` and reading
-``X-Request-ID``, and may cache the preflight for an hour.
+``X-Request-ID``, and may cache the preflight for an hour. ``fastapi_routes`` does so under
+``/items`` alone, through ``routes``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ EXAMPLES = ROOT / "examples"
 #: example module -> the framework it needs
 FRAMEWORKS = {
     "fastapi_app": "fastapi",
+    "fastapi_routes": "fastapi",
     "starlette_app": "starlette",
     "litestar_app": "litestar",
     "quart_app": "quart",
@@ -145,3 +147,36 @@ def test_the_prometheus_example_counts_what_the_middleware_answered(
     assert after["preflight_refused"] - before["preflight_refused"] == 1
     # The first scrape itself, a request without an Origin, was counted once its response started.
     assert after["no_origin"] - before["no_origin"] == 1
+
+
+def test_the_routes_example_lets_any_page_read_its_status_route(
+    servers: Servers, implementation: str
+) -> None:
+    pytest.importorskip("fastapi")
+    port = servers.port("fastapi_routes", implementation)
+    status, headers, body = serving.fetch(port, "GET", {"Origin": "https://evil.example.net"}, path="/status")
+    assert (status, json.loads(body)) == (200, {"status": "ok"})
+    assert headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in headers
+
+
+def test_the_routes_example_adds_no_cors_headers_outside_its_routes(
+    servers: Servers, implementation: str
+) -> None:
+    pytest.importorskip("fastapi")
+    port = servers.port("fastapi_routes", implementation)
+    status, headers, _ = serving.fetch(port, "GET", {"Origin": ALLOWED}, path="/docs")
+    assert status == 200
+    assert [name for name in headers if name.startswith("access-control-") or name == "vary"] == []
+
+
+def test_the_routes_example_leaves_a_preflight_outside_its_routes_to_the_app(
+    servers: Servers, implementation: str
+) -> None:
+    pytest.importorskip("fastapi")
+    port = servers.port("fastapi_routes", implementation)
+    preflight = {"Origin": ALLOWED, "Access-Control-Request-Method": "POST"}
+    status, headers, body = serving.fetch(port, "OPTIONS", preflight, path="/webhooks/github")
+    # FastAPI's own answer to an OPTIONS on a POST route, not the middleware's 200 "OK".
+    assert (status, json.loads(body)) == (405, {"detail": "Method Not Allowed"})
+    assert "access-control-allow-origin" not in headers
