@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from fastcors._checks import CORSConfigError, CORSConfigWarning
     from fastcors._explain import Explanation
     from fastcors._reporting import RejectEvent
+    from fastcors._shadow import ShadowDifference, ShadowOutcome
 
 #: The public names loaded when first asked for, and their modules: ``import fastcors`` inside an
 #: application costs little more than the classes it serves requests with.
@@ -43,6 +44,8 @@ _LAZY = {
     "CORSConfigWarning": "fastcors._checks",
     "Explanation": "fastcors._explain",
     "RejectEvent": "fastcors._reporting",
+    "ShadowDifference": "fastcors._shadow",
+    "ShadowOutcome": "fastcors._shadow",
 }
 
 
@@ -65,5 +68,7 @@ __all__ = [
     "CORSMiddleware",
     "Explanation",
     "RejectEvent",
+    "ShadowDifference",
+    "ShadowOutcome",
     "__version__",
 ]
