@@ -14,6 +14,8 @@ The public names:
 - ``CORSConfigError``: raised with ``strict=True``, listing every problem (a ``ValueError``).
 - ``RejectEvent``: what an ``on_reject`` callback receives when a request is refused.
 - ``Explanation``: ``CORSMiddleware.explain``'s verdict on a hypothetical request.
+- ``ShadowDifference``: what ``on_shadow_difference`` receives when the ``shadow`` configuration
+  would have answered a request otherwise; ``ShadowOutcome``: each configuration's answer in it.
 - ``__version__``: the installed distribution's version (a constant written at build time).
 
 >>> import fastcors
