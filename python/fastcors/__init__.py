@@ -14,6 +14,8 @@ The public names:
 - ``CORSConfigError``: raised with ``strict=True``, listing every problem (a ``ValueError``).
 - ``RejectEvent``: what an ``on_reject`` callback receives when a request is refused.
 - ``Explanation``: ``CORSMiddleware.explain``'s verdict on a hypothetical request.
+- ``ShadowDifference``: what ``on_shadow_difference`` receives when the ``shadow`` configuration
+  would have answered a request otherwise; ``ShadowOutcome``: each configuration's answer in it.
 - ``__version__``: the installed distribution's version (a constant written at build time).
 
 >>> import fastcors
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from fastcors._checks import CORSConfigError, CORSConfigWarning
     from fastcors._explain import Explanation
     from fastcors._reporting import RejectEvent
+    from fastcors._shadow import ShadowDifference, ShadowOutcome
 
 #: The public names loaded when first asked for, and their modules: ``import fastcors`` inside an
 #: application costs little more than the classes it serves requests with.
@@ -43,6 +46,8 @@ _LAZY = {
     "CORSConfigWarning": "fastcors._checks",
     "Explanation": "fastcors._explain",
     "RejectEvent": "fastcors._reporting",
+    "ShadowDifference": "fastcors._shadow",
+    "ShadowOutcome": "fastcors._shadow",
 }
 
 
@@ -65,5 +70,7 @@ __all__ = [
     "CORSMiddleware",
     "Explanation",
     "RejectEvent",
+    "ShadowDifference",
+    "ShadowOutcome",
     "__version__",
 ]

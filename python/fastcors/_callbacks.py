@@ -18,16 +18,19 @@ if TYPE_CHECKING:
     from fastcors._errors import serve_with_cors_on_errors
     from fastcors._origin_func import continue_preflight, continue_response_start
     from fastcors._preflight import denial_send, send_preflight
+    from fastcors._shadow import compare_shadow, served_then_compared
     from fastcors._websocket import refuse_websocket
 
 #: Where each function is defined.
 _DEFINED_IN = {
     "continue_preflight": "fastcors._origin_func",
     "continue_response_start": "fastcors._origin_func",
+    "compare_shadow": "fastcors._shadow",
     "denial_send": "fastcors._preflight",
     "refuse_websocket": "fastcors._websocket",
     "send_preflight": "fastcors._preflight",
     "serve_with_cors_on_errors": "fastcors._errors",
+    "served_then_compared": "fastcors._shadow",
 }
 
 
@@ -40,10 +43,12 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "DEBUG",
     "SEND_ATTRIBUTES",
+    "compare_shadow",
     "continue_preflight",
     "continue_response_start",
     "denial_send",
     "refuse_websocket",
     "send_preflight",
     "serve_with_cors_on_errors",
+    "served_then_compared",
 ]

@@ -85,6 +85,9 @@ class CorsConfig:
     #: policy serving under it, or ``None`` where CORS is off; ``None`` without routes, so that a
     #: request finds no table to look up.
     routes: tuple[tuple[bytes, Any], ...] | None = None
+    #: ``shadow``: the candidate configuration's policies (``fastcors._shadow.Shadow``), which a
+    #: request with an ``Origin`` is compared under; ``None`` without one, so that none is.
+    shadow: Any = None
 
 
 @dataclass(frozen=True)

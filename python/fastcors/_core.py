@@ -56,6 +56,13 @@ class CorePolicy(Protocol):
     def finish_response_start(
         self, message: Message, request_headers: list[Any], origin_allowed: bool, reported_method: Any = None
     ) -> None: ...
+    def outcome(
+        self,
+        request_headers: list[Any],
+        method: Any,
+        middleware: Any = None,
+        origin_allowed: bool | None = None,
+    ) -> tuple[bool, list[Any]] | Awaitable[bool]: ...
 
 
 class PolicyType(Protocol):

@@ -58,6 +58,13 @@ class Policy:
         origin_allowed: bool,
         reported_method: Any = None,
     ) -> None: ...
+    def outcome(
+        self,
+        request_headers: list[Any],
+        method: Any,
+        middleware: Any = None,
+        origin_allowed: bool | None = None,
+    ) -> tuple[bool, list[Any]] | Awaitable[bool]: ...
 
 @final
 class Counters:

@@ -35,12 +35,13 @@ if TYPE_CHECKING:
     from fastcors._explain import Explanation
     from fastcors._options import Checked, Options
     from fastcors._reporting import RejectEvent
+    from fastcors._shadow import Shadow, ShadowDifference
 
 # `_config`, `_options`' checks and `_reporting` (dataclasses, regexes, the origin rules) load with
 # the first middleware, not with `import fastcors`: an app pays for them once, at start-up.
 
 #: What an instance holds that is worked out from its options, rebuilt rather than copied.
-_DERIVED_STATE = ("_config", "_view", "_policy", "_routes", "_route_policies", "__call__")
+_DERIVED_STATE = ("_config", "_view", "_policy", "_routes", "_route_policies", "_shadow", "__call__")
 #: One reconfiguration at a time, so that concurrent ones compose rather than lose an update.
 _RECONFIGURING = threading.Lock()
 
@@ -132,6 +133,8 @@ class CORSMiddleware(Middleware, _Starlettes):
     _routes: tuple[tuple[str, Checked | None], ...] | None
     #: Each route's policy, by prefix (``None``: CORS off there); ``None`` without routes.
     _route_policies: dict[str, Policy | None] | None
+    #: The shadow's candidate options, checked; ``None`` without ``shadow``.
+    _shadow: Checked | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         _after(cls).__init_subclass__(**kwargs)
@@ -158,6 +161,8 @@ class CORSMiddleware(Middleware, _Starlettes):
         allow_origin_func_cache_size: int | None = None,
         allow_origin_func_cache_ttl: float | None = None,
         routes: Mapping[str, Mapping[str, Any] | None] | None = None,
+        shadow: Mapping[str, Any] | None = None,
+        on_shadow_difference: Callable[[ShadowDifference], object] | None = None,
     ) -> None:
         from fastcors._options import Options
 
@@ -179,6 +184,8 @@ class CORSMiddleware(Middleware, _Starlettes):
             allow_origin_func_cache_size=allow_origin_func_cache_size,
             allow_origin_func_cache_ttl=allow_origin_func_cache_ttl,
             routes=routes,
+            shadow=shadow,
+            on_shadow_difference=on_shadow_difference,
         )
         self._serve(options.checked(stacklevel=2))
         self.app = app
@@ -188,12 +195,13 @@ class CORSMiddleware(Middleware, _Starlettes):
         the attributes first, the policy last (requests read it once)."""
         _refuse_class_problems(type(self))
         core_base = _core_base(type(self))
-        policy, route_policies = self._policies(checked.config, checked.routes)
+        policy, route_policies = self._policies(checked.config, checked.routes, checked)
         self._given = checked.options
         self._config = checked.config
         self._view = checked.view
         self._routes = checked.routes
         self._route_policies = route_policies
+        self._shadow = checked.shadow
         self._policy = policy
         if type(self).__call__ is core_base.__call__:
             # Calls go through the core's `__call__` (in Rust, where the extension is built), which
@@ -202,18 +210,27 @@ class CORSMiddleware(Middleware, _Starlettes):
             self.__call__: ASGICall = ApplicationEntry(self)
 
     def _policies(
-        self, config: CorsConfig, routes: tuple[tuple[str, Checked | None], ...] | None
+        self,
+        config: CorsConfig,
+        routes: tuple[tuple[str, Checked | None], ...] | None,
+        checked: Checked | None = None,
+        *,
+        counting_on: bool = True,
     ) -> tuple[Policy, dict[str, Policy | None] | None]:
         """The policy for ``config``, holding the policy of each of ``routes`` (``None`` where
-        CORS is off), and those by prefix. Each counts on into the counters of the policy it
-        replaces, for the same prefix."""
+        CORS is off), and those by prefix, and the shadow of ``checked``, if any. Each counts on
+        into the counters of the policy it replaces, for the same prefix (``counting_on``; a
+        shadow's policies count into fresh ones, which nobody reads)."""
         from fastcors._options import route_error
 
         core_base = _core_base(type(self))
         route_policies: dict[str, Policy | None] | None = None
         table = None
+        shadow = None
+        if checked is not None and checked.shadow is not None:
+            shadow = self._shadow_of(checked)
         if routes:
-            current = getattr(self, "_route_policies", None) or {}
+            current = (getattr(self, "_route_policies", None) or {}) if counting_on else {}
             route_policies = {}
             for prefix, route in routes:
                 route_policy = None
@@ -231,13 +248,33 @@ class CORSMiddleware(Middleware, _Starlettes):
                 (prefix.encode("utf-8", "surrogatepass"), route_policy)
                 for prefix, route_policy in route_policies.items()
             )
-        judged = replace(self._judged(config), routes=table)
-        policy = core_base._policy_type(
-            judged, counters=self._counters_kept(core_base, getattr(self, "_policy", None))
-        )
+        judged = replace(self._judged(config), routes=table, shadow=shadow)
+        replaced = getattr(self, "_policy", None) if counting_on else None
+        policy = core_base._policy_type(judged, counters=self._counters_kept(core_base, replaced))
         if config.origin_func is not None:
             config.origin_func.counters = policy.counters
+        if shadow is not None:
+            shadow.counters = policy.counters
         return policy, route_policies
+
+    def _shadow_of(self, checked: Checked) -> Shadow:
+        """The shadow of the live options ``checked``: the candidate's policies, built as the live
+        ones are (its routes included), and where differences are reported."""
+        from fastcors._pure.routes import Routes
+        from fastcors._shadow import Shadow
+
+        candidate = checked.shadow
+        assert candidate is not None
+        policy, route_policies = self._policies(candidate.config, candidate.routes, counting_on=False)
+        routes = None
+        if route_policies:
+            routes = Routes(route_policies)
+        return Shadow(
+            policy,
+            routes,
+            tuple((route_policies or {}).values()),
+            checked.options.on_shadow_difference,
+        )
 
     def _counters_kept(self, core_base: Any, current: Any) -> Any:
         """The counters a new policy counts on into: the current policy's, so that they survive
@@ -277,7 +314,10 @@ class CORSMiddleware(Middleware, _Starlettes):
 
     def _refresh_origin_judge(self) -> None:
         """Rebuilds the policy after ``is_allowed_origin`` was patched on the instance or a class."""
-        self._policy, self._route_policies = self._policies(self._config, self._routes)
+        from fastcors._options import Checked
+
+        checked = Checked(self._given, self._config, self._view, self._routes, self._shadow)
+        self._policy, self._route_policies = self._policies(self._config, self._routes, checked)
 
     def _class_changed(self) -> None:
         """The core calls this when a request finds the class changed since the policy was built
@@ -329,6 +369,26 @@ class CORSMiddleware(Middleware, _Starlettes):
         with _RECONFIGURING:
             self._serve(self._given.changed(options).checked(stacklevel=2))
 
+    def promote_shadow(self) -> None:
+        """Makes the ``shadow`` configuration the live one, atomically (as ``reconfigure`` does),
+        and ends the shadow: ``reconfigure(**shadow, shadow=None)``.
+
+        >>> async def app(scope, receive, send): ...
+        >>> cors = CORSMiddleware(app, allow_origins=["https://a.example"],
+        ...                       shadow={"allow_origins": ["https://b.example"]})
+        >>> cors.promote_shadow()
+        >>> cors.allow_origins
+        ['https://b.example']
+        """
+        with _RECONFIGURING:
+            shadow = self._given.shadow
+            if shadow is None:
+                raise ValueError(
+                    "promote_shadow(): no shadow configuration is set; pass shadow={...} to the "
+                    "constructor or to reconfigure() first"
+                )
+            self._serve(self._given.changed({**shadow, "shadow": None}).checked(stacklevel=2))
+
     def stats(self, route: str | None = None) -> dict[str, int]:
         """A snapshot of what the middleware has served, counter by counter, since it was built
         (``reconfigure`` keeps counting on; a copy or an unpickled middleware starts at zero).
@@ -346,7 +406,8 @@ class CORSMiddleware(Middleware, _Starlettes):
         - ``websocket_refused``: handshakes refused by ``check_websocket_origin``;
         - ``origin_func_calls``, ``origin_func_cache_hits``, ``origin_func_errors``:
           ``allow_origin_func`` called, answered from its cache, raised or returned no bool;
-        - ``shadow_differences``: always 0, as no shadow policy can be configured yet.
+        - ``shadow_differences``: requests the ``shadow`` configuration would have answered
+          otherwise (counted at the top level, whatever the route).
 
         ``route=None`` is the middleware's top-level policy, which counts the requests that match
         no route; ``route="/admin"`` is that route's, which counts the requests under it.

@@ -17,6 +17,7 @@ from fastcors._routes import checked_routes, route_label
 if TYPE_CHECKING:
     from fastcors._config import CorsConfig, StarletteView
     from fastcors._reporting import RejectEvent
+    from fastcors._shadow import ShadowDifference
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Options:
     allow_origin_func_cache_ttl: float | None = None
     #: Options per path prefix (see ``fastcors._routes``), or ``None``.
     routes: Mapping[str, Mapping[str, Any] | None] | None = None
+    #: A candidate configuration, overrides over these options (see ``fastcors._shadow``), or ``None``.
+    shadow: Mapping[str, Any] | None = None
+    on_shadow_difference: Callable[[ShadowDifference], object] | None = None
 
     def changed(self, changes: dict[str, Any]) -> Options:
         """These options with ``changes``, by name; anything else is a ``TypeError``."""
@@ -65,6 +69,23 @@ class Options:
 
         Each route's options (the top-level ones with its overrides) are checked the same way;
         what is wrong with them names the route (``routes["/admin"]: ...``)."""
+        from fastcors._shadow import checked_shadow, require_listener, shadow_checked
+
+        if self.shadow is not None or self.on_shadow_difference is not None:
+            require_listener(self.on_shadow_difference)
+            if self.shadow is None:
+                return (
+                    replace(self, on_shadow_difference=None)
+                    .checked(stacklevel + 1, checks)
+                    ._replace(options=self)
+                )
+            shadow = checked_shadow(self.shadow, _OPTION_NAMES)
+            live = replace(self, shadow=None, on_shadow_difference=None).checked(stacklevel + 1, checks)
+            # The candidate: the live options as kept (routes included), with the overrides.
+            candidate = shadow_checked(replace(live.options, **shadow), stacklevel + 1, checks)
+            kept = {name: getattr(candidate.options, name) for name in shadow}
+            options = replace(live.options, shadow=kept, on_shadow_difference=self.on_shadow_difference)
+            return live._replace(options=options, shadow=candidate)
         routes = None if self.routes is None else checked_routes(self.routes, _OPTION_NAMES)
         top = replace(self, routes=None)._checked_alone(stacklevel + 1, checks, None)
         if routes is None:
@@ -147,6 +168,8 @@ class Checked(NamedTuple):
     #: Each route's prefix and its own checked options (``None``: CORS is off there), in the
     #: order given; ``None`` without ``routes``.
     routes: tuple[tuple[str, Checked | None], ...] | None = None
+    #: The shadow's candidate options, checked; ``None`` without ``shadow``.
+    shadow: Checked | None = None
 
 
 #: Starlette's options, in its positional order after ``app``.

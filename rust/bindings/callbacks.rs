@@ -20,6 +20,11 @@ pub(super) struct Callbacks {
     pub(super) continue_response_start: Py<PyAny>,
     /// `cors_on_errors=True`: serves the request, answering the app's failure with a 500.
     pub(super) serve_with_cors_on_errors: Py<PyAny>,
+    /// `shadow`: `compare_shadow(middleware, scope, live, shadow)` compares a request's live and
+    /// shadow answers, returning the comparison to await after the response, if any, which
+    /// `served_then_compared(served, comparison)` awaits after the request's own awaitable.
+    pub(super) compare_shadow: Py<PyAny>,
+    pub(super) served_then_compared: Py<PyAny>,
     /// `check_websocket_origin=True`: refuses a handshake from a disallowed `Origin`.
     pub(super) refuse_websocket: Py<PyAny>,
     /// `logging.DEBUG`, the level refusals are logged at.
@@ -29,12 +34,14 @@ pub(super) struct Callbacks {
 
 /// The names read above and by [`send_attributes`], as `fastcors._fastcors.CALLBACK_NAMES`: a test holds them against the
 /// names `fastcors._callbacks` exports.
-pub(super) const CALLBACK_NAMES: [&str; 8] = [
+pub(super) const CALLBACK_NAMES: [&str; 10] = [
     "send_preflight",
     "denial_send",
     "continue_preflight",
     "continue_response_start",
     "serve_with_cors_on_errors",
+    "compare_shadow",
+    "served_then_compared",
     "refuse_websocket",
     "SEND_ATTRIBUTES",
     "DEBUG",

@@ -47,6 +47,7 @@ pub(super) struct CorsConfig {
     shared_origins: Option<Py<PyAny>>,
     class_watch: Option<ClassWatch>,
     routes: Option<Vec<(ByteString, Option<Py<PyAny>>)>>,
+    shadow: Option<Py<PyAny>>,
 }
 
 /// `fastcors._guards.ClassWatch`: what the policy noted of its middleware's class.
@@ -86,6 +87,9 @@ pub(super) struct PythonOptions {
     /// `routes`: the policy of each path prefix, looked up before the request is served
     /// (`middleware::serve`); `None` without routes, so that a request looks nothing up.
     pub(super) routes: Option<PyRoutes>,
+    /// `shadow`: the candidate configuration (`fastcors._shadow.Shadow`) a request with an
+    /// `Origin` is compared under before it is served (`shadow::compare`); `None` without one.
+    pub(super) shadow: Option<Py<PyAny>>,
 }
 
 impl CorsConfig {
@@ -147,6 +151,7 @@ impl CorsConfig {
             routes: self.routes.map(|entries| {
                 PyRoutes::new(entries.into_iter().map(|(prefix, policy)| (prefix.0, policy)).collect())
             }),
+            shadow: self.shadow,
         };
         Ok((core, python))
     }

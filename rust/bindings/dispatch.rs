@@ -181,7 +181,7 @@ impl PyPolicy {
 /// `method == "OPTIONS"`, asked as Starlette asks it: only of a request with an `Origin`. A plain
 /// `str` answers without running any code, so it is asked first; anything else is asked only
 /// after the `Origin` is found.
-fn is_options(
+pub(super) fn is_options(
     method: &Bound<'_, PyAny>,
     request_headers: &Bound<'_, PyList>,
     options: &Bound<'_, PyString>,

@@ -7,6 +7,7 @@ use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use super::policy::PyPolicy;
 use super::routes::Route;
+use super::shadow;
 
 /// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
 /// enters the core with no Python frame on the way. It adds nothing to the instance's layout, so
@@ -55,6 +56,9 @@ pub(super) fn serve<'py>(
     if class_changed(middleware, policy.get())? {
         policy = looked_at_again(middleware)?;
     }
+    if policy.get().options.shadow.is_some() {
+        return served_with_shadow(middleware, &app, scope, receive, send, &policy);
+    }
     if let Some(routes) = &policy.get().options.routes {
         match routes.route_of(&scope)? {
             Route::TopLevel => {}
@@ -63,6 +67,39 @@ pub(super) fn serve<'py>(
         }
     }
     PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware))
+}
+
+/// [`serve`] for a policy with a shadow: the request is compared under it first (see
+/// `shadow::compare`), then served as without one.
+#[inline(never)]
+fn served_with_shadow<'py>(
+    middleware: &Bound<'py, PyAny>,
+    app: &Bound<'py, PyAny>,
+    scope: Bound<'py, PyAny>,
+    receive: Bound<'py, PyAny>,
+    send: Bound<'py, PyAny>,
+    top: &Bound<'py, PyPolicy>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut live = Some(top.clone());
+    if let Some(routes) = &top.get().options.routes {
+        match routes.route_of(&scope)? {
+            Route::TopLevel => {}
+            Route::Off => live = None,
+            Route::Policy(route_policy) => live = Some(route_policy.cast_into::<PyPolicy>()?),
+        }
+    }
+    let shadow = top.get().options.shadow.as_ref().expect("served with a shadow");
+    let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref(), shadow)?;
+    let served = match &live {
+        None => app.call1((scope, receive, send))?,
+        Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware))?,
+    };
+    match comparison {
+        None => Ok(served),
+        Some(comparison) => {
+            top.get().callbacks.served_then_compared.bind(middleware.py()).call1((served, comparison))
+        }
+    }
 }
 
 /// Whether the middleware's class changed since its policy was built (`fastcors._guards.

@@ -24,6 +24,7 @@ mod preflight;
 mod reporting;
 mod response_start;
 mod routes;
+mod shadow;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;

@@ -215,6 +215,21 @@ impl PyPolicy {
         self.finish_response_start(py, message, request_headers, origin_allowed, reported_method)
     }
 
+    /// `(allowed, headers)`: what this policy answers the request, without serving, counting or
+    /// reporting it; or the awaitable verdict of `allow_origin_func` to pass back as
+    /// `origin_allowed` (see `shadow.rs`).
+    #[pyo3(name = "outcome", signature = (request_headers, method, middleware = None, origin_allowed = None))]
+    fn py_outcome<'py>(
+        &self,
+        py: Python<'py>,
+        request_headers: &Bound<'py, PyList>,
+        method: &Bound<'py, PyAny>,
+        middleware: Option<&Bound<'py, PyAny>>,
+        origin_allowed: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.outcome(py, request_headers, method, middleware, origin_allowed)
+    }
+
     /// Every Python object the policy holds. There is no `__clear__`: the class is frozen, and
     /// nothing it holds refers back to it except through objects of the application's (a
     /// collection, a pattern), which the collector clears. The callbacks are the module's, not
@@ -228,6 +243,7 @@ impl PyPolicy {
             &options.methods_collection,
             &options.reporter,
             &options.log_enabled_for,
+            &options.shadow,
         ]
         .into_iter()
         .flatten()

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from fastcors._pure.policy import Policy
+from fastcors._shadow import Shadow, compare_shadow, served_then_compared
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -43,11 +44,31 @@ class Middleware:
             if changed:
                 self._class_changed()
                 policy = self._policy
+        shadow = policy._shadow
         routes = policy._routes
         if routes is not None:
             position = routes.find(scope)
             if position >= 0:
                 policy = routes.policies[position]
                 if policy is None:  # CORS is off under this prefix
+                    if shadow is not None:
+                        return with_shadow(self, scope, receive, send, None, shadow)
                     return self.app(scope, receive, send)
+        if shadow is not None:
+            return with_shadow(self, scope, receive, send, policy, shadow)
         return policy.dispatch(self.app, scope, receive, send, self)
+
+
+def with_shadow(
+    middleware: Middleware, scope: Scope, receive: Receive, send: Send, live: Policy | None, shadow: Shadow
+) -> Awaitable[None]:
+    """The request served by ``live`` (``None``: CORS is off), compared under the shadow first
+    when it is an HTTP request with an ``Origin``."""
+    # Asked as `dispatch` asks it, so that every request the live policy serves is compared.
+    http = not scope["type"] != "http"  # noqa: SIM202
+    comparison = compare_shadow(middleware, scope, live, shadow) if http else None
+    if live is None:
+        served = middleware.app(scope, receive, send)
+    else:
+        served = live.dispatch(middleware.app, scope, receive, send, middleware)
+    return served if comparison is None else served_then_compared(served, comparison)

@@ -13,6 +13,7 @@ from fastcors._pure import dispatch as dispatching
 from fastcors._pure import origin as origins
 from fastcors._pure import preflight as preflights
 from fastcors._pure import response_start as response_starts
+from fastcors._pure import shadow as shadows
 from fastcors._pure.counters import Counters
 from fastcors._pure.headers import (
     ALLOW_CREDENTIALS,
@@ -83,6 +84,7 @@ class Policy(PolicyState):
         self._log_enabled_for = config.log_enabled_for
         self._class_watch = config.class_watch
         self._routes = None if config.routes is None else RoutePolicies(config.routes)
+        self._shadow = config.shadow
         # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
         self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials
 
@@ -140,3 +142,4 @@ class Policy(PolicyState):
     edit_response_start = response_starts.edit_response_start
     finish_response_start = response_starts.finish_response_start
     is_allowed_origin = origins.is_allowed_origin
+    outcome = shadows.outcome

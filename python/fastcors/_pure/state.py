@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from fastcors._pure.counters import Counters
     from fastcors._pure.origin_patterns import OriginPatterns
     from fastcors._pure.routes import RoutePolicies
+    from fastcors._shadow import Shadow
 
 
 class PolicyState:
@@ -56,6 +57,7 @@ class PolicyState:
         "_requested_headers_verdicts",
         "_requests_count",
         "_routes",
+        "_shadow",
         "_simple_headers",
     )
 
@@ -103,3 +105,6 @@ class PolicyState:
     #: ``CorsConfig.routes`` as a table the middleware looks a request's path up in; ``None``
     #: without routes, so that a request looks nothing up.
     _routes: RoutePolicies | None
+    #: ``CorsConfig.shadow``: the candidate configuration each request with an ``Origin`` is
+    #: compared under; ``None`` without one.
+    _shadow: Shadow | None

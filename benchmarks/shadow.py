@@ -1,0 +1,68 @@
+"""What ``shadow`` costs: instructions per request (callgrind, as ``benchmarks.instructions``
+counts them) of the "3 origins" configuration without a shadow, with a shadow that answers
+alike, and with one that answers every request with an ``Origin`` otherwise (each a reported
+difference, counted, nobody listening), on each core.
+
+    python -m benchmarks.shadow [--requests 1000]
+
+A request without an ``Origin`` is not compared: its row shows what the shadow costs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from typing import Any
+
+from benchmarks.instructions import batch, counted_batches
+
+CORES = ("fastcors rust", "fastcors python")
+ROWS: dict[str, dict[str, Any] | None] = {
+    "no shadow": None,
+    "shadow answering alike": {"max_age": 600},
+    "shadow answering otherwise": {"allow_origins": ["https://candidate.example"]},
+}
+REQUESTS = ("no Origin", "allowed simple", "allowed preflight")
+
+
+def cells() -> list[tuple[str, str, str]]:
+    return [(core, row, request) for core in CORES for row in ROWS for request in REQUESTS]
+
+
+def child(requests: int) -> None:
+    """Under callgrind: the bare app's batch, then one counted batch per cell."""
+    from benchmarks.harness import CONFIGS, CONTENDERS, REQUEST_CLASSES, bare_app, scope_for
+
+    by_name = {request.name: request for request in REQUEST_CLASSES}
+    batch(bare_app, scope_for(by_name["allowed simple"]), requests)
+    for core, row, request in cells():
+        build, _ = CONTENDERS[core]
+        options = dict(CONFIGS["3 origins"])
+        if ROWS[row] is not None:
+            options["shadow"] = ROWS[row]
+        batch(build(bare_app, **options), scope_for(by_name[request]), requests)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.child is not None:
+        child(arguments.child)
+        return
+    bare, *totals = counted_batches("benchmarks.shadow", [str(arguments.requests)], arguments.requests)
+    figures = {cell: total - bare for cell, total in zip(cells(), totals, strict=True)}
+    print(f"instructions per request above the bare app, CPython {platform.python_version()}")
+    print(f"| core | shadow | {' | '.join(REQUESTS)} |")
+    print(f"| --- | --- |{' ---: |' * len(REQUESTS)}")
+    for core in CORES:
+        for row in ROWS:
+            values = " | ".join(f"{figures[core, row, request]:,.0f}" for request in REQUESTS)
+            print(f"| {core} | {row} | {values} |")
+
+
+if __name__ == "__main__":
+    main()

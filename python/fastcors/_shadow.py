@@ -1,0 +1,320 @@
+"""``shadow``: a candidate configuration evaluated on live traffic without enforcing it (what
+Envoy calls ``shadow_enabled``, CSP a report-only policy).
+
+Every HTTP request with an ``Origin`` is answered by the live configuration, as without a shadow;
+the candidate's answer is worked out beside it by the same core (``Policy.outcome``: what a
+configuration would send, without serving, counting or reporting) and compared. Where they
+differ, the difference is reported: ``on_shadow_difference``, a ``DEBUG`` record on the logger
+``fastcors.shadow``, and the live counters' ``shadow_differences``.
+
+Nothing of the shadow reaches a response: its errors, and those of ``on_shadow_difference``, are
+logged and swallowed; a verdict of an async ``allow_origin_func`` is awaited after the response.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastcors._checks import CORSConfigError, CORSConfigWarning
+
+if TYPE_CHECKING:
+    from fastcors._core import CorePolicy
+    from fastcors._options import Checked, Options
+    from fastcors._pure.routes import Routes
+
+logger = logging.getLogger("fastcors.shadow")
+
+#: The options a shadow may not override, and why.
+_NOT_IN_SHADOW = {
+    "app": "the shadow is evaluated for the middleware's app",
+    "shadow": "shadows do not nest",
+    "on_shadow_difference": "it is the live configuration's: the shadow reports through it",
+    "on_reject": "the shadow refuses nothing: where it would, on_shadow_difference hears of it",
+}
+_LABEL = "shadow: "
+_REQUEST_METHOD = b"access-control-request-method"
+_ORIGIN = b"origin"
+
+
+@dataclass(frozen=True)
+class ShadowOutcome:
+    """What one configuration answers a request: whether the browser may read the response, and
+    the CORS headers sent (a preflight's whole response, or those added to the app's)."""
+
+    allowed: bool
+    headers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ShadowDifference:
+    """A request the shadow configuration would have answered otherwise: ``on_shadow_difference``'s
+    argument."""
+
+    origin: str
+    method: str
+    path: str
+    #: The prefix of the live route the request fell under (``routes``); ``None`` for the top level.
+    route: str | None
+    #: Whether the request was a preflight.
+    preflight: bool
+    live: ShadowOutcome
+    shadow: ShadowOutcome
+
+    def __repr__(self) -> str:
+        what = "preflight" if self.preflight else "request"
+        verdicts = f"live {_verdict(self.live)}, shadow {_verdict(self.shadow)}"
+        return f"<ShadowDifference: {what} {self.method} {self.path} from {self.origin!r}: {verdicts}>"
+
+
+def _verdict(outcome: ShadowOutcome) -> str:
+    return "allowed" if outcome.allowed else "refused"
+
+
+def checked_shadow(shadow: object, option_names: tuple[str, ...]) -> dict[str, Any]:
+    """``shadow``'s overrides as a dict of their own, after checking their names."""
+    if not isinstance(shadow, Mapping):
+        raise TypeError(
+            f"shadow must be a dict of options to try over the live ones, or None, not {shadow!r}; "
+            'write shadow={"allow_origins": ["https://new.example.com"]}'
+        )
+    for name in shadow:
+        if name in _NOT_IN_SHADOW:
+            raise TypeError(f"{_LABEL}{name!r} cannot be set in the shadow: {_NOT_IN_SHADOW[name]}")
+        if name not in option_names:
+            allowed = ", ".join(option for option in option_names if option not in _NOT_IN_SHADOW)
+            raise TypeError(
+                f"{_LABEL}unknown option {name!r}; a shadow overrides the constructor's: {allowed}"
+            )
+    return dict(shadow)
+
+
+def shadow_checked(candidate: Options, stacklevel: int, checks: bool) -> Checked:
+    """The candidate's options checked as the live ones are; what is wrong with them says
+    ``shadow: `` first, as a route's say its name."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            checked = candidate.checked(stacklevel + 1, checks)
+        except CORSConfigError as error:
+            raise CORSConfigError([_LABEL + problem for problem in error.problems]) from error
+        except (TypeError, ValueError) as error:
+            raise type(error)(_LABEL + str(error)) from error
+    for warning in caught:
+        if issubclass(warning.category, CORSConfigWarning):
+            warnings.warn(_LABEL + str(warning.message), CORSConfigWarning, stacklevel=stacklevel + 1)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return checked
+
+
+def require_listener(on_shadow_difference: object) -> None:
+    if on_shadow_difference is None:
+        return
+    if not callable(on_shadow_difference):
+        raise TypeError(
+            "on_shadow_difference must be a callable taking a fastcors.ShadowDifference, or None, "
+            f"not {on_shadow_difference!r}"
+        )
+    from fastcors._origin_func import is_async_callable
+
+    if is_async_callable(on_shadow_difference):
+        raise TypeError(
+            "on_shadow_difference must be a plain function: it is called while the request is "
+            f"served, never awaited, so {on_shadow_difference!r} would never run; make it a plain "
+            "function, and have it schedule any async work itself"
+        )
+
+
+class Shadow:
+    """The shadow of a live policy (``CorsConfig.shadow``): the candidate's policy and routes,
+    and where differences go."""
+
+    __slots__ = ("counters", "listener", "policy", "route_policies", "routes")
+
+    def __init__(
+        self,
+        policy: CorePolicy,
+        routes: Routes | None,
+        route_policies: tuple[CorePolicy | None, ...],
+        listener: Callable[[ShadowDifference], object] | None,
+    ) -> None:
+        self.policy = policy
+        self.routes = routes
+        self.route_policies = route_policies
+        self.listener = listener
+        #: The live policy's counters, for ``shadow_differences`` (set once the live policy is built).
+        self.counters: Any = None
+
+    def policy_for(self, scope: Any) -> CorePolicy | None:
+        """The candidate's policy for the request's path, as its own routes find it (``None``:
+        CORS is off there)."""
+        if self.routes is None:
+            return self.policy
+        position = self.routes.find(scope.get("path", "") if isinstance(scope, dict) else _path(scope))
+        return self.policy if position < 0 else self.route_policies[position]
+
+
+def _path(scope: Any) -> object:
+    try:
+        return scope["path"]
+    except KeyError:
+        return ""
+
+
+_OFF: tuple[bool, list[Any]] = (False, [])
+
+Answer = tuple[bool, list[Any]]
+
+
+def compare_shadow(
+    middleware: Any, scope: Any, live: CorePolicy | None, shadow: Shadow
+) -> Awaitable[None] | None:
+    """Compares the live answer to an HTTP request with an ``Origin`` to the shadow's, and reports
+    a difference; returns the comparison to await after the response when a verdict of
+    ``allow_origin_func`` must be awaited first. ``live`` is ``None`` where CORS is off."""
+    try:
+        request_headers = scope["headers"]
+        if not isinstance(request_headers, (list, tuple)):
+            return None  # a one-shot iterable, which the live answer alone may read
+        for name, _ in request_headers:  # a plain loop: a generator costs several times as much
+            if name == _ORIGIN:
+                break
+        else:
+            return None  # without an Origin, a policy's answer is the same whatever its options
+        if request_headers.__class__ is not list:
+            request_headers = list(request_headers)
+        method = scope["method"]
+        candidate = shadow.policy if shadow.routes is None else shadow.policy_for(scope)
+        live_answer = _OFF if live is None else live.outcome(request_headers, method, middleware)
+        shadow_answer = _OFF if candidate is None else candidate.outcome(request_headers, method, middleware)
+    except Exception:
+        logger.debug("the shadow could not compare this request; the live answer stands", exc_info=True)
+        return None
+    if live_answer.__class__ is tuple and shadow_answer.__class__ is tuple:
+        if live_answer != shadow_answer:
+            _report(middleware, scope, request_headers, method, live_answer, shadow_answer, shadow)
+        return None
+    return _compared_later(
+        middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
+    )
+
+
+async def _compared_later(
+    middleware: Any,
+    scope: Any,
+    request_headers: list[Any],
+    method: Any,
+    live: CorePolicy | None,
+    candidate: CorePolicy | None,
+    live_answer: Answer | Awaitable[bool],
+    shadow_answer: Answer | Awaitable[bool],
+    shadow: Shadow,
+) -> None:
+    """The comparison of a request whose verdicts had to be awaited, after its response."""
+    try:
+        live_answer = await _settled(live, live_answer, request_headers, method)
+        shadow_answer = await _settled(candidate, shadow_answer, request_headers, method)
+    except Exception:
+        logger.debug("the shadow could not compare this request; the live answer stands", exc_info=True)
+        return
+    finally:
+        for answer in (live_answer, shadow_answer):
+            close = getattr(answer, "close", None)
+            if answer.__class__ is not tuple and callable(close):
+                close()  # never awaited: the comparison was cancelled or failed first
+    if live_answer != shadow_answer:
+        _report(middleware, scope, request_headers, method, live_answer, shadow_answer, shadow)
+
+
+async def _settled(
+    policy: CorePolicy | None, answer: Answer | Awaitable[bool], request_headers: list[Any], method: Any
+) -> Answer:
+    if isinstance(answer, tuple):
+        return answer
+    assert policy is not None  # only a policy waits for a verdict
+    verdict = await answer
+    settled = policy.outcome(request_headers, method, None, verdict)
+    assert isinstance(settled, tuple)
+    return settled
+
+
+async def served_then_compared(served: Awaitable[None], comparison: Awaitable[None]) -> None:
+    """The request's own awaitable, then the shadow's comparison that waits for a verdict."""
+    try:
+        await served
+    except BaseException:
+        close = getattr(comparison, "close", None)
+        if callable(close):
+            close()
+        raise
+    await comparison
+
+
+def _report(
+    middleware: Any,
+    scope: Any,
+    request_headers: list[Any],
+    method: Any,
+    live: Answer,
+    candidate: Answer,
+    shadow: Shadow,
+) -> None:
+    """Counts, logs and hands on one difference; a failing listener is logged, never raised."""
+    try:
+        if shadow.counters is not None:
+            shadow.counters.count("shadow_differences")
+        if shadow.listener is None and not logger.isEnabledFor(logging.DEBUG):
+            return
+        event = _difference(middleware, scope, request_headers, method, live, candidate)
+        logger.debug(
+            "shadow differs on %s %s %s from origin %r: live %s, shadow %s",
+            "preflight" if event.preflight else "request",
+            event.method,
+            event.path,
+            event.origin,
+            _described(event.live),
+            _described(event.shadow),
+        )
+        if shadow.listener is not None:
+            shadow.listener(event)
+    except Exception:
+        logger.exception("on_shadow_difference failed; the live answer stands")
+
+
+def _described(outcome: ShadowOutcome) -> str:
+    headers = ", ".join(f"{name}: {value}" for name, value in outcome.headers)
+    return f"{_verdict(outcome)} ({headers or 'no CORS headers'})"
+
+
+def _difference(
+    middleware: Any, scope: Any, request_headers: list[Any], method: Any, live: Answer, candidate: Answer
+) -> ShadowDifference:
+    origin = next(value for name, value in request_headers if name == _ORIGIN)
+    path = _path(scope)
+    route = None
+    if isinstance(path, str) and path.startswith("/"):
+        found = middleware._route_of(path)
+        route = None if found is None else found[0]
+    preflight = method == "OPTIONS" and any(name == _REQUEST_METHOD for name, _ in request_headers)
+    return ShadowDifference(
+        origin=_text(origin),
+        method=_text(method),
+        path=_text(path),
+        route=route,
+        preflight=preflight,
+        live=_outcome(live),
+        shadow=_outcome(candidate),
+    )
+
+
+def _outcome(answer: Answer) -> ShadowOutcome:
+    allowed, headers = answer
+    return ShadowOutcome(allowed, tuple((_text(name), _text(value)) for name, value in headers))
+
+
+def _text(value: object) -> str:
+    return bytes(value).decode("latin-1") if isinstance(value, (bytes, bytearray, memoryview)) else str(value)
