@@ -446,8 +446,7 @@ class CORSMiddleware(Middleware, _Starlettes):
             return None
         from fastcors._pure.routes import Routes
 
-        position = Routes(prefix for prefix, _ in self._routes).find(path)
-        return None if position < 0 else self._routes[position]
+        return Routes((route[0], route) for route in self._routes).find(path)
 
     def _starlettes_answer(self, origin: Any) -> bool:
         """Starlette's own check, for what no request carries (``None``, a ``str`` subclass, a str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -21,6 +22,22 @@ from tests.asgi import ok_app, run
 PUBLIC = "https://anyone.example"
 ADMIN = "https://admin.example.com"
 SITE = "https://www.example.com"
+
+
+class ReadOnlyScope(Mapping[str, Any]):
+    """A scope that is a mapping but not a ``dict``."""
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    def __getitem__(self, key: str) -> Any:
+        return self._scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scope)
+
+    def __len__(self) -> int:
+        return len(self._scope)
 
 
 def routed(**options: Any) -> CORSMiddleware:
@@ -106,6 +123,43 @@ def test_a_scope_without_a_path_gets_the_top_level_options() -> None:
     scope = get("/", SITE)
     del scope["path"]
     assert allow_origin(run(routed(), scope)) == SITE.encode()
+
+
+def test_a_scope_without_a_path_gets_the_root_routes_options() -> None:
+    scope = get("/", PUBLIC)
+    del scope["path"]
+    middleware = routed(routes={"/": {"allow_origins": [PUBLIC]}})
+    assert allow_origin(run(middleware, scope)) == PUBLIC.encode()
+
+
+def test_a_scope_that_is_a_mapping_but_not_a_dict_is_routed_by_its_path() -> None:
+    scope = ReadOnlyScope(get("/public/feed", PUBLIC))
+    assert allow_origin(run(routed(), scope)) == b"*"  # type: ignore[arg-type]
+
+
+def test_a_mapping_scope_without_a_path_gets_the_top_level_options() -> None:
+    scope = get("/public", SITE)
+    del scope["path"]
+    assert allow_origin(run(routed(), ReadOnlyScope(scope))) == SITE.encode()  # type: ignore[arg-type]
+
+
+def test_a_path_that_is_not_a_str_matches_only_the_root_route() -> None:
+    middleware = routed(routes={"/": {"allow_origins": [PUBLIC]}, "/admin": {"allow_origins": [ADMIN]}})
+    scope = {**get("/", PUBLIC), "path": b"/admin"}
+    assert allow_origin(run(middleware, scope)) == PUBLIC.encode()
+
+
+def test_a_path_without_a_leading_slash_matches_only_the_root_route() -> None:
+    middleware = routed(routes={"/": {"allow_origins": [PUBLIC]}, "/admin": {"allow_origins": [ADMIN]}})
+    assert allow_origin(run(middleware, get("admin", PUBLIC))) == PUBLIC.encode()
+    assert allow_origin(run(routed(), get("public", PUBLIC))) is None
+
+
+def test_a_path_longer_than_every_prefix_is_routed_by_its_first_segments() -> None:
+    routes = {"/a/b": {"allow_origins": [PUBLIC]}, "/a": {"allow_origins": [ADMIN]}}
+    middleware = routed(routes=routes)
+    assert allow_origin(run(middleware, get("/a/b/c/d/e", PUBLIC))) == PUBLIC.encode()
+    assert allow_origin(run(middleware, get("/a/bc/d", ADMIN))) == ADMIN.encode()
 
 
 def test_a_path_with_lone_surrogates_is_matched_on_its_segments() -> None:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from fastcors._pure.policy import Policy
+from fastcors._pure.routes import CORS_OFF, path_of
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -43,11 +44,18 @@ class Middleware:
             if changed:
                 self._class_changed()
                 policy = self._policy
-        routes = policy._routes
-        if routes is not None:
-            position = routes.find(scope)
-            if position >= 0:
-                policy = routes.policies[position]
-                if policy is None:  # CORS is off under this prefix
-                    return self.app(scope, receive, send)
+        node = policy._route_tree
+        if node is not None:
+            # `Routes.find`, walked here: a call would cost more than the walk.
+            path = scope.get("path", "") if scope.__class__ is dict else path_of(scope)
+            if path.__class__ is str:
+                for segment in path.split("/", policy._route_splits):
+                    if segment not in node:
+                        break
+                    node = node[segment]
+            route = node[None]
+            if route is CORS_OFF:
+                return self.app(scope, receive, send)
+            if route is not None:
+                policy = route
         return policy.dispatch(self.app, scope, receive, send, self)
