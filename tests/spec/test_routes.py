@@ -307,6 +307,39 @@ def test_a_routes_configuration_problem_is_raised_under_strict_naming_the_route(
         routed(strict=True, routes={"/admin": {"allow_origins": ["*"], "allow_credentials": True}})
 
 
+def test_strict_problems_of_the_top_level_and_of_every_route_raise_as_one_error() -> None:
+    routes = {
+        "/admin": {"allow_methods": ["GET"], "allow_origins": ["*"], "allow_credentials": True},
+        "/public": {"allow_methods": ["put"]},
+    }
+    with pytest.raises(CORSConfigError) as raised:
+        routed(strict=True, allow_methods=["get"], routes=routes)
+    expected = [
+        "allow_methods contains 'get':",
+        "routes[\"/admin\"]: allow_origins contains '*' and allow_credentials=True:",
+        "routes[\"/public\"]: allow_methods contains 'put':",
+    ]
+    assert len(raised.value.problems) == len(expected)
+    for problem, start in zip(raised.value.problems, expected, strict=True):
+        assert problem.startswith(start)
+
+
+def test_a_route_turning_strict_on_raises_its_problems_with_the_top_levels_warned() -> None:
+    routes = {"/admin": {"strict": True, "allow_origins": ["*"], "allow_credentials": True}}
+    with (
+        pytest.warns(CORSConfigWarning, match=r"^allow_methods contains 'get'"),
+        pytest.raises(CORSConfigError) as raised,
+    ):
+        routed(allow_methods=["get"], routes=routes)
+    assert len(raised.value.problems) == 2
+    assert all(problem.startswith('routes["/admin"]: ') for problem in raised.value.problems)
+
+
+def test_strict_problems_found_before_a_routes_invalid_option_are_raised_first() -> None:
+    with pytest.raises(CORSConfigError, match=r"^1 problem in the CORS configuration:\n- max_age -1 is"):
+        routed(strict=True, max_age=-1, routes={"/admin": {"cors_on_errors": "yes"}})
+
+
 def test_a_route_conflicting_options_are_refused_naming_the_route() -> None:
     with pytest.raises(TypeError, match=r"routes\[\"/ws\"\]: check_websocket_origin checks handshakes"):
         routed(routes={"/ws": {"check_websocket_origin": True, "allow_origin_func": lambda origin: True}})
