@@ -265,6 +265,29 @@ def test_a_prefix_with_an_empty_segment_is_refused() -> None:
         routed(routes={"/a//b": None})
 
 
+def test_a_prefix_with_a_percent_escape_is_refused_with_its_decoded_form() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"^routes: the path prefix '/a%20b/caf%C3%A9' has a percent-escape \('%20'\), but "
+        r"scope\['path'\] is percent-decoded .* so it never matches: write the decoded form, '/a b/café'$",
+    ):
+        routed(routes={"/a%20b/caf%C3%A9": None})
+
+
+def test_a_prefix_with_an_escaped_slash_is_refused_as_unroutable() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"'/files/a%2fb' has a percent-escape \('%2f'\).*a segment with '%2F' in it cannot be "
+        r"routed by prefix: write '/files/a/b', which matches the request for '/files/a%2fb' and",
+    ):
+        routed(routes={"/files/a%2fb": None})
+
+
+def test_a_percent_sign_without_two_hex_digits_is_a_plain_character() -> None:
+    middleware = routed(routes={"/100%": {"allow_origins": [PUBLIC]}, "/a%zz": None})
+    assert allow_origin(run(middleware, get("/100%/x", PUBLIC))) == PUBLIC.encode()
+
+
 def test_a_prefix_that_is_not_a_str_is_refused() -> None:
     with pytest.raises(TypeError, match=r"a path prefix must be a str such as '/admin', not b'/x'"):
         routed(routes={b"/x": None})
