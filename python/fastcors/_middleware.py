@@ -260,7 +260,7 @@ class CORSMiddleware(Middleware, _Starlettes):
     def _shadow_of(self, checked: Checked) -> Shadow:
         """The shadow of the live options ``checked``: the candidate's policies, built as the live
         ones are (its routes included), and where differences are reported."""
-        from fastcors._pure.routes import Routes
+        from fastcors._pure.routes import CORS_OFF, Routes
         from fastcors._shadow import Shadow
 
         candidate = checked.shadow
@@ -268,13 +268,11 @@ class CORSMiddleware(Middleware, _Starlettes):
         policy, route_policies = self._policies(candidate.config, candidate.routes, counting_on=False)
         routes = None
         if route_policies:
-            routes = Routes(route_policies)
-        return Shadow(
-            policy,
-            routes,
-            tuple((route_policies or {}).values()),
-            checked.options.on_shadow_difference,
-        )
+            routes = Routes(
+                (prefix, CORS_OFF if route_policy is None else route_policy)
+                for prefix, route_policy in route_policies.items()
+            )
+        return Shadow(policy, routes, checked.options.on_shadow_difference)
 
     def _counters_kept(self, core_base: Any, current: Any) -> Any:
         """The counters a new policy counts on into: the current policy's, so that they survive
@@ -507,8 +505,7 @@ class CORSMiddleware(Middleware, _Starlettes):
             return None
         from fastcors._pure.routes import Routes
 
-        position = Routes(prefix for prefix, _ in self._routes).find(path)
-        return None if position < 0 else self._routes[position]
+        return Routes((route[0], route) for route in self._routes).find(path)
 
     def _starlettes_answer(self, origin: Any) -> bool:
         """Starlette's own check, for what no request carries (``None``, a ``str`` subclass, a str

@@ -68,7 +68,9 @@ class Options:
         middleware, whose options were checked when it was built, is not checked again.)
 
         Each route's options (the top-level ones with its overrides) are checked the same way;
-        what is wrong with them names the route (``routes["/admin"]: ...``)."""
+        what is wrong with them names the route (``routes["/admin"]: ...``), and ``strict``
+        problems of the top level and of every route raise together, as one ``CORSConfigError``."""
+
         from fastcors._shadow import checked_shadow, require_listener, shadow_checked
 
         if self.shadow is not None or self.on_shadow_difference is not None:
@@ -87,23 +89,47 @@ class Options:
             options = replace(live.options, shadow=kept, on_shadow_difference=self.on_shadow_difference)
             return live._replace(options=options, shadow=candidate)
         routes = None if self.routes is None else checked_routes(self.routes, _OPTION_NAMES)
-        top = replace(self, routes=None)._checked_alone(stacklevel + 1, checks, None)
         if routes is None:
-            return top
+            return replace(self, routes=None)._checked_alone(stacklevel + 1, checks, None)
+        deferred: list[str] = []
+        try:
+            checked = self._checked_with_routes(routes, stacklevel + 1, checks, deferred)
+        except (TypeError, ValueError) as error:
+            # Problems found before the error come first, as they would without routes.
+            if deferred:
+                raise CORSConfigError(deferred) from error
+            raise
+        if deferred:
+            raise CORSConfigError(deferred)
+        return checked
+
+    def _checked_with_routes(
+        self,
+        routes: dict[str, dict[str, Any] | None],
+        stacklevel: int,
+        checks: bool,
+        deferred: list[str],
+    ) -> Checked:
+        """``checked`` with ``routes``, the ``strict`` problems added to ``deferred``."""
+        top = replace(self, routes=None)._checked_alone(stacklevel + 1, checks, None, deferred)
         base = top.options
         kept_routes: dict[str, dict[str, Any] | None] = {}
         per_route: list[tuple[str, Checked | None]] = []
         for prefix, overrides in routes.items():
             route = None
             if overrides is not None:
-                route = _route_checked(replace(base, **overrides), prefix, stacklevel + 1, checks)
+                options = replace(base, **overrides)
+                route = _route_checked(options, prefix, stacklevel + 1, checks, deferred)
                 overrides = {name: getattr(route.options, name) for name in overrides}
             kept_routes[prefix] = overrides
             per_route.append((prefix, route))
         return top._replace(options=replace(top.options, routes=kept_routes), routes=tuple(per_route))
 
-    def _checked_alone(self, stacklevel: int, checks: bool, route: str | None) -> Checked:
-        """``checked`` for options without routes; ``route``: the prefix they apply under."""
+    def _checked_alone(
+        self, stacklevel: int, checks: bool, route: str | None, deferred: list[str] | None = None
+    ) -> Checked:
+        """``checked`` for options without routes; ``route``: the prefix they apply under. With
+        ``strict``, their problems are added to ``deferred`` when given, else raised."""
         from fastcors._config import interpret_options, kept, reading
         from fastcors._reporting import Reporter, logger
 
@@ -131,7 +157,10 @@ class Options:
         )
         if route is not None:
             problems = [route_label(route) + problem for problem in problems]
-        check_configuration(problems, strict=options.strict, stacklevel=stacklevel + 1)
+        if options.strict and deferred is not None:
+            deferred.extend(problems)
+        else:
+            check_configuration(problems, strict=options.strict, stacklevel=stacklevel + 1)
         given = options.starlettes()
         read = reading(given)
         config, view = interpret_options(
@@ -189,13 +218,13 @@ STARLETTE_OPTIONS = (
 _OPTION_NAMES = tuple(option.name for option in fields(Options))
 
 
-def _route_checked(options: Options, prefix: str, stacklevel: int, checks: bool) -> Checked:
-    """A route's options checked; an error that does not name the route yet is raised again with
-    its name (a ``CORSConfigError``'s problems name it already)."""
+def _route_checked(
+    options: Options, prefix: str, stacklevel: int, checks: bool, deferred: list[str]
+) -> Checked:
+    """A route's options checked, its ``strict`` problems added to ``deferred``; an error is
+    raised again with the route's name."""
     try:
-        return options._checked_alone(stacklevel + 1, checks, prefix)
-    except CORSConfigError:
-        raise
+        return options._checked_alone(stacklevel + 1, checks, prefix, deferred)
     except (TypeError, ValueError) as error:
         raise route_error(error, prefix) from error
 

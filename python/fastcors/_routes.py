@@ -8,11 +8,16 @@ against ``scope["path"]``; the longest one wins.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 #: The options a route may not override.
 _NOT_PER_ROUTE = ("app", "routes")
+#: What servers decode in a request's path before it becomes ``scope["path"]``.
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_ESCAPED_SLASH = re.compile(r"%2[Ff]")
 
 
 def route_label(prefix: str) -> str:
@@ -56,6 +61,9 @@ def _check_prefix(prefix: object) -> None:
         raise ValueError(
             f"{label} has a query or a fragment, which scope['path'] never carries: write {path!r}"
         )
+    escape = _PERCENT_ESCAPE.search(prefix)
+    if escape is not None:
+        raise ValueError(f"{label} {_percent_escape_problem(prefix, escape.group())}")
     if prefix != "/" and prefix.endswith("/"):
         raise ValueError(
             f"{label} ends with '/': prefixes match on whole segments, so {prefix.rstrip('/') or '/'!r} "
@@ -68,6 +76,21 @@ def _check_prefix(prefix: object) -> None:
         prefix.encode("utf-8", "surrogatepass")
     except UnicodeEncodeError:  # pragma: no cover - surrogatepass encodes every str
         raise ValueError(f"{label} cannot be encoded as UTF-8") from None
+
+
+def _percent_escape_problem(prefix: str, escape: str) -> str:
+    decoded = unquote(prefix)
+    problem = (
+        f"has a percent-escape ({escape!r}), but scope['path'] is percent-decoded (a request for "
+        f"{prefix!r} arrives as {decoded!r}), so it never matches"
+    )
+    if _ESCAPED_SLASH.search(prefix) is None:
+        return f"{problem}: write the decoded form, {decoded!r}"
+    return (
+        f"{problem}; and an escaped '/' ('%2F') decodes to '/', which scope['path'] does not tell "
+        "from a separator, so a segment with '%2F' in it cannot be routed by prefix: write "
+        f"{decoded!r}, which matches the request for {prefix!r} and the one for {decoded!r} alike"
+    )
 
 
 def _check_override_name(prefix: str, name: object, option_names: tuple[str, ...]) -> None:

@@ -133,18 +133,17 @@ class Shadow:
     """The shadow of a live policy (``CorsConfig.shadow``): the candidate's policy and routes,
     and where differences go."""
 
-    __slots__ = ("counters", "listener", "policy", "route_policies", "routes")
+    __slots__ = ("counters", "listener", "policy", "routes")
 
     def __init__(
         self,
         policy: CorePolicy,
-        routes: Routes | None,
-        route_policies: tuple[CorePolicy | None, ...],
+        routes: Routes[Any] | None,
         listener: Callable[[ShadowDifference], object] | None,
     ) -> None:
         self.policy = policy
+        #: The candidate's routes, each to its policy or ``CORS_OFF``; ``None`` without routes.
         self.routes = routes
-        self.route_policies = route_policies
         self.listener = listener
         #: The live policy's counters, for ``shadow_differences`` (set once the live policy is built).
         self.counters: Any = None
@@ -152,10 +151,14 @@ class Shadow:
     def policy_for(self, scope: Any) -> CorePolicy | None:
         """The candidate's policy for the request's path, as its own routes find it (``None``:
         CORS is off there)."""
+        from fastcors._pure.routes import CORS_OFF
+
         if self.routes is None:
             return self.policy
-        position = self.routes.find(scope.get("path", "") if isinstance(scope, dict) else _path(scope))
-        return self.policy if position < 0 else self.route_policies[position]
+        found = self.routes.find(scope.get("path", "") if isinstance(scope, dict) else _path(scope))
+        if found is None:
+            return self.policy
+        return None if found is CORS_OFF else found
 
 
 def _path(scope: Any) -> object:

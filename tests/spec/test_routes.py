@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -21,6 +22,22 @@ from tests.asgi import ok_app, run
 PUBLIC = "https://anyone.example"
 ADMIN = "https://admin.example.com"
 SITE = "https://www.example.com"
+
+
+class ReadOnlyScope(Mapping[str, Any]):
+    """A scope that is a mapping but not a ``dict``."""
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    def __getitem__(self, key: str) -> Any:
+        return self._scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scope)
+
+    def __len__(self) -> int:
+        return len(self._scope)
 
 
 def routed(**options: Any) -> CORSMiddleware:
@@ -106,6 +123,43 @@ def test_a_scope_without_a_path_gets_the_top_level_options() -> None:
     scope = get("/", SITE)
     del scope["path"]
     assert allow_origin(run(routed(), scope)) == SITE.encode()
+
+
+def test_a_scope_without_a_path_gets_the_root_routes_options() -> None:
+    scope = get("/", PUBLIC)
+    del scope["path"]
+    middleware = routed(routes={"/": {"allow_origins": [PUBLIC]}})
+    assert allow_origin(run(middleware, scope)) == PUBLIC.encode()
+
+
+def test_a_scope_that_is_a_mapping_but_not_a_dict_is_routed_by_its_path() -> None:
+    scope = ReadOnlyScope(get("/public/feed", PUBLIC))
+    assert allow_origin(run(routed(), scope)) == b"*"  # type: ignore[arg-type]
+
+
+def test_a_mapping_scope_without_a_path_gets_the_top_level_options() -> None:
+    scope = get("/public", SITE)
+    del scope["path"]
+    assert allow_origin(run(routed(), ReadOnlyScope(scope))) == SITE.encode()  # type: ignore[arg-type]
+
+
+def test_a_path_that_is_not_a_str_matches_only_the_root_route() -> None:
+    middleware = routed(routes={"/": {"allow_origins": [PUBLIC]}, "/admin": {"allow_origins": [ADMIN]}})
+    scope = {**get("/", PUBLIC), "path": b"/admin"}
+    assert allow_origin(run(middleware, scope)) == PUBLIC.encode()
+
+
+def test_a_path_without_a_leading_slash_matches_only_the_root_route() -> None:
+    middleware = routed(routes={"/": {"allow_origins": [PUBLIC]}, "/admin": {"allow_origins": [ADMIN]}})
+    assert allow_origin(run(middleware, get("admin", PUBLIC))) == PUBLIC.encode()
+    assert allow_origin(run(routed(), get("public", PUBLIC))) is None
+
+
+def test_a_path_longer_than_every_prefix_is_routed_by_its_first_segments() -> None:
+    routes = {"/a/b": {"allow_origins": [PUBLIC]}, "/a": {"allow_origins": [ADMIN]}}
+    middleware = routed(routes=routes)
+    assert allow_origin(run(middleware, get("/a/b/c/d/e", PUBLIC))) == PUBLIC.encode()
+    assert allow_origin(run(middleware, get("/a/bc/d", ADMIN))) == ADMIN.encode()
 
 
 def test_a_path_with_lone_surrogates_is_matched_on_its_segments() -> None:
@@ -211,6 +265,29 @@ def test_a_prefix_with_an_empty_segment_is_refused() -> None:
         routed(routes={"/a//b": None})
 
 
+def test_a_prefix_with_a_percent_escape_is_refused_with_its_decoded_form() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"^routes: the path prefix '/a%20b/caf%C3%A9' has a percent-escape \('%20'\), but "
+        r"scope\['path'\] is percent-decoded .* so it never matches: write the decoded form, '/a b/café'$",
+    ):
+        routed(routes={"/a%20b/caf%C3%A9": None})
+
+
+def test_a_prefix_with_an_escaped_slash_is_refused_as_unroutable() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"'/files/a%2fb' has a percent-escape \('%2f'\).*a segment with '%2F' in it cannot be "
+        r"routed by prefix: write '/files/a/b', which matches the request for '/files/a%2fb' and",
+    ):
+        routed(routes={"/files/a%2fb": None})
+
+
+def test_a_percent_sign_without_two_hex_digits_is_a_plain_character() -> None:
+    middleware = routed(routes={"/100%": {"allow_origins": [PUBLIC]}, "/a%zz": None})
+    assert allow_origin(run(middleware, get("/100%/x", PUBLIC))) == PUBLIC.encode()
+
+
 def test_a_prefix_that_is_not_a_str_is_refused() -> None:
     with pytest.raises(TypeError, match=r"a path prefix must be a str such as '/admin', not b'/x'"):
         routed(routes={b"/x": None})
@@ -251,6 +328,39 @@ def test_a_routes_configuration_problem_warns_naming_the_route() -> None:
 def test_a_routes_configuration_problem_is_raised_under_strict_naming_the_route() -> None:
     with pytest.raises(CORSConfigError, match=r"- routes\[\"/admin\"\]: allow_origins contains '\*'"):
         routed(strict=True, routes={"/admin": {"allow_origins": ["*"], "allow_credentials": True}})
+
+
+def test_strict_problems_of_the_top_level_and_of_every_route_raise_as_one_error() -> None:
+    routes = {
+        "/admin": {"allow_methods": ["GET"], "allow_origins": ["*"], "allow_credentials": True},
+        "/public": {"allow_methods": ["put"]},
+    }
+    with pytest.raises(CORSConfigError) as raised:
+        routed(strict=True, allow_methods=["get"], routes=routes)
+    expected = [
+        "allow_methods contains 'get':",
+        "routes[\"/admin\"]: allow_origins contains '*' and allow_credentials=True:",
+        "routes[\"/public\"]: allow_methods contains 'put':",
+    ]
+    assert len(raised.value.problems) == len(expected)
+    for problem, start in zip(raised.value.problems, expected, strict=True):
+        assert problem.startswith(start)
+
+
+def test_a_route_turning_strict_on_raises_its_problems_with_the_top_levels_warned() -> None:
+    routes = {"/admin": {"strict": True, "allow_origins": ["*"], "allow_credentials": True}}
+    with (
+        pytest.warns(CORSConfigWarning, match=r"^allow_methods contains 'get'"),
+        pytest.raises(CORSConfigError) as raised,
+    ):
+        routed(allow_methods=["get"], routes=routes)
+    assert len(raised.value.problems) == 2
+    assert all(problem.startswith('routes["/admin"]: ') for problem in raised.value.problems)
+
+
+def test_strict_problems_found_before_a_routes_invalid_option_are_raised_first() -> None:
+    with pytest.raises(CORSConfigError, match=r"^1 problem in the CORS configuration:\n- max_age -1 is"):
+        routed(strict=True, max_age=-1, routes={"/admin": {"cors_on_errors": "yes"}})
 
 
 def test_a_route_conflicting_options_are_refused_naming_the_route() -> None:

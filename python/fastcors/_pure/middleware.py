@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from fastcors._pure.policy import Policy
+from fastcors._pure.routes import CORS_OFF, path_of
 from fastcors._shadow import Shadow, compare_shadow, served_then_compared
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
@@ -45,15 +46,22 @@ class Middleware:
                 self._class_changed()
                 policy = self._policy
         shadow = policy._shadow
-        routes = policy._routes
-        if routes is not None:
-            position = routes.find(scope)
-            if position >= 0:
-                policy = routes.policies[position]
-                if policy is None:  # CORS is off under this prefix
-                    if shadow is not None:
-                        return with_shadow(self, scope, receive, send, None, shadow)
-                    return self.app(scope, receive, send)
+        node = policy._route_tree
+        if node is not None:
+            # `Routes.find`, walked here: a call would cost more than the walk.
+            path = scope.get("path", "") if scope.__class__ is dict else path_of(scope)
+            if path.__class__ is str:
+                for segment in path.split("/", policy._route_splits):
+                    if segment not in node:
+                        break
+                    node = node[segment]
+            route = node[None]
+            if route is CORS_OFF:
+                if shadow is not None:
+                    return with_shadow(self, scope, receive, send, None, shadow)
+                return self.app(scope, receive, send)
+            if route is not None:
+                policy = route
         if shadow is not None:
             return with_shadow(self, scope, receive, send, policy, shadow)
         return policy.dispatch(self.app, scope, receive, send, self)

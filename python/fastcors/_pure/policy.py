@@ -26,7 +26,7 @@ from fastcors._pure.headers import (
 )
 from fastcors._pure.origin_patterns import OriginPatterns
 from fastcors._pure.response_headers import apply_edits
-from fastcors._pure.routes import RoutePolicies
+from fastcors._pure.routes import route_policies
 from fastcors._pure.state import PolicyState
 
 
@@ -83,7 +83,9 @@ class Policy(PolicyState):
         self._reporter = config.reporter
         self._log_enabled_for = config.log_enabled_for
         self._class_watch = config.class_watch
-        self._routes = None if config.routes is None else RoutePolicies(config.routes)
+        routes = None if config.routes is None else route_policies(config.routes)
+        self._route_tree = None if routes is None else routes.tree
+        self._route_splits = 0 if routes is None else routes.splits
         self._shadow = config.shadow
         # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
         self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials

@@ -5,73 +5,101 @@ of its path, whatever the number of routes.
 A prefix is ``/`` or ``/a/b`` (checked by ``fastcors._routes``: no empty segment, no trailing
 ``/``); it matches a path equal to it or continuing with ``/``: ``/public`` matches ``/public`` and
 ``/public/x``, not ``/publication``.
+
+The middleware walks the tree in its own ``__call__`` (a call per request costs more than the
+walk); ``Routes.find`` is the same walk, for everyone else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Generic, TypeVar
 
-#: A node: ``[route position or -1, {segment: node}]``; lists, for the fewest lookups per segment.
-_Node = list[Any]
+#: A node: ``{segment: node}``, and under the key ``None`` (never a segment) the value of the
+#: longest prefix that ends at or above it, or ``None`` when no prefix does.
+Node = dict[Any, Any]
+
+_Value = TypeVar("_Value")
 
 
-class Routes:
-    """The routes' prefixes as a tree of segments; a route is known by its position in the list it
-    was built from."""
+class CorsOff:
+    """The value of a route whose ``None`` turns CORS off: the app alone answers under it."""
 
-    __slots__ = ("_depth", "_root")
+    __slots__ = ()
 
-    def __init__(self, prefixes: Iterable[str]) -> None:
-        self._root: _Node = [-1, {}]
-        #: The most segments of any prefix: a path's later segments cannot change its route.
-        self._depth = 0
-        for position, prefix in enumerate(prefixes):
-            node = self._root
-            segments = _segments(prefix)
+    def __repr__(self) -> str:
+        return "CORS_OFF"
+
+
+CORS_OFF = CorsOff()
+
+
+class Routes(Generic[_Value]):
+    """The routes' prefixes as a tree of segments, each node holding the value of the longest
+    prefix that ends at or above it, so that a walk ends on its answer.
+
+    ``tree`` is a node above the root prefix's, whose one child is the root, under the segment
+    ``""``: ``path.split("/", splits)`` starts with ``""`` for a path starting with ``/``, so the
+    walk needs no other check, and a path that does not start with ``/`` stops there, matching
+    only the root prefix. ``splits`` is the most segments of any prefix, plus one: a path's later
+    segments cannot change its route, so they stay in one piece, unsplit.
+    """
+
+    __slots__ = ("splits", "tree")
+
+    def __init__(self, routes: Iterable[tuple[str, _Value]]) -> None:
+        root: Node = {None: None}
+        depth = 0
+        for prefix, value in routes:
+            if value is None:
+                raise ValueError("a route's value cannot be None; use CORS_OFF")
+            node = root
+            segments = [] if prefix == "/" else prefix[1:].split("/")
             for segment in segments:
-                node = node[1].setdefault(segment, [-1, {}])
-            node[0] = position
-            self._depth = max(self._depth, len(segments))
+                node = node.setdefault(segment, {None: None})
+            node[None] = value
+            depth = max(depth, len(segments))
+        _inherit(root, None)
+        self.tree: Node = {None: root[None], "": root}
+        self.splits = depth + 1
 
-    def find(self, path: object) -> int:
-        """The position of the longest prefix that matches ``path`` on whole segments, or -1 when
-        none does. A path that is not a ``str`` starting with ``/`` matches only the root prefix."""
-        node = self._root
-        found: int = node[0]
-        if path.__class__ is not str or not path.startswith("/"):
-            return found
-        # At most `depth` segments matter: the rest of a long path stays in one piece, unsplit.
-        segments: list[str] = path.split("/", self._depth + 1)
-        for segment in segments[1 : self._depth + 1]:
-            node = node[1].get(segment)
-            if node is None:
-                break
-            if node[0] >= 0:
-                found = node[0]
+    def find(self, path: object) -> _Value | None:
+        """The value of the longest prefix that matches ``path`` on whole segments, or ``None``
+        when none does. A path that is not a ``str`` matches as ``""``: the root prefix only."""
+        node = self.tree
+        if path.__class__ is str:
+            for segment in path.split("/", self.splits):
+                if segment not in node:
+                    break
+                node = node[segment]
+        found: _Value | None = node[None]
         return found
 
 
-class RoutePolicies:
-    """``CorsConfig.routes``: the routes' tree, and each route's policy (``None`` where CORS is
-    off), by position."""
-
-    __slots__ = ("policies", "routes")
-
-    def __init__(self, entries: Iterable[tuple[bytes, Any]]) -> None:
-        entries = tuple(entries)
-        self.routes = Routes(prefix.decode("utf-8", "surrogatepass") for prefix, _ in entries)
-        self.policies: tuple[Any, ...] = tuple(policy for _, policy in entries)
-
-    def find(self, scope: Any) -> int:
-        """The position of the route of ``scope["path"]``, or -1 for the top level. A scope
-        without a path (lifespan) is matched as the empty path: the root prefix only."""
-        try:
-            path = scope["path"]
-        except KeyError:
-            path = ""
-        return self.routes.find(path)
+def _inherit(node: Node, value: object) -> None:
+    """Gives each node under ``node`` without a value of its own the value of its closest
+    ancestor that has one (``value`` for ``node`` itself)."""
+    stack = [(node, value)]
+    while stack:
+        node, value = stack.pop()
+        if node[None] is None:
+            node[None] = value
+        stack.extend((child, node[None]) for segment, child in node.items() if segment is not None)
 
 
-def _segments(prefix: str) -> list[str]:
-    return [] if prefix == "/" else prefix[1:].split("/")
+def route_policies(entries: Iterable[tuple[bytes, Any]]) -> Routes[Any]:
+    """``CorsConfig.routes`` as routes whose values are their policies (``CORS_OFF`` where CORS
+    is off)."""
+    return Routes(
+        (prefix.decode("utf-8", "surrogatepass"), CORS_OFF if policy is None else policy)
+        for prefix, policy in entries
+    )
+
+
+def path_of(scope: Mapping[str, Any]) -> object:
+    """``scope["path"]`` of a scope that is not a ``dict`` itself; a scope without a path
+    (lifespan) is matched as the empty path."""
+    try:
+        return scope["path"]
+    except KeyError:
+        return ""

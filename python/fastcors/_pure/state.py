@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from fastcors._origin_set import OriginSet
     from fastcors._pure.counters import Counters
     from fastcors._pure.origin_patterns import OriginPatterns
-    from fastcors._pure.routes import RoutePolicies
+    from fastcors._pure.routes import Node
     from fastcors._shadow import Shadow
 
 
@@ -56,7 +56,8 @@ class PolicyState:
         "_reporter",
         "_requested_headers_verdicts",
         "_requests_count",
-        "_routes",
+        "_route_splits",
+        "_route_tree",
         "_shadow",
         "_simple_headers",
     )
@@ -102,9 +103,12 @@ class PolicyState:
     _counters: Counters
     #: ``_counters``' count of requests, advanced by ``next`` on each one.
     _requests_count: Iterator[int]
-    #: ``CorsConfig.routes`` as a table the middleware looks a request's path up in; ``None``
-    #: without routes, so that a request looks nothing up.
-    _routes: RoutePolicies | None
+    #: ``CorsConfig.routes`` as the tree the middleware walks a request's path down
+    #: (``fastcors._pure.routes.Routes.tree``, each route's policy or ``CORS_OFF`` where its prefix
+    #: ends); ``None`` without routes, so that a request looks nothing up.
+    _route_tree: Node | None
+    #: ``Routes.splits``: how many times a path is split, at most.
+    _route_splits: int
     #: ``CorsConfig.shadow``: the candidate configuration each request with an ``Origin`` is
     #: compared under; ``None`` without one.
     _shadow: Shadow | None
