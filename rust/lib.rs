@@ -18,6 +18,7 @@ pub mod preflight;
 pub mod request_headers;
 pub mod response_headers;
 pub mod routes;
+pub mod shadow;
 
 #[cfg(feature = "python")]
 mod bindings;

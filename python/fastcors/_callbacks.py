@@ -18,14 +18,23 @@ if TYPE_CHECKING:
     from fastcors._errors import serve_with_cors_on_errors
     from fastcors._origin_func import continue_preflight, continue_response_start
     from fastcors._preflight import denial_send, send_preflight
-    from fastcors._shadow import compare_shadow, served_then_compared
+    from fastcors._shadow import (
+        compare_later,
+        compare_shadow,
+        report_shadow_difference,
+        served_then_compared,
+        shadow_failed,
+    )
     from fastcors._websocket import refuse_websocket
 
 #: Where each function is defined.
 _DEFINED_IN = {
     "continue_preflight": "fastcors._origin_func",
     "continue_response_start": "fastcors._origin_func",
+    "compare_later": "fastcors._shadow",
     "compare_shadow": "fastcors._shadow",
+    "report_shadow_difference": "fastcors._shadow",
+    "shadow_failed": "fastcors._shadow",
     "denial_send": "fastcors._preflight",
     "refuse_websocket": "fastcors._websocket",
     "send_preflight": "fastcors._preflight",
@@ -43,12 +52,15 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "DEBUG",
     "SEND_ATTRIBUTES",
+    "compare_later",
     "compare_shadow",
     "continue_preflight",
     "continue_response_start",
     "denial_send",
     "refuse_websocket",
+    "report_shadow_difference",
     "send_preflight",
     "serve_with_cors_on_errors",
     "served_then_compared",
+    "shadow_failed",
 ]

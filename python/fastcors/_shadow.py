@@ -199,8 +199,36 @@ def compare_shadow(
         return None
     if live_answer.__class__ is tuple and shadow_answer.__class__ is tuple:
         if live_answer != shadow_answer:
-            _report(middleware, scope, request_headers, method, live_answer, shadow_answer, shadow)
+            report_shadow_difference(
+                middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
+            )
         return None
+    return _compared_later(
+        middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
+    )
+
+
+def shadow_failed(error: BaseException) -> None:
+    """Logs what kept the compiled core's comparison of a request from ending."""
+    logger.debug(
+        "the shadow could not compare this request; the live answer stands",
+        exc_info=(type(error), error, error.__traceback__),
+    )
+
+
+def compare_later(
+    middleware: Any,
+    scope: Any,
+    request_headers: list[Any],
+    method: Any,
+    live: CorePolicy | None,
+    candidate: CorePolicy | None,
+    live_answer: Answer | Awaitable[bool],
+    shadow_answer: Answer | Awaitable[bool],
+    shadow: Shadow,
+) -> Awaitable[None]:
+    """The comparison of a request whose verdicts must be awaited first, to await after its
+    response."""
     return _compared_later(
         middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
     )
@@ -230,7 +258,9 @@ async def _compared_later(
             if answer.__class__ is not tuple and callable(close):
                 close()  # never awaited: the comparison was cancelled or failed first
     if live_answer != shadow_answer:
-        _report(middleware, scope, request_headers, method, live_answer, shadow_answer, shadow)
+        report_shadow_difference(
+            middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
+        )
 
 
 async def _settled(
@@ -257,7 +287,7 @@ async def served_then_compared(served: Awaitable[None], comparison: Awaitable[No
     await comparison
 
 
-def _report(
+def report_shadow_difference(
     middleware: Any,
     scope: Any,
     request_headers: list[Any],

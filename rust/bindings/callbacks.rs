@@ -21,10 +21,16 @@ pub(super) struct Callbacks {
     /// `cors_on_errors=True`: serves the request, answering the app's failure with a 500.
     pub(super) serve_with_cors_on_errors: Py<PyAny>,
     /// `shadow`: `compare_shadow(middleware, scope, live, shadow)` compares a request's live and
-    /// shadow answers, returning the comparison to await after the response, if any, which
-    /// `served_then_compared(served, comparison)` awaits after the request's own awaitable.
+    /// shadow answers where the binding does not (headers that are no list), returning the
+    /// comparison to await after the response, if any, which `served_then_compared(served,
+    /// comparison)` awaits after the request's own awaitable; `report_shadow_difference(...)`
+    /// reports a difference the binding found, `compare_later(...)` makes the comparison that
+    /// awaits a verdict first, and `shadow_failed(error)` logs what kept a comparison from ending.
     pub(super) compare_shadow: Py<PyAny>,
     pub(super) served_then_compared: Py<PyAny>,
+    pub(super) report_shadow_difference: Py<PyAny>,
+    pub(super) compare_later: Py<PyAny>,
+    pub(super) shadow_failed: Py<PyAny>,
     /// `check_websocket_origin=True`: refuses a handshake from a disallowed `Origin`.
     pub(super) refuse_websocket: Py<PyAny>,
     /// `logging.DEBUG`, the level refusals are logged at.
@@ -34,7 +40,7 @@ pub(super) struct Callbacks {
 
 /// The names read above and by [`send_attributes`], as `fastcors._fastcors.CALLBACK_NAMES`: a test holds them against the
 /// names `fastcors._callbacks` exports.
-pub(super) const CALLBACK_NAMES: [&str; 10] = [
+pub(super) const CALLBACK_NAMES: [&str; 13] = [
     "send_preflight",
     "denial_send",
     "continue_preflight",
@@ -42,6 +48,9 @@ pub(super) const CALLBACK_NAMES: [&str; 10] = [
     "serve_with_cors_on_errors",
     "compare_shadow",
     "served_then_compared",
+    "report_shadow_difference",
+    "compare_later",
+    "shadow_failed",
     "refuse_websocket",
     "SEND_ATTRIBUTES",
     "DEBUG",

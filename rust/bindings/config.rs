@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use super::origin_set::PyOriginSet;
+use super::policy::PyPolicy;
 use super::routes::PyRoutes;
 use crate::membership::Membership;
 use crate::origin::OriginRegex;
@@ -87,9 +88,17 @@ pub(super) struct PythonOptions {
     /// `routes`: the policy of each path prefix, looked up before the request is served
     /// (`middleware::serve`); `None` without routes, so that a request looks nothing up.
     pub(super) routes: Option<PyRoutes>,
-    /// `shadow`: the candidate configuration (`fastcors._shadow.Shadow`) a request with an
-    /// `Origin` is compared under before it is served (`shadow::compare`); `None` without one.
-    pub(super) shadow: Option<Py<PyAny>>,
+    /// `shadow`: the candidate configuration a request with an `Origin` is compared under before
+    /// it is served (`shadow::compare`); `None` without one.
+    pub(super) shadow: Option<ShadowOptions>,
+}
+
+/// `fastcors._shadow.Shadow`, and the candidate's top-level policy it holds.
+pub(super) struct ShadowOptions {
+    /// The `Shadow` object, which reports differences.
+    pub(super) object: Py<PyAny>,
+    /// `Shadow.policy`: the candidate's policy, whose own routes pick a route's.
+    pub(super) policy: Py<PyPolicy>,
 }
 
 impl CorsConfig {
@@ -151,7 +160,14 @@ impl CorsConfig {
             routes: self.routes.map(|entries| {
                 PyRoutes::new(entries.into_iter().map(|(prefix, policy)| (prefix.0, policy)).collect())
             }),
-            shadow: self.shadow,
+            shadow: self
+                .shadow
+                .map(|object| -> PyResult<ShadowOptions> {
+                    let policy =
+                        object.bind(py).getattr(intern!(py, "policy"))?.cast_into::<PyPolicy>()?.unbind();
+                    Ok(ShadowOptions { object, policy })
+                })
+                .transpose()?,
         };
         Ok((core, python))
     }

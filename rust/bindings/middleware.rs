@@ -88,8 +88,7 @@ fn served_with_shadow<'py>(
             Route::Policy(route_policy) => live = Some(route_policy.cast_into::<PyPolicy>()?),
         }
     }
-    let shadow = top.get().options.shadow.as_ref().expect("served with a shadow");
-    let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref(), shadow)?;
+    let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref());
     let served = match &live {
         None => app.call1((scope, receive, send))?,
         Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware))?,

@@ -243,7 +243,6 @@ impl PyPolicy {
             &options.methods_collection,
             &options.reporter,
             &options.log_enabled_for,
-            &options.shadow,
         ]
         .into_iter()
         .flatten()
@@ -275,6 +274,10 @@ impl PyPolicy {
         visit.call(&self.counters)?;
         if let Some(routes) = &options.routes {
             routes.traverse(&visit)?;
+        }
+        if let Some(shadow) = &options.shadow {
+            visit.call(&shadow.object)?;
+            visit.call(&shadow.policy)?;
         }
         Ok(())
     }

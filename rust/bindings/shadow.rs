@@ -4,14 +4,18 @@
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyTuple};
 
 use super::asgi::{item_of, str_differs};
 use super::asgi_headers::{first_origin, PreflightHeaders};
 use super::delegate::FuncAnswer;
 use super::dispatch::is_options;
 use super::policy::PyPolicy;
+use super::routes::Route;
 use crate::policy::OriginJudgement;
+use crate::preflight::PreflightRequest;
+use crate::response_headers::OriginOutcome;
+use crate::shadow::Outcome;
 
 impl PyPolicy {
     /// `(allowed, headers)`: whether the browser may read the response, and the CORS headers
@@ -87,35 +91,170 @@ impl PyPolicy {
     }
 }
 
-/// The comparison of an HTTP request with an `Origin` under `shadow` (`fastcors._shadow.Shadow`),
-/// made before `live` (`None`: CORS is off) serves it: the comparison to await after the
-/// response, if one waits for a verdict. Any other request is not compared, at no cost.
+/// The comparison of an HTTP request with an `Origin` under the shadow of `top`, made before
+/// `live` (`None`: CORS is off) serves it: the comparison to await after the response, if one
+/// waits for a verdict. Any other request is not compared, at no cost. Nothing of it can fail
+/// the request: what keeps it from ending is logged (`fastcors._shadow.shadow_failed`).
 pub(super) fn compare<'py>(
     middleware: &Bound<'py, PyAny>,
     scope: &Bound<'py, PyAny>,
     top: &PyPolicy,
     live: Option<&Bound<'py, PyPolicy>>,
-    shadow: &Py<PyAny>,
+) -> Option<Bound<'py, PyAny>> {
+    let py = middleware.py();
+    match compared(middleware, scope, top, live) {
+        Ok(comparison) => comparison,
+        Err(error) => {
+            // Logging cannot fail the request either: its own error is dropped.
+            let _ = top.callbacks.shadow_failed.bind(py).call1((error.into_value(py),));
+            None
+        }
+    }
+}
+
+fn compared<'py>(
+    middleware: &Bound<'py, PyAny>,
+    scope: &Bound<'py, PyAny>,
+    top: &PyPolicy,
+    live: Option<&Bound<'py, PyPolicy>>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = middleware.py();
-    let Ok(kind) = item_of(scope, top.names.type_key.bind(py)) else { return Ok(None) };
+    let names = &top.names;
+    let shadow = top.options.shadow.as_ref().expect("compared under a shadow");
     // Asked as `dispatch` asks it, so that every request the live policy serves is compared.
-    if str_differs(&kind, top.names.http.bind(py), "http")? {
+    if str_differs(&item_of(scope, names.type_key.bind(py))?, names.http.bind(py), "http")? {
         return Ok(None);
     }
-    // Only an exact list is looked at here; the comparison reads any other kind itself.
-    let has_origin = match item_of(scope, top.names.headers_key.bind(py)) {
-        Ok(headers) => match headers.cast_exact::<PyList>() {
-            Ok(list) => first_origin(list).ok().flatten().is_some(),
-            Err(_) => true,
-        },
-        Err(_) => false,
+    let headers = item_of(scope, names.headers_key.bind(py))?;
+    let Ok(request_headers) = headers.cast_exact::<PyList>() else {
+        // Headers of another kind: compared (or not) where they are read as Starlette reads them.
+        let live = live.map_or_else(|| py.None().into_bound(py), |policy| policy.clone().into_any());
+        let comparison =
+            top.callbacks.compare_shadow.bind(py).call1((middleware, scope, live, shadow.object.bind(py)))?;
+        return Ok((!comparison.is_none()).then_some(comparison));
     };
-    if !has_origin {
+    if first_origin(request_headers)?.is_none() {
         return Ok(None);
     }
-    let live = live.map_or_else(|| py.None().into_bound(py), |policy| policy.clone().into_any());
-    let comparison =
-        top.callbacks.compare_shadow.bind(py).call1((middleware, scope, live, shadow.bind(py)))?;
-    Ok((!comparison.is_none()).then_some(comparison))
+    let Some(origin) = first_origin(request_headers)? else {
+        return Ok(None);
+    };
+    let method = item_of(scope, names.method_key.bind(py))?;
+    let found = if is_options(&method, request_headers, names.options.bind(py))? {
+        Some(PreflightHeaders::scan(request_headers)?)
+    } else {
+        None
+    };
+    let preflight = found.as_ref().and_then(PreflightHeaders::request);
+    let candidate_top = shadow.policy.bind(py);
+    let candidate = match &candidate_top.get().options.routes {
+        None => Some(candidate_top.clone()),
+        Some(routes) => match routes.route_of(scope)? {
+            Route::TopLevel => Some(candidate_top.clone()),
+            Route::Off => None,
+            Route::Policy(policy) => Some(policy.cast_into::<PyPolicy>()?),
+        },
+    };
+    let preflight = preflight.as_ref();
+    let live_answer = answer_of(py, live.map(Bound::get), preflight, origin.as_bytes(), middleware)?;
+    let shadow_answer =
+        answer_of(py, candidate.as_ref().map(Bound::get), preflight, origin.as_bytes(), middleware)?;
+    if let (Answer::Ready(live_outcome), Answer::Ready(shadow_outcome)) = (&live_answer, &shadow_answer) {
+        if live_outcome != shadow_outcome {
+            top.callbacks.report_shadow_difference.bind(py).call1((
+                middleware,
+                scope,
+                request_headers,
+                method,
+                live_answer.into_python(py)?,
+                shadow_answer.into_python(py)?,
+                shadow.object.bind(py),
+            ))?;
+        }
+        return Ok(None);
+    }
+    let none = || py.None().into_bound(py);
+    let comparison = top.callbacks.compare_later.bind(py).call1((
+        middleware,
+        scope,
+        request_headers,
+        method,
+        live.map_or_else(none, |policy| policy.clone().into_any()),
+        candidate.as_ref().map_or_else(none, |policy| policy.clone().into_any()),
+        live_answer.into_python(py)?,
+        shadow_answer.into_python(py)?,
+        shadow.object.bind(py),
+    ))?;
+    Ok(Some(comparison))
+}
+
+/// The answer of `policy` (`None`: CORS is off).
+fn answer_of<'a, 'py>(
+    py: Python<'py>,
+    policy: Option<&'a PyPolicy>,
+    preflight: Option<&PreflightRequest<'a>>,
+    origin: &'a [u8],
+    middleware: &Bound<'py, PyAny>,
+) -> PyResult<Answer<'a, 'py>> {
+    match policy {
+        Some(policy) => policy.native_outcome(py, preflight, origin, middleware),
+        None => Ok(Answer::Ready(Outcome::cors_off())),
+    }
+}
+
+/// A policy's answer to a request, or the verdict of `allow_origin_func` it waits for.
+enum Answer<'a, 'py> {
+    Ready(Outcome<'a>),
+    Pending(Bound<'py, PyAny>),
+}
+
+impl<'py> Answer<'_, 'py> {
+    /// As `Policy.outcome` returns it: `(allowed, [(name, value), ...])`, or the awaitable verdict.
+    fn into_python(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Self::Pending(verdict) => Ok(verdict),
+            Self::Ready(outcome) => {
+                let headers = PyList::empty(py);
+                for (name, value) in outcome.headers {
+                    headers.append((PyBytes::new(py, name), PyBytes::new(py, value)))?;
+                }
+                let allowed = PyBool::new(py, outcome.allowed).to_owned().into_any();
+                Ok(PyTuple::new(py, [allowed, headers.into_any()])?.into_any())
+            }
+        }
+    }
+}
+
+impl PyPolicy {
+    /// [`outcome`](Self::outcome) in plain bytes, for a request whose `Origin` and preflight
+    /// headers (`None`: no preflight) are read already: nothing is built unless they differ.
+    fn native_outcome<'a, 'py>(
+        &'a self,
+        py: Python<'py>,
+        preflight: Option<&PreflightRequest<'a>>,
+        origin: &'a [u8],
+        middleware: &Bound<'py, PyAny>,
+    ) -> PyResult<Answer<'a, 'py>> {
+        let delegate = self.delegate(py, Some(middleware));
+        if let Some(request) = preflight {
+            let origin_allowed = match self.core.judge_request_origin(request.origin, &delegate)? {
+                OriginJudgement::Settled(allowed) => allowed,
+                OriginJudgement::AskOriginFunc => match self.ask_origin_func(py, request.origin)? {
+                    FuncAnswer::Now(allowed) => allowed,
+                    FuncAnswer::Later(verdict) => return Ok(Answer::Pending(verdict)),
+                },
+            };
+            let decision = self.core.preflight_judged(request, origin_allowed, &delegate)?;
+            return Ok(Answer::Ready(self.core.preflight_outcome(decision, request)));
+        }
+        let mut outcome = self.core.origin_outcome(Some(origin), &delegate)?;
+        if self.core.simple_asks_origin_func(outcome) {
+            match self.ask_origin_func(py, origin)? {
+                FuncAnswer::Now(true) => outcome = OriginOutcome::Echoed,
+                FuncAnswer::Now(false) => {}
+                FuncAnswer::Later(verdict) => return Ok(Answer::Pending(verdict)),
+            }
+        }
+        Ok(Answer::Ready(self.core.simple_outcome(outcome, origin)))
+    }
 }
