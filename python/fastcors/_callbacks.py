@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from fastcors._shadow import (
         compare_later,
         compare_shadow,
-        report_shadow_difference,
         served_then_compared,
         shadow_failed,
+        tell_shadow_difference,
     )
     from fastcors._websocket import refuse_websocket
 
@@ -33,7 +33,7 @@ _DEFINED_IN = {
     "continue_response_start": "fastcors._origin_func",
     "compare_later": "fastcors._shadow",
     "compare_shadow": "fastcors._shadow",
-    "report_shadow_difference": "fastcors._shadow",
+    "tell_shadow_difference": "fastcors._shadow",
     "shadow_failed": "fastcors._shadow",
     "denial_send": "fastcors._preflight",
     "refuse_websocket": "fastcors._websocket",
@@ -58,9 +58,9 @@ __all__ = [
     "continue_response_start",
     "denial_send",
     "refuse_websocket",
-    "report_shadow_difference",
     "send_preflight",
     "serve_with_cors_on_errors",
     "served_then_compared",
     "shadow_failed",
+    "tell_shadow_difference",
 ]

@@ -133,7 +133,7 @@ class Shadow:
     """The shadow of a live policy (``CorsConfig.shadow``): the candidate's policy and routes,
     and where differences go."""
 
-    __slots__ = ("counters", "listener", "policy", "routes")
+    __slots__ = ("counters", "listener", "log_enabled_for", "policy", "routes")
 
     def __init__(
         self,
@@ -145,6 +145,8 @@ class Shadow:
         #: The candidate's routes, each to its policy or ``CORS_OFF``; ``None`` without routes.
         self.routes = routes
         self.listener = listener
+        #: Asked with ``logging.DEBUG`` whether the log hears differences, when no listener does.
+        self.log_enabled_for = logger.isEnabledFor
         #: The live policy's counters, for ``shadow_differences`` (set once the live policy is built).
         self.counters: Any = None
 
@@ -297,9 +299,23 @@ def report_shadow_difference(
     shadow: Shadow,
 ) -> None:
     """Counts, logs and hands on one difference; a failing listener is logged, never raised."""
+    if shadow.counters is not None:
+        shadow.counters.count("shadow_differences")
+    tell_shadow_difference(middleware, scope, request_headers, method, live, candidate, shadow)
+
+
+def tell_shadow_difference(
+    middleware: Any,
+    scope: Any,
+    request_headers: list[Any],
+    method: Any,
+    live: Answer,
+    candidate: Answer,
+    shadow: Shadow,
+) -> None:
+    """Logs and hands on one difference, counted already (the compiled core counts it itself
+    and calls this only when someone listens)."""
     try:
-        if shadow.counters is not None:
-            shadow.counters.count("shadow_differences")
         if shadow.listener is None and not logger.isEnabledFor(logging.DEBUG):
             return
         event = _difference(middleware, scope, request_headers, method, live, candidate)

@@ -23,12 +23,12 @@ pub(super) struct Callbacks {
     /// `shadow`: `compare_shadow(middleware, scope, live, shadow)` compares a request's live and
     /// shadow answers where the binding does not (headers that are no list), returning the
     /// comparison to await after the response, if any, which `served_then_compared(served,
-    /// comparison)` awaits after the request's own awaitable; `report_shadow_difference(...)`
-    /// reports a difference the binding found, `compare_later(...)` makes the comparison that
+    /// comparison)` awaits after the request's own awaitable; `tell_shadow_difference(...)`
+    /// logs and hands on a difference the binding found (and counted), `compare_later(...)` makes the comparison that
     /// awaits a verdict first, and `shadow_failed(error)` logs what kept a comparison from ending.
     pub(super) compare_shadow: Py<PyAny>,
     pub(super) served_then_compared: Py<PyAny>,
-    pub(super) report_shadow_difference: Py<PyAny>,
+    pub(super) tell_shadow_difference: Py<PyAny>,
     pub(super) compare_later: Py<PyAny>,
     pub(super) shadow_failed: Py<PyAny>,
     /// `check_websocket_origin=True`: refuses a handshake from a disallowed `Origin`.
@@ -48,7 +48,7 @@ pub(super) const CALLBACK_NAMES: [&str; 13] = [
     "serve_with_cors_on_errors",
     "compare_shadow",
     "served_then_compared",
-    "report_shadow_difference",
+    "tell_shadow_difference",
     "compare_later",
     "shadow_failed",
     "refuse_websocket",

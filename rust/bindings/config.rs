@@ -99,6 +99,10 @@ pub(super) struct ShadowOptions {
     pub(super) object: Py<PyAny>,
     /// `Shadow.policy`: the candidate's policy, whose own routes pick a route's.
     pub(super) policy: Py<PyPolicy>,
+    /// Whether `on_shadow_difference` is set; without it, `Shadow.log_enabled_for(DEBUG)` says
+    /// whether anyone hears of a difference besides the counter.
+    pub(super) listener: bool,
+    pub(super) log_enabled_for: Py<PyAny>,
 }
 
 impl CorsConfig {
@@ -163,9 +167,11 @@ impl CorsConfig {
             shadow: self
                 .shadow
                 .map(|object| -> PyResult<ShadowOptions> {
-                    let policy =
-                        object.bind(py).getattr(intern!(py, "policy"))?.cast_into::<PyPolicy>()?.unbind();
-                    Ok(ShadowOptions { object, policy })
+                    let shadow = object.bind(py);
+                    let policy = shadow.getattr(intern!(py, "policy"))?.cast_into::<PyPolicy>()?.unbind();
+                    let listener = !shadow.getattr(intern!(py, "listener"))?.is_none();
+                    let log_enabled_for = shadow.getattr(intern!(py, "log_enabled_for"))?.unbind();
+                    Ok(ShadowOptions { object, policy, listener, log_enabled_for })
                 })
                 .transpose()?,
         };

@@ -278,6 +278,7 @@ impl PyPolicy {
         if let Some(shadow) = &options.shadow {
             visit.call(&shadow.object)?;
             visit.call(&shadow.policy)?;
+            visit.call(&shadow.log_enabled_for)?;
         }
         Ok(())
     }

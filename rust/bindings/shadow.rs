@@ -12,6 +12,7 @@ use super::delegate::FuncAnswer;
 use super::dispatch::is_options;
 use super::policy::PyPolicy;
 use super::routes::Route;
+use crate::counters::Counter;
 use crate::policy::OriginJudgement;
 use crate::preflight::PreflightRequest;
 use crate::response_headers::OriginOutcome;
@@ -161,7 +162,12 @@ fn compared<'py>(
         answer_of(py, candidate.as_ref().map(Bound::get), preflight, origin.as_bytes(), middleware)?;
     if let (Answer::Ready(live_outcome), Answer::Ready(shadow_outcome)) = (&live_answer, &shadow_answer) {
         if live_outcome != shadow_outcome {
-            top.callbacks.report_shadow_difference.bind(py).call1((
+            top.core.counters().count(Counter::ShadowDifferences);
+            let debug = top.callbacks.debug.bind(py);
+            if !shadow.listener && !shadow.log_enabled_for.bind(py).call1((debug,))?.is_truthy()? {
+                return Ok(None);
+            }
+            top.callbacks.tell_shadow_difference.bind(py).call1((
                 middleware,
                 scope,
                 request_headers,

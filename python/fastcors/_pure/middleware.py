@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from fastcors._pure.policy import Policy
 from fastcors._pure.routes import CORS_OFF, path_of
-from fastcors._shadow import Shadow, compare_shadow, served_then_compared
+from fastcors._pure.shadow import compared
+from fastcors._shadow import Shadow, served_then_compared
 from fastcors._types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def with_shadow(
     when it is an HTTP request with an ``Origin``."""
     # Asked as `dispatch` asks it, so that every request the live policy serves is compared.
     http = not scope["type"] != "http"  # noqa: SIM202
-    comparison = compare_shadow(middleware, scope, live, shadow) if http else None
+    comparison = compared(middleware, scope, live, shadow) if http else None
     if live is None:
         served = middleware.app(scope, receive, send)
     else:

@@ -1,17 +1,21 @@
 """A configuration's answer to a request, worked out without serving, counting or reporting it,
-for ``fastcors._shadow`` to compare (the twin of ``rust/bindings/shadow.rs``)."""
+and the comparison of the live and the shadow configuration's answers (the twin of
+``rust/bindings/shadow.rs`` and ``rust/shadow.rs``)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import Any
 
+from fastcors._pure.asgi_headers import exact_bytes, first_origin
 from fastcors._pure.dispatch import is_options
-from fastcors._pure.headers import ALLOW_ORIGIN, ORIGIN, REQUEST_METHOD
+from fastcors._pure.headers import ALLOW_ORIGIN, ORIGIN, REQUEST_METHOD, VARY_ORIGIN
 from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.preflight import preflight_headers_of, preflight_messages
-from fastcors._pure.response_start import edit_response_start
 from fastcors._pure.state import PolicyState
+from fastcors._shadow import Shadow, compare_later, compare_shadow, report_shadow_difference, shadow_failed
+
+Answer = tuple[bool, list[Any]]
 
 
 def outcome(
@@ -20,31 +24,102 @@ def outcome(
     method: Any,
     middleware: Any = None,
     origin_allowed: bool | None = None,
-) -> tuple[bool, list[Any]] | Awaitable[bool]:
+) -> Answer | Awaitable[bool]:
     """``(allowed, headers)``: whether the browser may read the response, and the CORS headers
     this policy sends (a preflight's, without its body's; or those it adds to an app's response
     that sets none of its own). Or the verdict of an async ``allow_origin_func`` to await first:
     then ``origin_allowed`` is that verdict."""
-    if is_options(method, request_headers):
-        first = preflight_headers_of(self, request_headers)
-        origin = first.get(ORIGIN)
-        if origin is not None and first.get(REQUEST_METHOD) is not None:
-            if origin_allowed is None:
-                if self._only_listed_origins is not None:
-                    origin_allowed = origin in self._only_listed_origins
-                else:
-                    origin_allowed = judge_origin(self, origin, middleware)
-                if not origin_allowed and self._origin_func is not None:
-                    asked = ask_origin_func(self, origin)
-                    if not isinstance(asked, bool):
-                        return asked
-                    origin_allowed = asked
-            start, _ = preflight_messages(self, first, origin_allowed, False)
-            # The body's `Content-Length` and `Content-Type` come last: no CORS headers.
-            return (start["status"] == 200, start["headers"][:-2])
-    message: dict[str, Any] = {"type": "http.response.start", "status": 200, "headers": []}
-    pending = edit_response_start(self, message, request_headers, middleware, None, origin_allowed)
-    if pending is not None:
-        return pending
-    headers = message["headers"]
-    return (any(name == ALLOW_ORIGIN for name, _ in headers), headers)
+    origin = first_origin(request_headers)
+    if origin is None:
+        return (False, [VARY_ORIGIN])
+    return answer(self, preflight_of(self, request_headers, method), origin, middleware, origin_allowed)
+
+
+def preflight_of(self: PolicyState, request_headers: list[Any], method: Any) -> dict[bytes, Any] | None:
+    """The first value of each CORS request header of a preflight; ``None`` for any other request."""
+    if not is_options(method, request_headers):
+        return None
+    first = preflight_headers_of(self, request_headers)
+    if first.get(ORIGIN) is None or first.get(REQUEST_METHOD) is None:
+        return None
+    return first
+
+
+def answer(
+    self: PolicyState,
+    preflight: dict[bytes, Any] | None,
+    origin: bytes,
+    middleware: Any,
+    origin_allowed: bool | None = None,
+) -> Answer | Awaitable[bool]:
+    """``outcome`` for a request whose ``Origin`` and preflight headers are read already."""
+    if preflight is not None:
+        origin = preflight[ORIGIN]
+    if origin_allowed is None:
+        if preflight is None and self._allow_all_origins:
+            # Credentials forbid `*`, so the origin is echoed instead.
+            origin_allowed = self._allow_credentials
+        else:
+            if self._only_listed_origins is not None:
+                origin_allowed = origin in self._only_listed_origins
+            else:
+                origin_allowed = judge_origin(self, origin, middleware)
+            if not origin_allowed and self._origin_func is not None and not self._allow_all_origins:
+                asked = ask_origin_func(self, origin)
+                if not isinstance(asked, bool):
+                    return asked
+                origin_allowed = asked
+    if preflight is not None:
+        # The live preflight's own steps, unsplit: a call more would cost every preflight.
+        start, _ = preflight_messages(self, preflight, origin_allowed, False)
+        # The body's `Content-Length` and `Content-Type` come last: no CORS headers.
+        return (start["status"] == 200, start["headers"][:-2])
+    # What `edit_response_start` appends to a response without CORS headers of its own.
+    if origin_allowed:
+        before, after = self._appended_when_echoed
+        return (True, [*before, (ALLOW_ORIGIN, exact_bytes(origin)), *after])
+    # Not echoed: only `*` (in the simple headers) lets the browser read the response.
+    return (self._allow_all_origins, list(self._appended_when_not_echoed))
+
+
+def compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> Awaitable[None] | None:
+    """Compares the answers to an HTTP request under the live policy ``live`` (a ``Policy``;
+    ``None``: CORS is off) and the shadow's, reports a difference, and returns the comparison to
+    await after the response when a verdict must be awaited first. Nothing of it can fail the
+    request."""
+    try:
+        return _compared(middleware, scope, live, shadow)
+    except Exception as error:
+        shadow_failed(error)
+        return None
+
+
+def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> Awaitable[None] | None:
+    request_headers = scope["headers"]
+    if request_headers.__class__ is not list:
+        return compare_shadow(middleware, scope, live, shadow)
+    origin = first_origin(request_headers)
+    if origin is None:
+        return None
+    method = scope["method"]
+    candidate: Any = shadow.policy if shadow.routes is None else shadow.policy_for(scope)
+    preflight = preflight_of(candidate if live is None else live, request_headers, method)
+    live_answer = (False, []) if live is None else answer(live, preflight, origin, middleware)
+    shadow_answer = (False, []) if candidate is None else answer(candidate, preflight, origin, middleware)
+    if isinstance(live_answer, tuple) and isinstance(shadow_answer, tuple):
+        if live_answer != shadow_answer:
+            report_shadow_difference(
+                middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
+            )
+        return None
+    return compare_later(
+        middleware,
+        scope,
+        request_headers,
+        method,
+        live,
+        candidate,
+        live_answer,
+        shadow_answer,
+        shadow,
+    )
