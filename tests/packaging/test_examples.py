@@ -3,7 +3,7 @@
 Every example configures the same policy: ``https://app.example.com`` may call ``GET`` and ``POST``
 ``/items/{id}`` with cookies, sending ``Content-Type`` and ``Authorization`` and reading
 ``X-Request-ID``, and may cache the preflight for an hour. ``fastapi_routes`` does so under
-``/items`` alone, through ``routes``.
+``/items`` alone, through ``routes``; ``fastapi_shadow`` tries a candidate beside it, report-only.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ EXAMPLES = ROOT / "examples"
 FRAMEWORKS = {
     "fastapi_app": "fastapi",
     "fastapi_routes": "fastapi",
+    "fastapi_shadow": "fastapi",
     "starlette_app": "starlette",
     "litestar_app": "litestar",
     "quart_app": "quart",
@@ -180,3 +181,22 @@ def test_the_routes_example_leaves_a_preflight_outside_its_routes_to_the_app(
     # FastAPI's own answer to an OPTIONS on a POST route, not the middleware's 200 "OK".
     assert (status, json.loads(body)) == (405, {"detail": "Method Not Allowed"})
     assert "access-control-allow-origin" not in headers
+
+
+def test_the_shadow_example_answers_as_the_live_configuration_and_reports_the_candidates_difference(
+    servers: Servers, implementation: str
+) -> None:
+    pytest.importorskip("fastapi")
+    port = servers.port("fastapi_shadow", implementation)
+    _, _, before = serving.fetch(port, "GET", {}, path="/shadow")
+    status, headers, _ = serving.fetch(port, "GET", {"Origin": "https://beta.example.com"}, path="/items/7")
+    assert status == 200
+    assert "access-control-allow-origin" not in headers  # the live configuration's answer
+    _, _, after = serving.fetch(port, "GET", {}, path="/shadow")
+    assert json.loads(after)["count"] - json.loads(before)["count"] == 1
+    assert json.loads(after)["recent"][-1] == {
+        "origin": "https://beta.example.com",
+        "path": "/items/7",
+        "live": False,
+        "shadow": True,
+    }
