@@ -58,7 +58,7 @@ impl PyPolicy {
     }
 
     #[allow(clippy::too_many_arguments, reason = "one preflight's parts, as the callers hold them")]
-    pub(super) fn preflight_messages<'py>(
+    fn preflight_messages<'py>(
         &self,
         py: Python<'py>,
         found: &PreflightHeaders<'py>,

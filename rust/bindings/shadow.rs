@@ -2,9 +2,8 @@
 //! (`outcome`, asked of the live and the candidate policy), and the entry `middleware::serve`
 //! takes into the comparison (`fastcors._shadow.compare_shadow`) for a request with an `Origin`.
 
-use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyList, PyTuple};
 
 use super::asgi::{item_of, str_differs};
 use super::asgi_headers::{first_origin, PreflightHeaders};
@@ -31,64 +30,19 @@ impl PyPolicy {
         middleware: Option<&Bound<'py, PyAny>>,
         origin_allowed: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if is_options(method, request_headers, self.names.options.bind(py))? {
-            let found = PreflightHeaders::scan(request_headers)?;
-            if let Some(request) = found.request() {
-                let origin_allowed = match origin_allowed {
-                    Some(allowed) => allowed,
-                    None => match self
-                        .core
-                        .judge_request_origin(request.origin, &self.delegate(py, middleware))?
-                    {
-                        OriginJudgement::Settled(allowed) => allowed,
-                        OriginJudgement::AskOriginFunc => match self.ask_origin_func(py, request.origin)? {
-                            FuncAnswer::Now(allowed) => allowed,
-                            FuncAnswer::Later(verdict) => return Ok(verdict),
-                        },
-                    },
-                };
-                let (start, _) =
-                    self.preflight_messages(py, &found, &request, origin_allowed, middleware, false)?;
-                let allowed = start
-                    .get_item(intern!(py, "status"))?
-                    .is_some_and(|status| status.extract::<u16>().is_ok_and(|status| status == 200));
-                let headers = start
-                    .get_item(intern!(py, "headers"))?
-                    .expect("a preflight's start has headers")
-                    .cast_into::<PyList>()?;
-                // The body's `Content-Length` and `Content-Type` come last: no CORS headers.
-                let cors_headers = headers.get_slice(0, headers.len().saturating_sub(2));
-                return Ok(PyTuple::new(
-                    py,
-                    [PyBool::new(py, allowed).to_owned().into_any(), cors_headers.into_any()],
-                )?
+        let Some(origin) = first_origin(request_headers)? else {
+            let headers = PyList::new(py, [self.vary_origin.bind(py)])?;
+            return Ok(PyTuple::new(py, [PyBool::new(py, false).to_owned().into_any(), headers.into_any()])?
                 .into_any());
-            }
-        }
-        let message = PyDict::new(py);
-        message.set_item(self.names.type_key.bind(py), self.names.response_start.bind(py))?;
-        message.set_item(intern!(py, "status"), 200)?;
-        message.set_item(self.names.headers_key.bind(py), PyList::empty(py))?;
-        if let Some(verdict) =
-            self.edit_response_start(py, message.as_any(), request_headers, middleware, None, origin_allowed)?
-        {
-            return Ok(verdict);
-        }
-        let headers = message
-            .get_item(self.names.headers_key.bind(py))?
-            .expect("the edits leave the headers in the message")
-            .cast_into::<PyList>()?;
-        let allow_origin = self.allow_origin_name.bind(py);
-        let mut allowed = false;
-        for header in headers.iter() {
-            if header
-                .cast::<PyTuple>()
-                .is_ok_and(|pair| pair.get_item(0).is_ok_and(|name| name.eq(allow_origin).unwrap_or(false)))
-            {
-                allowed = true;
-            }
-        }
-        Ok(PyTuple::new(py, [PyBool::new(py, allowed).to_owned().into_any(), headers.into_any()])?.into_any())
+        };
+        let found = if is_options(method, request_headers, self.names.options.bind(py))? {
+            Some(PreflightHeaders::scan(request_headers)?)
+        } else {
+            None
+        };
+        let preflight = found.as_ref().and_then(PreflightHeaders::request);
+        self.native_outcome(py, preflight.as_ref(), origin.as_bytes(), middleware, origin_allowed)?
+            .into_python(py)
     }
 }
 
@@ -203,7 +157,7 @@ fn answer_of<'a, 'py>(
     middleware: &Bound<'py, PyAny>,
 ) -> PyResult<Answer<'a, 'py>> {
     match policy {
-        Some(policy) => policy.native_outcome(py, preflight, origin, middleware),
+        Some(policy) => policy.native_outcome(py, preflight, origin, Some(middleware), None),
         None => Ok(Answer::Ready(Outcome::cors_off())),
     }
 }
@@ -234,24 +188,33 @@ impl<'py> Answer<'_, 'py> {
 impl PyPolicy {
     /// [`outcome`](Self::outcome) in plain bytes, for a request whose `Origin` and preflight
     /// headers (`None`: no preflight) are read already: nothing is built unless they differ.
+    /// `origin_allowed`: the verdict of `allow_origin_func`, once awaited.
     fn native_outcome<'a, 'py>(
         &'a self,
         py: Python<'py>,
         preflight: Option<&PreflightRequest<'a>>,
         origin: &'a [u8],
-        middleware: &Bound<'py, PyAny>,
+        middleware: Option<&Bound<'py, PyAny>>,
+        origin_allowed: Option<bool>,
     ) -> PyResult<Answer<'a, 'py>> {
-        let delegate = self.delegate(py, Some(middleware));
+        let delegate = self.delegate(py, middleware);
         if let Some(request) = preflight {
-            let origin_allowed = match self.core.judge_request_origin(request.origin, &delegate)? {
-                OriginJudgement::Settled(allowed) => allowed,
-                OriginJudgement::AskOriginFunc => match self.ask_origin_func(py, request.origin)? {
-                    FuncAnswer::Now(allowed) => allowed,
-                    FuncAnswer::Later(verdict) => return Ok(Answer::Pending(verdict)),
+            let origin_allowed = match origin_allowed {
+                Some(allowed) => allowed,
+                None => match self.core.judge_request_origin(request.origin, &delegate)? {
+                    OriginJudgement::Settled(allowed) => allowed,
+                    OriginJudgement::AskOriginFunc => match self.ask_origin_func(py, request.origin)? {
+                        FuncAnswer::Now(allowed) => allowed,
+                        FuncAnswer::Later(verdict) => return Ok(Answer::Pending(verdict)),
+                    },
                 },
             };
             let decision = self.core.preflight_judged(request, origin_allowed, &delegate)?;
             return Ok(Answer::Ready(self.core.preflight_outcome(decision, request)));
+        }
+        if let Some(allowed) = origin_allowed {
+            let outcome = if allowed { OriginOutcome::Echoed } else { OriginOutcome::NotEchoed };
+            return Ok(Answer::Ready(self.core.simple_outcome(outcome, origin)));
         }
         let mut outcome = self.core.origin_outcome(Some(origin), &delegate)?;
         if self.core.simple_asks_origin_func(outcome) {
