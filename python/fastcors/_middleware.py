@@ -378,6 +378,15 @@ class CORSMiddleware(Middleware, _Starlettes):
         route_counters: dict[str, int] = route_policy.counters.stats()
         return route_counters
 
+    def _stats_by_route(self) -> dict[str, dict[str, int]]:
+        """``stats()`` under ``""``, then ``stats(route=prefix)`` of each route that counts (not
+        the ``None`` ones), in the order configured: what ``fastcors.prometheus`` exposes."""
+        by_route = {"": self.stats()}
+        for prefix, route_policy in (self._route_policies or {}).items():
+            if route_policy is not None:
+                by_route[prefix] = route_policy.counters.stats()
+        return by_route
+
     @property
     def origin_regex_engine(self) -> str | None:
         r"""Which engine evaluates ``allow_origin_regex``: ``"rust"`` (linear time, immune to
