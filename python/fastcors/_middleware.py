@@ -26,6 +26,7 @@ from fastcors._guards import (
     ReadAtConstruction,
     class_problems,
     judge_beside_func,
+    judge_beside_routes,
     unsupported,
 )
 from fastcors._types import ASGIApp, ASGICall
@@ -220,6 +221,8 @@ class CORSMiddleware(Middleware, _Starlettes):
                 if route is not None:
                     try:
                         judged = self._judged(route.config)
+                        if judged.origin_judged:
+                            raise judge_beside_routes(type(self))
                     except (TypeError, ValueError) as error:
                         raise route_error(error, prefix) from error
                     counters = self._counters_kept(core_base, current.get(prefix))
@@ -292,6 +295,8 @@ class CORSMiddleware(Middleware, _Starlettes):
             raise TypeError(f"{type(self).__qualname__}.{name} cannot be assigned: it is {unsupported(name)}")
         if name == "is_allowed_origin" and self._config.origin_func is not None:
             raise judge_beside_func(type(self))
+        if name == "is_allowed_origin" and any(route for _, route in self._routes or ()):
+            raise judge_beside_routes(type(self))
         _after(self).__setattr__(name, value)
         if name in ("is_allowed_origin", "__class__"):
             self._refresh_origin_judge()
