@@ -338,6 +338,37 @@ def origin_patterns_seeds() -> Iterable[bytes]:
         yield bytes([1 | (pick & 2)]) + items(PATTERN_SEEDS[:7]) + bytes([pick]) + label
 
 
+#: Prefixes and paths of ``tests/spec/test_routes.py`` and ``rust/routes.rs``'s unit tests.
+ROUTE_PREFIXES = [b"/", b"/public", b"/admin", b"/api", b"/api/admin", b"/a/b", b"/Admin", "/café".encode()]
+ROUTE_PATHS = [
+    b"",
+    b"/",
+    b"/public",
+    b"/public/",
+    b"/public/x/y",
+    b"/publication",
+    b"//public",
+    b"public",
+    b"/api/admin/users",
+    b"/api/administration",
+    b"/a/c",
+    b"/a/b/c",
+    b"/admin",
+    "/café/x".encode(),
+    "/public/caf\udce9".encode("utf-8", "surrogatepass"),
+]
+
+
+def routes_seeds() -> Iterable[bytes]:
+    """flags, prefixes (given with their leading '/', flag 2), pick, path (or what follows the
+    picked prefix, flag 1)."""
+    for path in ROUTE_PATHS:
+        yield b"\x02" + items(ROUTE_PREFIXES[:5]) + b"\x00" + path
+        yield b"\x02" + items(ROUTE_PREFIXES[3:]) + b"\x00" + path
+    for pick, rest in itertools.product(range(8), [b"", b"/", b"x", b"/x/y", b"//"]):
+        yield b"\x03" + items(ROUTE_PREFIXES) + bytes([pick]) + rest
+
+
 def write_seeds(target: str, seeds: Iterable[bytes]) -> int:
     directory = SEEDS / target
     if directory.exists():
@@ -368,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         ("response_headers", response_headers_seeds()),
         ("policy", policy_seeds()),
         ("origin_patterns", origin_patterns_seeds()),
+        ("routes", routes_seeds()),
     ]:
         print(f"{target}: {write_seeds(target, seeds)} seeds")
     return 0

@@ -9,6 +9,7 @@
 
 pub mod origin_patterns;
 pub mod patterns;
+pub mod routes;
 
 use std::cell::Cell;
 use std::sync::OnceLock;

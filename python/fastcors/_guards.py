@@ -132,6 +132,15 @@ def judge_beside_func(cls: type) -> TypeError:
     )
 
 
+def judge_beside_routes(cls: type) -> TypeError:
+    return TypeError(
+        f"{cls.__qualname__}.is_allowed_origin is not Starlette's, and a route's requests would ask it "
+        "while it (and its super()) sees the top-level options, not the route's: give each route the "
+        "origins it allows (allow_origins, allow_origin_regex, allow_origin_patterns or "
+        "allow_origin_func in its options), or keep Starlette's is_allowed_origin"
+    )
+
+
 class ReadAtConstruction(Generic[_T]):
     """One of Starlette's option attributes: readable, but the options are read at construction,
     so assigning one is an error rather than a silent no-op."""

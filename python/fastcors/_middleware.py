@@ -26,6 +26,7 @@ from fastcors._guards import (
     ReadAtConstruction,
     class_problems,
     judge_beside_func,
+    judge_beside_routes,
     unsupported,
 )
 from fastcors._types import ASGIApp, ASGICall
@@ -237,6 +238,8 @@ class CORSMiddleware(Middleware, _Starlettes):
                 if route is not None:
                     try:
                         judged = self._judged(route.config)
+                        if judged.origin_judged:
+                            raise judge_beside_routes(type(self))
                     except (TypeError, ValueError) as error:
                         raise route_error(error, prefix) from error
                     counters = self._counters_kept(core_base, current.get(prefix))
@@ -330,6 +333,8 @@ class CORSMiddleware(Middleware, _Starlettes):
             raise TypeError(f"{type(self).__qualname__}.{name} cannot be assigned: it is {unsupported(name)}")
         if name == "is_allowed_origin" and self._config.origin_func is not None:
             raise judge_beside_func(type(self))
+        if name == "is_allowed_origin" and any(route for _, route in self._routes or ()):
+            raise judge_beside_routes(type(self))
         _after(self).__setattr__(name, value)
         if name in ("is_allowed_origin", "__class__"):
             self._refresh_origin_judge()
@@ -436,6 +441,15 @@ class CORSMiddleware(Middleware, _Starlettes):
             )
         route_counters: dict[str, int] = route_policy.counters.stats()
         return route_counters
+
+    def _stats_by_route(self) -> dict[str, dict[str, int]]:
+        """``stats()`` under ``""``, then ``stats(route=prefix)`` of each route that counts (not
+        the ``None`` ones), in the order configured: what ``fastcors.prometheus`` exposes."""
+        by_route = {"": self.stats()}
+        for prefix, route_policy in (self._route_policies or {}).items():
+            if route_policy is not None:
+                by_route[prefix] = route_policy.counters.stats()
+        return by_route
 
     @property
     def origin_regex_engine(self) -> str | None:

@@ -16,7 +16,9 @@ always on, and costs nothing here between scrapes. It exposes, for each middlewa
 ``fastcors_origin_func_total{middleware, route, event}``
     ``allow_origin_func``'s ``calls``, ``cache_hits`` and ``errors``.
 
-``route`` is empty for the middleware's own policy. Counters are per process: see
+``route`` is empty for the middleware's own policy (the requests under no route), and each
+route's prefix for its own (``routes={"/admin": {...}}``: ``route="/admin"``); a route whose
+options are ``None`` counts nothing and has no series. Counters are per process: see
 https://github.com/fastcors/fastcors/blob/main/docs/counters.md for several workers.
 """
 
@@ -80,7 +82,7 @@ class CORSCollector(Collector):
                 f"name={name!r} must be a non-empty str, the middleware's label in every sample: "
                 "write name='api'"
             )
-        stats = getattr(middleware, "stats", None)
+        stats = getattr(middleware, "_stats_by_route", None)
         if not callable(stats):
             raise TypeError(
                 f"CORSCollector reads a fastcors CORSMiddleware's stats(), and {middleware!r} has "
@@ -92,39 +94,41 @@ class CORSCollector(Collector):
             registry.register(self)
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        """One snapshot of the counters, as four counter families."""
-        stats = self._middleware.stats()
-        labels = (self._name, TOP_LEVEL)
+        """One snapshot of the counters, as four counter families, each with one series set per
+        policy: the top level's (``route=""``), then each route's."""
+        by_route = self._middleware._stats_by_route()
         requests = CounterMetricFamily(
             "fastcors_requests",
             "Requests a fastcors CORSMiddleware answered, by outcome.",
             labels=["middleware", "route", "outcome"],
         )
-        for outcome in OUTCOMES:
-            requests.add_metric([*labels, outcome], stats[outcome])
-        yield requests
         seen = CounterMetricFamily(
             "fastcors_http_requests",
             "HTTP requests a fastcors CORSMiddleware saw, with or without an Origin.",
             labels=["middleware", "route"],
         )
-        seen.add_metric(list(labels), stats["requests"])
-        yield seen
         refusals = CounterMetricFamily(
             "fastcors_preflight_refusals",
             "Refused preflights, by their first failing check.",
             labels=["middleware", "route", "reason"],
         )
-        for reason in REASONS:
-            refusals.add_metric([*labels, reason], stats[f"preflight_refused_{reason}"])
-        yield refusals
         origin_func = CounterMetricFamily(
             "fastcors_origin_func",
             "allow_origin_func's calls, cache hits and errors.",
             labels=["middleware", "route", "event"],
         )
-        for event in ORIGIN_FUNC_EVENTS:
-            origin_func.add_metric([*labels, event], stats[f"origin_func_{event}"])
+        for route, stats in by_route.items():
+            labels = (self._name, route)
+            for outcome in OUTCOMES:
+                requests.add_metric([*labels, outcome], stats[outcome])
+            seen.add_metric(list(labels), stats["requests"])
+            for reason in REASONS:
+                refusals.add_metric([*labels, reason], stats[f"preflight_refused_{reason}"])
+            for event in ORIGIN_FUNC_EVENTS:
+                origin_func.add_metric([*labels, event], stats[f"origin_func_{event}"])
+        yield requests
+        yield seen
+        yield refusals
         yield origin_func
 
 

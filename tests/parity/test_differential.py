@@ -473,6 +473,7 @@ class Request:
     #: ASGI allows any two-item iterable as a header pair.
     pairs_as_lists: bool = False
     type_name: str = "http"
+    path: str = "/some/path"
 
     def scope(self) -> Scope:
         headers: list[Any] = [
@@ -484,8 +485,8 @@ class Request:
             "http_version": "1.1",
             "method": self.method,
             "scheme": "https",
-            "path": "/some/path",
-            "raw_path": b"/some/path",
+            "path": self.path,
+            "raw_path": self.path.encode("utf-8", "surrogatepass"),
             "query_string": b"a=1",
             "root_path": "",
             "headers": tuple(headers) if self.headers_as_tuple else headers,

@@ -1,19 +1,32 @@
 """``routes`` against standalone middlewares: with routes, every request gets exactly the answer of
-a ``CORSMiddleware`` built with its route's options alone (the top-level ones with the route's
-overrides), or the app's own answer where the route is ``None``, on both cores."""
+a middleware built with its route's options alone (the top-level ones with the route's
+overrides), or the app's own answer where the route is ``None``, on both cores: a standalone
+``fastcors.CORSMiddleware``, and Starlette's own ``CORSMiddleware`` with everything the
+differential records (``tests/parity/test_differential.py``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSMiddleware
+from fastcors._pure.routes import Routes
 from fastcors._types import Message, Receive, Scope, Send
 from tests.asgi import run
-from tests.parity.test_differential import SECONDARY, Request, config_strategy, request_strategy
+from tests.parity.test_differential import (
+    SECONDARY,
+    AppPlan,
+    Request,
+    app_plan_strategy,
+    config_strategy,
+    request_strategy,
+)
+from tests.parity.test_differential import run as recorded
 
 pytestmark = pytest.mark.filterwarnings("ignore::fastcors.CORSConfigWarning")
 
@@ -62,3 +75,64 @@ def test_a_routed_request_gets_the_answer_of_its_routes_options_alone(data: st.D
     expected_scope = request.scope()
     expected_scope["path"] = path
     assert served(routed, scope) == served(alone, expected_scope)
+
+
+#: Segments of any text a prefix may hold ('/' separates them; '?', '#' and '%' are refused in a
+#: prefix), lone surrogates included, beside a few fixed ones that paths share often.
+any_segment = st.text(st.characters(exclude_characters="/?#%", codec=None), min_size=1, max_size=4)
+segment_pools = st.lists(
+    st.one_of(st.sampled_from(SEGMENTS), any_segment), min_size=1, max_size=5, unique=True
+)
+
+
+@st.composite
+def routed_case(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Top-level options, a routes table and a path, drawn from one pool of segments so that paths
+    often fall under a route, or next to one."""
+    pool = draw(segment_pools)
+    segments = st.lists(st.sampled_from(pool), max_size=3)
+    prefix = st.one_of(st.just("/"), segments.filter(bool).map(lambda parts: "/" + "/".join(parts)))
+    routes = draw(st.dictionaries(prefix, st.one_of(st.none(), config_strategy), max_size=4))
+    path = draw(
+        st.one_of(
+            segments.map(lambda parts: "/" + "/".join(parts)),
+            segments.map(lambda parts: "/" + "/".join(parts) + "/"),
+            segments.map(lambda parts: "/" + "/".join(parts) + "/more"),
+            segments.map(lambda parts: "//".join(["", *parts])),
+            segments.map("/".join),
+            st.just(""),
+        )
+    )
+    return draw(config_strategy), routes, path
+
+
+def bare_app(app: Any, **options: Any) -> Any:
+    """The "middleware" of a route whose options are ``None``: the app alone."""
+    return app
+
+
+@SECONDARY
+@given(case=routed_case(), data=st.data(), plan=app_plan_strategy())
+def test_a_routed_request_gets_starlettes_answer_with_its_routes_options(
+    case: tuple[dict[str, Any], dict[str, Any], str], data: st.DataObject, plan: AppPlan
+) -> None:
+    top, routes, path = case
+    prefix = route_of(routes, path)
+    overrides = routes[prefix] if prefix is not None else {}
+    options = top if overrides is None else {**top, **overrides}
+    request = replace(data.draw(request_strategy(options)), path=path)
+    if overrides is None:
+        expected = recorded(bare_app, {}, request, plan)
+    else:
+        expected = recorded(StarletteCORSMiddleware, options, request, plan)
+    assert recorded(CORSMiddleware, {**top, "routes": routes}, request, plan) == expected
+
+
+@SECONDARY
+@given(case=routed_case())
+def test_the_pure_route_table_finds_the_longest_matching_prefix(
+    case: tuple[dict[str, Any], dict[str, Any], str],
+) -> None:
+    _, routes, path = case
+    table = Routes((prefix, prefix) for prefix in routes)
+    assert table.find(path) == route_of(routes, path)

@@ -122,6 +122,64 @@ def test_a_scrape_reads_the_counters_as_they_are_then() -> None:
     assert scraped(registry)[key] == 1
 
 
+def routed_scope(path: str, origin: str) -> Scope:
+    return {**simple(origin), "path": path}
+
+
+def test_each_route_is_a_series_set_labelled_by_its_prefix() -> None:
+    admin = "https://admin.example.com"
+    middleware, registry = served(routes={"/admin": {"allow_origins": [admin]}})
+    for scope in (
+        routed_scope("/admin/users", admin),
+        routed_scope("/admin", ALLOWED),
+        routed_scope("/admin/users", OTHER),
+        routed_scope("/other", ALLOWED),
+    ):
+        run(middleware, scope)
+    samples = scraped(registry)
+    admin_requests = sample("fastcors_http_requests_total", middleware="api", route="/admin")
+    assert samples[admin_requests] == 3
+    assert samples[sample("fastcors_http_requests_total", middleware="api", route="")] == 1
+    for route, outcome, value in [
+        ("/admin", "simple_allowed", 1),
+        ("/admin", "simple_refused", 2),
+        ("", "simple_allowed", 1),
+        ("", "simple_refused", 0),
+    ]:
+        key = sample("fastcors_requests_total", middleware="api", route=route, outcome=outcome)
+        assert samples[key] == value, (route, outcome)
+    for family, label in [
+        ("fastcors_requests_total", "outcome"),
+        ("fastcors_preflight_refusals_total", "reason"),
+        ("fastcors_origin_func_total", "event"),
+    ]:
+        by_route = {
+            route: {
+                dict(labels)[label]
+                for name, labels in samples
+                if name == family and ("route", route) in labels
+            }
+            for route in ("", "/admin")
+        }
+        assert by_route["/admin"] == by_route[""] != set(), family
+
+
+def test_a_route_of_none_has_no_series() -> None:
+    middleware, registry = served(routes={"/webhooks": None, "/admin": {"max_age": 60}})
+    run(middleware, routed_scope("/webhooks/github", ALLOWED))
+    routes = {dict(labels)["route"] for _, labels in scraped(registry)}
+    assert routes == {"", "/admin"}
+
+
+def test_a_scrape_follows_reconfigured_routes() -> None:
+    middleware, registry = served(routes={"/admin": {"max_age": 60}})
+    run(middleware, routed_scope("/admin", ALLOWED))
+    middleware.reconfigure(routes={"/admin": {"max_age": 30}, "/public": {"allow_origins": ["*"]}})
+    samples = scraped(registry)
+    assert samples[sample("fastcors_http_requests_total", middleware="api", route="/admin")] == 1
+    assert samples[sample("fastcors_http_requests_total", middleware="api", route="/public")] == 0
+
+
 def test_two_middlewares_are_told_apart_by_name() -> None:
     registry = CollectorRegistry()
     api = CORSMiddleware(ok_app(), allow_origins=[ALLOWED])

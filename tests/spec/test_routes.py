@@ -368,6 +368,40 @@ def test_a_route_conflicting_options_are_refused_naming_the_route() -> None:
         routed(routes={"/ws": {"check_websocket_origin": True, "allow_origin_func": lambda origin: True}})
 
 
+def deny_admin(self: Any, origin: str) -> bool:
+    return origin != ADMIN and bool(CORSMiddleware.is_allowed_origin(self, origin))
+
+
+def test_an_overridden_is_allowed_origin_beside_routes_is_refused() -> None:
+    denying = type("Denying", (CORSMiddleware,), {"is_allowed_origin": deny_admin})
+    with pytest.raises(
+        TypeError, match=r'^routes\["/public"\]: Denying.is_allowed_origin is not Starlette\'s.*route\'s'
+    ):
+        denying(ok_app(), allow_origins=[SITE], routes={"/public": {"allow_origins": ["*"]}})
+
+
+def test_an_overridden_is_allowed_origin_beside_routes_of_none_only_is_served() -> None:
+    denying = type("Denying", (CORSMiddleware,), {"is_allowed_origin": deny_admin})
+    middleware = denying(ok_app(), allow_origins=[SITE, ADMIN], routes={"/webhooks": None})
+    assert allow_origin(run(middleware, get("/other", ADMIN))) is None
+    assert allow_origin(run(middleware, get("/other", SITE))) == SITE.encode()
+
+
+def test_patching_is_allowed_origin_on_an_instance_with_routes_is_refused() -> None:
+    middleware = routed()
+    with pytest.raises(TypeError, match=r"is_allowed_origin is not Starlette's.*top-level options"):
+        middleware.is_allowed_origin = lambda origin: True  # type: ignore[method-assign]
+    assert allow_origin(run(middleware, get("/other", PUBLIC))) is None
+
+
+def test_patching_is_allowed_origin_on_the_class_after_construction_fails_the_next_request() -> None:
+    denying = type("Denying", (CORSMiddleware,), {})
+    middleware = denying(ok_app(), allow_origins=[SITE], routes={"/public": {"allow_origins": ["*"]}})
+    denying.is_allowed_origin = deny_admin  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match=r"is_allowed_origin is not Starlette's"):
+        run(middleware, get("/public", PUBLIC))
+
+
 def test_a_valid_route_warns_nothing() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
