@@ -141,6 +141,19 @@ def judge_beside_routes(cls: type) -> TypeError:
     )
 
 
+#: The options ``is_allowed_origin`` reads: a shadow that changes one cannot ask an override of it.
+ORIGIN_OPTIONS = frozenset({"allow_origins", "allow_origin_regex", "allow_origin_patterns"})
+
+
+def judge_beside_shadow(cls: type) -> TypeError:
+    return TypeError(
+        f"{cls.__qualname__}.is_allowed_origin is not Starlette's, and the shadow would ask it while "
+        "it (and its super()) sees the live options, not the candidate's origins: try the origins in "
+        "a middleware of Starlette's is_allowed_origin, or leave allow_origins, allow_origin_regex "
+        "and allow_origin_patterns out of shadow"
+    )
+
+
 class ReadAtConstruction(Generic[_T]):
     """One of Starlette's option attributes: readable, but the options are read at construction,
     so assigning one is an error rather than a silent no-op."""

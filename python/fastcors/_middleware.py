@@ -19,6 +19,7 @@ from fastcors._core import Core, Middleware, Policy
 from fastcors._coroutine_marks import ApplicationEntry
 from fastcors._guards import (
     ATTRIBUTES,
+    ORIGIN_OPTIONS,
     STARLETTE_INTERNALS,
     ClassWatch,
     GuardedAttributes,
@@ -27,6 +28,7 @@ from fastcors._guards import (
     class_problems,
     judge_beside_func,
     judge_beside_routes,
+    judge_beside_shadow,
     unsupported,
 )
 from fastcors._types import ASGIApp, ASGICall
@@ -268,6 +270,8 @@ class CORSMiddleware(Middleware, _Starlettes):
 
         candidate = checked.shadow
         assert candidate is not None
+        if self._origin_judged() and ORIGIN_OPTIONS.intersection(checked.options.shadow or ()):
+            raise judge_beside_shadow(type(self))
         policy, route_policies = self._policies(candidate.config, candidate.routes, counting_on=False)
         routes = None
         if route_policies:
@@ -335,6 +339,8 @@ class CORSMiddleware(Middleware, _Starlettes):
             raise judge_beside_func(type(self))
         if name == "is_allowed_origin" and any(route for _, route in self._routes or ()):
             raise judge_beside_routes(type(self))
+        if name == "is_allowed_origin" and ORIGIN_OPTIONS.intersection(self._given.shadow or ()):
+            raise judge_beside_shadow(type(self))
         _after(self).__setattr__(name, value)
         if name in ("is_allowed_origin", "__class__"):
             self._refresh_origin_judge()

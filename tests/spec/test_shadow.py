@@ -315,3 +315,34 @@ def test_reconfigure_refuses_a_wrong_shadow_and_keeps_serving() -> None:
         middleware.reconfigure(shadow={"allow_originz": []})
     run(middleware, get(CANDIDATE))
     assert len(events) == 1
+
+
+class Judging(CORSMiddleware):
+    def is_allowed_origin(self, origin: str) -> bool:
+        return super().is_allowed_origin(origin)
+
+
+def test_a_shadow_of_other_origins_beside_an_overridden_is_allowed_origin_is_refused() -> None:
+    # The override, and its super(), see the live origins: the candidate's would go unasked.
+    with pytest.raises(TypeError, match=r"Judging.is_allowed_origin is not Starlette's, and the shadow"):
+        Judging(ok_app(), allow_origins=[LIVE], shadow={"allow_origins": [CANDIDATE]})
+    middleware = CORSMiddleware(ok_app(), allow_origins=[LIVE], shadow={"allow_origins": [CANDIDATE]})
+    with pytest.raises(TypeError, match="and the shadow would ask it"):
+        middleware.is_allowed_origin = lambda origin: True  # type: ignore[method-assign]
+
+
+def test_an_overridden_is_allowed_origin_is_asked_for_a_shadow_that_leaves_origins_alone() -> None:
+    events: list[ShadowDifference] = []
+    middleware = Judging(
+        ok_app(),
+        allow_origins=[LIVE],
+        shadow={"expose_headers": ["X-Total"]},
+        on_shadow_difference=events.append,
+    )
+    run(middleware, get(LIVE))
+    run(middleware, get(OTHER))
+    # Starlette sends the simple headers (Expose-Headers) whether the origin is allowed or not.
+    assert [(event.origin, event.live.allowed, event.shadow.allowed) for event in events] == [
+        (LIVE, True, True),
+        (OTHER, False, False),
+    ]
