@@ -266,13 +266,18 @@ class CORSMiddleware(Middleware, _Starlettes):
         """The shadow of the live options ``checked``: the candidate's policies, built as the live
         ones are (its routes included), and where differences are reported."""
         from fastcors._pure.routes import CORS_OFF, Routes
-        from fastcors._shadow import Shadow
+        from fastcors._shadow import Shadow, labelled
 
         candidate = checked.shadow
         assert candidate is not None
         if self._origin_judged() and ORIGIN_OPTIONS.intersection(checked.options.shadow or ()):
             raise judge_beside_shadow(type(self))
-        policy, route_policies = self._policies(candidate.config, candidate.routes, counting_on=False)
+        try:
+            policy, route_policies = self._policies(candidate.config, candidate.routes, counting_on=False)
+        except (TypeError, ValueError) as error:
+            # What the class refuses of the candidate (an `allow_origin_func` beside an
+            # overridden `is_allowed_origin`, say) names the shadow, as its options' problems do.
+            raise labelled(error) from error
         routes = None
         if route_policies:
             routes = Routes(

@@ -13,9 +13,11 @@ logged and swallowed; a verdict of an async ``allow_origin_func`` is awaited aft
 
 from __future__ import annotations
 
+import inspect
 import logging
+import re
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -101,14 +103,21 @@ def shadow_checked(candidate: Options, stacklevel: int, checks: bool) -> Checked
             checked = candidate.checked(stacklevel + 1, checks)
         except CORSConfigError as error:
             raise CORSConfigError([_LABEL + problem for problem in error.problems]) from error
-        except (TypeError, ValueError) as error:
-            raise type(error)(_LABEL + str(error)) from error
+        except (TypeError, ValueError, re.error) as error:
+            raise labelled(error) from error
     for warning in caught:
         if issubclass(warning.category, CORSConfigWarning):
             warnings.warn(_LABEL + str(warning.message), CORSConfigWarning, stacklevel=stacklevel + 1)
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return checked
+
+
+def labelled(error: TypeError | ValueError | re.error) -> Exception:
+    """``error`` of the candidate's options, its message saying ``shadow: `` first."""
+    if isinstance(error, re.error):
+        return re.error(_LABEL + error.msg, error.pattern, error.pos)
+    return type(error)(_LABEL + str(error))
 
 
 def require_listener(on_shadow_difference: object) -> None:
@@ -177,7 +186,7 @@ Answer = tuple[bool, list[Any]]
 
 def compare_shadow(
     middleware: Any, scope: Any, live: CorePolicy | None, shadow: Shadow
-) -> Awaitable[None] | None:
+) -> LaterComparison | None:
     """Compares the live answer to an HTTP request with an ``Origin`` to the shadow's, and reports
     a difference; returns the comparison to await after the response when a verdict of
     ``allow_origin_func`` must be awaited first. ``live`` is ``None`` where CORS is off."""
@@ -185,13 +194,15 @@ def compare_shadow(
         request_headers = scope["headers"]
         if not isinstance(request_headers, (list, tuple)):
             return None  # a one-shot iterable, which the live answer alone may read
+        if request_headers.__class__ is not list:
+            # Read once and left in the scope as a list, as the live core reads them next (as
+            # Starlette's `Headers(scope=scope)` does): a subclass's `__iter__` runs once.
+            request_headers = scope["headers"] = list(request_headers)
         for name, _ in request_headers:  # a plain loop: a generator costs several times as much
             if name == _ORIGIN:
                 break
         else:
             return None  # without an Origin, a policy's answer is the same whatever its options
-        if request_headers.__class__ is not list:
-            request_headers = list(request_headers)
         method = scope["method"]
         candidate = shadow.policy if shadow.routes is None else shadow.policy_for(scope)
         live_answer = _OFF if live is None else live.outcome(request_headers, method, middleware)
@@ -205,7 +216,7 @@ def compare_shadow(
                 middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
             )
         return None
-    return _compared_later(
+    return compare_later(
         middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
     )
 
@@ -228,12 +239,50 @@ def compare_later(
     live_answer: Answer | Awaitable[bool],
     shadow_answer: Answer | Awaitable[bool],
     shadow: Shadow,
-) -> Awaitable[None]:
+) -> LaterComparison:
     """The comparison of a request whose verdicts must be awaited first, to await after its
     response."""
-    return _compared_later(
+    comparison = _compared_later(
         middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
     )
+    return LaterComparison(comparison, (live_answer, shadow_answer))
+
+
+class LaterComparison:
+    """A comparison awaited after the response. Closed unawaited (the request failed first), it
+    closes the verdicts it waits for too: a coroutine closed before it starts runs none of its
+    own code, so none of them would be closed, and each would warn that it was never awaited."""
+
+    __slots__ = ("_answers", "_comparison")
+
+    def __init__(self, comparison: Coroutine[Any, Any, None], answers: tuple[object, ...]) -> None:
+        self._comparison = comparison
+        self._answers = answers
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._comparison.__await__()
+
+    def close(self) -> None:
+        self._comparison.close()
+        _close_pending(self._answers)
+
+
+def _close_pending(answers: tuple[object, ...]) -> None:
+    """Closes the verdicts never to be awaited: the comparison was cancelled or failed first."""
+    for answer in answers:
+        if answer.__class__ is tuple:
+            continue
+        if inspect.iscoroutine(answer) and inspect.getcoroutinestate(answer) == inspect.CORO_CREATED:
+            frame = answer.cr_frame
+            assert frame is not None  # a coroutine not yet started has its frame
+            # A coroutine closed before it starts runs none of its code: the function's own
+            # awaitable that a verdict's coroutine holds (`OriginFunc._awaited`'s) is closed here.
+            for held in frame.f_locals.values():
+                if inspect.iscoroutine(held):
+                    held.close()
+        close = getattr(answer, "close", None)
+        if callable(close):
+            close()
 
 
 async def _compared_later(
@@ -255,10 +304,7 @@ async def _compared_later(
         logger.debug("the shadow could not compare this request; the live answer stands", exc_info=True)
         return
     finally:
-        for answer in (live_answer, shadow_answer):
-            close = getattr(answer, "close", None)
-            if answer.__class__ is not tuple and callable(close):
-                close()  # never awaited: the comparison was cancelled or failed first
+        _close_pending((live_answer, shadow_answer))
     if live_answer != shadow_answer:
         report_shadow_difference(
             middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
@@ -277,14 +323,12 @@ async def _settled(
     return settled
 
 
-async def served_then_compared(served: Awaitable[None], comparison: Awaitable[None]) -> None:
+async def served_then_compared(served: Awaitable[None], comparison: LaterComparison) -> None:
     """The request's own awaitable, then the shadow's comparison that waits for a verdict."""
     try:
         await served
     except BaseException:
-        close = getattr(comparison, "close", None)
-        if callable(close):
-            close()
+        comparison.close()
         raise
     await comparison
 

@@ -88,10 +88,21 @@ fn served_with_shadow<'py>(
             Route::Policy(route_policy) => live = Some(route_policy.cast_into::<PyPolicy>()?),
         }
     }
-    let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref());
+    let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref())?;
     let served = match &live {
-        None => app.call1((scope, receive, send))?,
-        Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware))?,
+        None => app.call1((scope, receive, send)),
+        Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware)),
+    };
+    let served = match served {
+        Ok(served) => served,
+        Err(error) => {
+            if let Some(comparison) = &comparison {
+                // Never to be awaited: the verdicts it waits for are closed with it. Its own
+                // error cannot replace the request's.
+                let _ = comparison.call_method0(intern!(middleware.py(), "close"));
+            }
+            return Err(error);
+        }
     };
     match comparison {
         None => Ok(served),

@@ -2,6 +2,7 @@
 //! (`outcome`, asked of the live and the candidate policy), and the entry `middleware::serve`
 //! takes into the comparison (`fastcors._shadow.compare_shadow`) for a request with an `Origin`.
 
+use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyList, PyTuple};
 
@@ -49,20 +50,23 @@ impl PyPolicy {
 /// The comparison of an HTTP request with an `Origin` under the shadow of `top`, made before
 /// `live` (`None`: CORS is off) serves it: the comparison to await after the response, if one
 /// waits for a verdict. Any other request is not compared, at no cost. Nothing of it can fail
-/// the request: what keeps it from ending is logged (`fastcors._shadow.shadow_failed`).
+/// the request: what keeps it from ending is logged (`fastcors._shadow.shadow_failed`). Only a
+/// `BaseException` that is no `Exception` (`KeyboardInterrupt`, `SystemExit`) goes on, as the
+/// pure core's `except Exception` lets it.
 pub(super) fn compare<'py>(
     middleware: &Bound<'py, PyAny>,
     scope: &Bound<'py, PyAny>,
     top: &PyPolicy,
     live: Option<&Bound<'py, PyPolicy>>,
-) -> Option<Bound<'py, PyAny>> {
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = middleware.py();
     match compared(middleware, scope, top, live) {
-        Ok(comparison) => comparison,
+        Ok(comparison) => Ok(comparison),
+        Err(error) if !error.is_instance_of::<PyException>(py) => Err(error),
         Err(error) => {
             // Logging cannot fail the request either: its own error is dropped.
             let _ = top.callbacks.shadow_failed.bind(py).call1((error.into_value(py),));
-            None
+            Ok(None)
         }
     }
 }

@@ -8,8 +8,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import gc
 import logging
 import pickle
+import re
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -346,3 +350,98 @@ def test_an_overridden_is_allowed_origin_is_asked_for_a_shadow_that_leaves_origi
         (LIVE, True, True),
         (OTHER, False, False),
     ]
+
+
+def never_awaited(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [str(warning.message) for warning in caught if "never awaited" in str(warning.message)]
+
+
+def test_a_verdict_the_comparison_waits_for_is_closed_when_the_app_fails() -> None:
+    async def candidate_func(origin: str) -> bool:
+        return True
+
+    async def failing_app(scope: Scope, receive: Any, send: Any) -> None:
+        raise RuntimeError("the app failed")
+
+    middleware = CORSMiddleware(
+        failing_app, allow_origins=[LIVE], shadow={"allow_origin_func": candidate_func}
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="the app failed"):
+            run(middleware, get(OTHER))
+        gc.collect()
+    assert never_awaited(caught) == []
+
+
+def test_the_comparison_is_closed_when_the_app_raises_before_returning_an_awaitable() -> None:
+    async def candidate_func(origin: str) -> bool:
+        return True
+
+    def failing_app(scope: Scope, receive: Any, send: Any) -> Any:
+        raise RuntimeError("the app failed")
+
+    middleware = CORSMiddleware(
+        failing_app, allow_origins=[LIVE], shadow={"allow_origin_func": candidate_func}
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="the app failed"):
+            middleware(get(OTHER), None, None)  # type: ignore[arg-type]
+        gc.collect()
+    assert never_awaited(caught) == []
+
+
+def test_an_interrupt_raised_by_the_listener_goes_on_on_both_cores() -> None:
+    def listener(event: ShadowDifference) -> None:
+        raise KeyboardInterrupt
+
+    middleware = CORSMiddleware(
+        ok_app(), allow_origins=[LIVE], shadow={"allow_origins": [CANDIDATE]}, on_shadow_difference=listener
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run(middleware, get(LIVE))
+
+
+class HeadersReadOnce(list[tuple[bytes, bytes]]):
+    """Request headers whose ``__iter__`` yields them the first time only."""
+
+    read = False
+
+    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+        if self.read:
+            return iter(())
+        self.read = True
+        return super().__iter__()
+
+
+def test_headers_of_a_list_subclass_are_read_once_as_without_a_shadow() -> None:
+    events: list[ShadowDifference] = []
+    alone = CORSMiddleware(ok_app(), allow_origins=[LIVE], allow_methods=["GET", "PUT"])
+
+    def scope() -> Scope:
+        request = get(LIVE)
+        request["headers"] = HeadersReadOnce(request["headers"])
+        return request
+
+    assert run(shadowed(events), scope()) == run(alone, scope())
+    assert [event.origin for event in events] == [LIVE]
+
+
+def test_what_the_class_refuses_of_the_candidate_names_the_shadow() -> None:
+    def candidate_func(origin: str) -> bool:
+        return True
+
+    class Judging(CORSMiddleware):
+        def is_allowed_origin(self, origin: str) -> bool:
+            return origin == LIVE
+
+    with pytest.raises(TypeError, match=r"^shadow: .*is_allowed_origin is not Starlette's"):
+        Judging(ok_app(), shadow={"allow_origin_func": candidate_func})
+    with pytest.raises(TypeError, match=r"^shadow: check_websocket_origin checks handshakes"):
+        CORSMiddleware(ok_app(), allow_origin_func=candidate_func, shadow={"check_websocket_origin": True})
+
+
+def test_an_invalid_regex_of_the_candidate_names_the_shadow() -> None:
+    with pytest.raises(re.error, match=r"^shadow: allow_origin_regex '\(' is not a valid"):
+        CORSMiddleware(ok_app(), shadow={"allow_origin_regex": "("})

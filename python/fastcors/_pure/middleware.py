@@ -76,8 +76,13 @@ def with_shadow(
     # Asked as `dispatch` asks it, so that every request the live policy serves is compared.
     http = not scope["type"] != "http"  # noqa: SIM202
     comparison = compared(middleware, scope, live, shadow) if http else None
-    if live is None:
-        served = middleware.app(scope, receive, send)
-    else:
-        served = live.dispatch(middleware.app, scope, receive, send, middleware)
+    try:
+        if live is None:
+            served = middleware.app(scope, receive, send)
+        else:
+            served = live.dispatch(middleware.app, scope, receive, send, middleware)
+    except BaseException:
+        if comparison is not None:
+            comparison.close()  # never to be awaited: the verdicts it waits for with it
+        raise
     return served if comparison is None else served_then_compared(served, comparison)

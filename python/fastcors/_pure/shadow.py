@@ -13,7 +13,14 @@ from fastcors._pure.headers import ALLOW_ORIGIN, ORIGIN, REQUEST_METHOD, VARY_OR
 from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.preflight import preflight_headers_of, preflight_messages
 from fastcors._pure.state import PolicyState
-from fastcors._shadow import Shadow, compare_later, compare_shadow, report_shadow_difference, shadow_failed
+from fastcors._shadow import (
+    LaterComparison,
+    Shadow,
+    compare_later,
+    compare_shadow,
+    report_shadow_difference,
+    shadow_failed,
+)
 
 Answer = tuple[bool, list[Any]]
 
@@ -82,7 +89,7 @@ def answer(
     return (self._allow_all_origins, list(self._appended_when_not_echoed))
 
 
-def compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> Awaitable[None] | None:
+def compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterComparison | None:
     """Compares the answers to an HTTP request under the live policy ``live`` (a ``Policy``;
     ``None``: CORS is off) and the shadow's, reports a difference, and returns the comparison to
     await after the response when a verdict must be awaited first. Nothing of it can fail the
@@ -94,7 +101,7 @@ def compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> Awaitabl
         return None
 
 
-def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> Awaitable[None] | None:
+def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterComparison | None:
     request_headers = scope["headers"]
     if request_headers.__class__ is not list:
         return compare_shadow(middleware, scope, live, shadow)
