@@ -19,7 +19,7 @@ import re
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from fastcors._checks import CORSConfigError, CORSConfigWarning
 
@@ -49,6 +49,9 @@ class ShadowOutcome:
 
     allowed: bool
     headers: tuple[tuple[str, str], ...]
+    #: Why the configuration could not answer (its ``allow_origin_func`` raised, or returned no
+    #: bool): serving alone, it would fail the request. ``None`` when it answered.
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class ShadowDifference:
 
 
 def _verdict(outcome: ShadowOutcome) -> str:
+    if outcome.error is not None:
+        return "failed"
     return "allowed" if outcome.allowed else "refused"
 
 
@@ -182,6 +187,10 @@ def _path(scope: Any) -> object:
 _OFF: tuple[bool, list[Any]] = (False, [])
 
 Answer = tuple[bool, list[Any]]
+#: An answer, or what a failed candidate raised.
+Settled = Answer | Exception
+#: A settled answer, or the verdict of ``allow_origin_func`` it waits for.
+Pending = Settled | Awaitable[bool]
 
 
 def compare_shadow(
@@ -206,11 +215,11 @@ def compare_shadow(
         method = scope["method"]
         candidate = shadow.policy if shadow.routes is None else shadow.policy_for(scope)
         live_answer = _OFF if live is None else live.outcome(request_headers, method, middleware)
-        shadow_answer = _OFF if candidate is None else candidate.outcome(request_headers, method, middleware)
+        shadow_answer = candidate_answer(candidate, request_headers, method, middleware)
     except Exception:
         logger.debug("the shadow could not compare this request; the live answer stands", exc_info=True)
         return None
-    if live_answer.__class__ is tuple and shadow_answer.__class__ is tuple:
+    if isinstance(live_answer, tuple) and settled(shadow_answer):
         if live_answer != shadow_answer:
             report_shadow_difference(
                 middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
@@ -219,6 +228,24 @@ def compare_shadow(
     return compare_later(
         middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
     )
+
+
+def candidate_answer(
+    candidate: CorePolicy | None, request_headers: list[Any], method: Any, middleware: Any
+) -> Pending:
+    """The candidate's answer, or what it raised (its ``allow_origin_func`` failed: served alone,
+    it would fail the request, a difference to report)."""
+    if candidate is None:
+        return (False, [])
+    try:
+        return candidate.outcome(request_headers, method, middleware)
+    except Exception as error:
+        return error
+
+
+def settled(answer: object) -> TypeGuard[Settled]:
+    """Whether an answer waits for nothing: a tuple, or the exception of a failed candidate."""
+    return answer.__class__ is tuple or isinstance(answer, Exception)
 
 
 def shadow_failed(error: BaseException) -> None:
@@ -236,8 +263,8 @@ def compare_later(
     method: Any,
     live: CorePolicy | None,
     candidate: CorePolicy | None,
-    live_answer: Answer | Awaitable[bool],
-    shadow_answer: Answer | Awaitable[bool],
+    live_answer: Pending,
+    shadow_answer: Pending,
     shadow: Shadow,
 ) -> LaterComparison:
     """The comparison of a request whose verdicts must be awaited first, to await after its
@@ -292,14 +319,17 @@ async def _compared_later(
     method: Any,
     live: CorePolicy | None,
     candidate: CorePolicy | None,
-    live_answer: Answer | Awaitable[bool],
-    shadow_answer: Answer | Awaitable[bool],
+    live_answer: Pending,
+    shadow_answer: Pending,
     shadow: Shadow,
 ) -> None:
     """The comparison of a request whose verdicts had to be awaited, after its response."""
     try:
         live_answer = await _settled(live, live_answer, request_headers, method)
-        shadow_answer = await _settled(candidate, shadow_answer, request_headers, method)
+        try:
+            shadow_answer = await _settled(candidate, shadow_answer, request_headers, method)
+        except Exception as error:
+            shadow_answer = error  # the candidate's function failed: a difference to report
     except Exception:
         logger.debug("the shadow could not compare this request; the live answer stands", exc_info=True)
         return
@@ -312,9 +342,12 @@ async def _compared_later(
 
 
 async def _settled(
-    policy: CorePolicy | None, answer: Answer | Awaitable[bool], request_headers: list[Any], method: Any
-) -> Answer:
-    if isinstance(answer, tuple):
+    policy: CorePolicy | None,
+    answer: Pending,
+    request_headers: list[Any],
+    method: Any,
+) -> Settled:
+    if isinstance(answer, (tuple, Exception)):
         return answer
     assert policy is not None  # only a policy waits for a verdict
     verdict = await answer
@@ -338,8 +371,8 @@ def report_shadow_difference(
     scope: Any,
     request_headers: list[Any],
     method: Any,
-    live: Answer,
-    candidate: Answer,
+    live: Settled,
+    candidate: Settled,
     shadow: Shadow,
 ) -> None:
     """Counts, logs and hands on one difference; a failing listener is logged, never raised."""
@@ -353,8 +386,8 @@ def tell_shadow_difference(
     scope: Any,
     request_headers: list[Any],
     method: Any,
-    live: Answer,
-    candidate: Answer,
+    live: Settled,
+    candidate: Settled,
     shadow: Shadow,
 ) -> None:
     """Logs and hands on one difference, counted already (the compiled core counts it itself
@@ -379,12 +412,14 @@ def tell_shadow_difference(
 
 
 def _described(outcome: ShadowOutcome) -> str:
+    if outcome.error is not None:
+        return f"failed ({outcome.error})"
     headers = ", ".join(f"{name}: {value}" for name, value in outcome.headers)
     return f"{_verdict(outcome)} ({headers or 'no CORS headers'})"
 
 
 def _difference(
-    middleware: Any, scope: Any, request_headers: list[Any], method: Any, live: Answer, candidate: Answer
+    middleware: Any, scope: Any, request_headers: list[Any], method: Any, live: Settled, candidate: Settled
 ) -> ShadowDifference:
     origin = next(value for name, value in request_headers if name == _ORIGIN)
     path = _path(scope)
@@ -404,7 +439,9 @@ def _difference(
     )
 
 
-def _outcome(answer: Answer) -> ShadowOutcome:
+def _outcome(answer: Settled) -> ShadowOutcome:
+    if isinstance(answer, BaseException):
+        return ShadowOutcome(False, (), f"{type(answer).__name__}: {answer}")
     allowed, headers = answer
     return ShadowOutcome(allowed, tuple((_text(name), _text(value)) for name, value in headers))
 

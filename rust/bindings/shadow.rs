@@ -92,9 +92,6 @@ fn compared<'py>(
             top.callbacks.compare_shadow.bind(py).call1((middleware, scope, live, shadow.object.bind(py)))?;
         return Ok((!comparison.is_none()).then_some(comparison));
     };
-    if first_origin(request_headers)?.is_none() {
-        return Ok(None);
-    }
     let Some(origin) = first_origin(request_headers)? else {
         return Ok(None);
     };
@@ -117,9 +114,21 @@ fn compared<'py>(
     let preflight = preflight.as_ref();
     let live_answer = answer_of(py, live.map(Bound::get), preflight, origin.as_bytes(), middleware)?;
     let shadow_answer =
-        answer_of(py, candidate.as_ref().map(Bound::get), preflight, origin.as_bytes(), middleware)?;
-    if let (Answer::Ready(live_outcome), Answer::Ready(shadow_outcome)) = (&live_answer, &shadow_answer) {
-        if live_outcome != shadow_outcome {
+        match answer_of(py, candidate.as_ref().map(Bound::get), preflight, origin.as_bytes(), middleware) {
+            Ok(answer) => answer,
+            // The candidate's function failed: served alone, it would fail the request.
+            Err(error) if error.is_instance_of::<PyException>(py) => {
+                Answer::Failed(error.into_value(py).into_any())
+            }
+            Err(error) => return Err(error),
+        };
+    let differs = match (&live_answer, &shadow_answer) {
+        (Answer::Ready(live_outcome), Answer::Ready(shadow_outcome)) => Some(live_outcome != shadow_outcome),
+        (Answer::Ready(_), Answer::Failed(_)) => Some(true),
+        _ => None,
+    };
+    if let Some(differs) = differs {
+        if differs {
             top.core.counters().count(Counter::ShadowDifferences);
             let debug = top.callbacks.debug.bind(py);
             if !shadow.listener && !shadow.log_enabled_for.bind(py).call1((debug,))?.is_truthy()? {
@@ -170,6 +179,8 @@ fn answer_of<'a, 'py>(
 enum Answer<'a, 'py> {
     Ready(Outcome<'a>),
     Pending(Bound<'py, PyAny>),
+    /// What the candidate's `allow_origin_func` raised (or its refusal of a verdict not a bool).
+    Failed(Py<PyAny>),
 }
 
 impl<'py> Answer<'_, 'py> {
@@ -177,6 +188,7 @@ impl<'py> Answer<'_, 'py> {
     fn into_python(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self {
             Self::Pending(verdict) => Ok(verdict),
+            Self::Failed(error) => Ok(error.into_bound(py)),
             Self::Ready(outcome) => {
                 let headers = PyList::empty(py);
                 for (name, value) in outcome.headers {

@@ -194,7 +194,9 @@ def test_the_shadows_async_origin_func_is_asked_and_only_reported() -> None:
     assert event.shadow.allowed
 
 
-def test_a_failing_shadow_origin_func_changes_no_response(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_shadow_origin_func_changes_no_response_and_is_reported_as_a_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def broken(origin: str) -> bool:
         raise RuntimeError("the candidate's store is down")
 
@@ -203,8 +205,29 @@ def test_a_failing_shadow_origin_func_changes_no_response(caplog: pytest.LogCapt
     alone = CORSMiddleware(ok_app(), allow_origins=[LIVE], allow_methods=["GET", "PUT"])
     with caplog.at_level(logging.DEBUG, logger="fastcors.shadow"):
         assert run(middleware, get(OTHER)) == run(alone, get(OTHER))
-    assert events == []
-    assert any("the live answer stands" in record.getMessage() for record in caplog.records)
+        assert run(middleware, preflight(OTHER)) == run(alone, preflight(OTHER))
+    # Served alone, the candidate would fail these requests: never a silent "no difference".
+    assert [(event.preflight, event.shadow.allowed, event.shadow.error) for event in events] == [
+        (False, False, "RuntimeError: the candidate's store is down"),
+        (True, False, "RuntimeError: the candidate's store is down"),
+    ]
+    assert middleware.stats()["shadow_differences"] == 2
+    assert any("shadow failed (RuntimeError" in record.getMessage() for record in caplog.records)
+
+
+def test_a_shadow_origin_func_answering_no_bool_is_reported_as_a_failure() -> None:
+    async def answers_yes(origin: str) -> Any:
+        await asyncio.sleep(0)
+        return "yes"
+
+    events: list[ShadowDifference] = []
+    middleware = shadowed(events, shadow={"allow_origin_func": answers_yes})
+    alone = CORSMiddleware(ok_app(), allow_origins=[LIVE], allow_methods=["GET", "PUT"])
+    assert run(middleware, get(OTHER)) == run(alone, get(OTHER))
+    [event] = events
+    assert event.shadow.error is not None
+    assert event.shadow.error.startswith("TypeError")
+    assert (event.live.error, event.shadow.allowed) == (None, False)
 
 
 def test_a_failing_listener_changes_no_response(caplog: pytest.LogCaptureFixture) -> None:

@@ -15,10 +15,12 @@ from fastcors._pure.preflight import preflight_headers_of, preflight_messages
 from fastcors._pure.state import PolicyState
 from fastcors._shadow import (
     LaterComparison,
+    Pending,
     Shadow,
     compare_later,
     compare_shadow,
     report_shadow_difference,
+    settled,
     shadow_failed,
 )
 
@@ -112,8 +114,13 @@ def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterCo
     candidate: Any = shadow.policy if shadow.routes is None else shadow.policy_for(scope)
     preflight = preflight_of(candidate if live is None else live, request_headers, method)
     live_answer = (False, []) if live is None else answer(live, preflight, origin, middleware)
-    shadow_answer = (False, []) if candidate is None else answer(candidate, preflight, origin, middleware)
-    if isinstance(live_answer, tuple) and isinstance(shadow_answer, tuple):
+    shadow_answer: Pending = (False, [])
+    if candidate is not None:
+        try:
+            shadow_answer = answer(candidate, preflight, origin, middleware)
+        except Exception as error:
+            shadow_answer = error  # the candidate's function failed: a difference to report
+    if isinstance(live_answer, tuple) and settled(shadow_answer):
         if live_answer != shadow_answer:
             report_shadow_difference(
                 middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
