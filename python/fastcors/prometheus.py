@@ -15,6 +15,9 @@ always on, and costs nothing here between scrapes. It exposes, for each middlewa
     ``private_network``.
 ``fastcors_origin_func_total{middleware, route, event}``
     ``allow_origin_func``'s ``calls``, ``cache_hits`` and ``errors``.
+``fastcors_shadow_differences_total{middleware, route}``
+    requests the ``shadow`` configuration would have answered otherwise
+    (``stats()["shadow_differences"]``), counted at the top level alone (``route=""``).
 
 ``route`` is empty for the middleware's own policy (the requests under no route), and each
 route's prefix for its own (``routes={"/admin": {...}}``: ``route="/admin"``); a route whose
@@ -95,7 +98,8 @@ class CORSCollector(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         """One snapshot of the counters, as four counter families, each with one series set per
-        policy: the top level's (``route=""``), then each route's."""
+        policy: the top level's (``route=""``), then each route's; and the shadow's differences,
+        counted at the top level."""
         by_route = self._middleware._stats_by_route()
         requests = CounterMetricFamily(
             "fastcors_requests",
@@ -117,6 +121,11 @@ class CORSCollector(Collector):
             "allow_origin_func's calls, cache hits and errors.",
             labels=["middleware", "route", "event"],
         )
+        shadow = CounterMetricFamily(
+            "fastcors_shadow_differences",
+            "Requests the shadow configuration would have answered otherwise.",
+            labels=["middleware", "route"],
+        )
         for route, stats in by_route.items():
             labels = (self._name, route)
             for outcome in OUTCOMES:
@@ -126,10 +135,13 @@ class CORSCollector(Collector):
                 refusals.add_metric([*labels, reason], stats[f"preflight_refused_{reason}"])
             for event in ORIGIN_FUNC_EVENTS:
                 origin_func.add_metric([*labels, event], stats[f"origin_func_{event}"])
+            if not route:
+                shadow.add_metric(list(labels), stats["shadow_differences"])
         yield requests
         yield seen
         yield refusals
         yield origin_func
+        yield shadow
 
 
 __all__ = ["OUTCOMES", "CORSCollector"]

@@ -114,6 +114,15 @@ def test_allow_origin_funcs_events_are_counted() -> None:
         assert samples[sample("fastcors_origin_func_total", middleware="api", route="", event=event)] == value
 
 
+def test_the_shadows_differences_are_a_sample_of_fastcors_shadow_differences_total() -> None:
+    middleware, registry = served(allow_origins=[ALLOWED], shadow={"allow_origins": [OTHER]})
+    assert scraped(registry)[sample("fastcors_shadow_differences_total", middleware="api", route="")] == 0
+    run(middleware, simple(ALLOWED))
+    run(middleware, simple(OTHER))
+    run(middleware, simple())  # no Origin: not compared
+    assert scraped(registry)[sample("fastcors_shadow_differences_total", middleware="api", route="")] == 2
+
+
 def test_a_scrape_reads_the_counters_as_they_are_then() -> None:
     middleware, registry = served()
     key = sample("fastcors_requests_total", middleware="api", route="", outcome="simple_allowed")
@@ -199,6 +208,7 @@ def test_without_a_registry_the_collector_is_not_registered() -> None:
         "fastcors_http_requests",
         "fastcors_preflight_refusals",
         "fastcors_origin_func",
+        "fastcors_shadow_differences",
     ]
 
 
