@@ -99,6 +99,25 @@ def counted_batches(module: str, child: list[str], requests: int) -> list[float]
         return totals
 
 
+def cell_table(
+    headings: tuple[str, str],
+    cores: tuple[str, ...],
+    rows: tuple[str, ...],
+    columns: tuple[str, ...],
+    figures: dict[tuple[str, str, str], float],
+) -> str:
+    """A Markdown table of ``figures`` by ``(core, row, column)``: a line per core and row."""
+    lines = [
+        f"| {headings[0]} | {headings[1]} | {' | '.join(columns)} |",
+        f"| --- | --- |{' ---: |' * len(columns)}",
+    ]
+    for core in cores:
+        for row in rows:
+            values = " | ".join(f"{figures[core, row, column]:,.0f}" for column in columns)
+            lines.append(f"| {core} | {row} | {values} |")
+    return "\n".join(lines)
+
+
 def counted(contender: str, requests: int) -> list[float]:
     """Instructions per request of each batch ``child`` runs, in its order."""
     return counted_batches("benchmarks.instructions", [contender, str(requests)], requests)

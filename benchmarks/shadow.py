@@ -14,7 +14,7 @@ import argparse
 import platform
 from typing import Any
 
-from benchmarks.instructions import batch, counted_batches
+from benchmarks.instructions import batch, cell_table, counted_batches
 
 CORES = ("fastcors rust", "fastcors python")
 ROWS: dict[str, dict[str, Any] | None] = {
@@ -56,12 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     bare, *totals = counted_batches("benchmarks.shadow", [str(arguments.requests)], arguments.requests)
     figures = {cell: total - bare for cell, total in zip(cells(), totals, strict=True)}
     print(f"instructions per request above the bare app, CPython {platform.python_version()}")
-    print(f"| core | shadow | {' | '.join(REQUESTS)} |")
-    print(f"| --- | --- |{' ---: |' * len(REQUESTS)}")
-    for core in CORES:
-        for row in ROWS:
-            values = " | ".join(f"{figures[core, row, request]:,.0f}" for request in REQUESTS)
-            print(f"| {core} | {row} | {values} |")
+    print(cell_table(("core", "shadow"), CORES, tuple(ROWS), REQUESTS, figures))
 
 
 if __name__ == "__main__":
