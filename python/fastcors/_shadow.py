@@ -219,6 +219,24 @@ def compare_shadow(
     except Exception:
         logger.debug("the shadow could not compare this request; the live answer stands", exc_info=True)
         return None
+    return concluded(
+        middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
+    )
+
+
+def concluded(
+    middleware: Any,
+    scope: Any,
+    request_headers: list[Any],
+    method: Any,
+    live: CorePolicy | None,
+    candidate: CorePolicy | None,
+    live_answer: Pending,
+    shadow_answer: Pending,
+    shadow: Shadow,
+) -> LaterComparison | None:
+    """Reports a difference between two settled answers now, or returns the comparison that
+    awaits a verdict first, after the response."""
     if isinstance(live_answer, tuple) and settled(shadow_answer):
         if live_answer != shadow_answer:
             report_shadow_difference(

@@ -17,10 +17,8 @@ from fastcors._shadow import (
     LaterComparison,
     Pending,
     Shadow,
-    compare_later,
     compare_shadow,
-    report_shadow_difference,
-    settled,
+    concluded,
     shadow_failed,
 )
 
@@ -120,20 +118,6 @@ def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterCo
             shadow_answer = answer(candidate, preflight, origin, middleware)
         except Exception as error:
             shadow_answer = error  # the candidate's function failed: a difference to report
-    if isinstance(live_answer, tuple) and settled(shadow_answer):
-        if live_answer != shadow_answer:
-            report_shadow_difference(
-                middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
-            )
-        return None
-    return compare_later(
-        middleware,
-        scope,
-        request_headers,
-        method,
-        live,
-        candidate,
-        live_answer,
-        shadow_answer,
-        shadow,
+    return concluded(
+        middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
     )
