@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from fastcors._shadow import (
         compare_later,
         compare_shadow,
+        not_compared,
         served_then_compared,
         shadow_failed,
         tell_shadow_difference,
@@ -35,6 +36,7 @@ _DEFINED_IN = {
     "compare_shadow": "fastcors._shadow",
     "tell_shadow_difference": "fastcors._shadow",
     "shadow_failed": "fastcors._shadow",
+    "not_compared": "fastcors._shadow",
     "denial_send": "fastcors._preflight",
     "refuse_websocket": "fastcors._websocket",
     "send_preflight": "fastcors._preflight",
@@ -57,6 +59,7 @@ __all__ = [
     "continue_preflight",
     "continue_response_start",
     "denial_send",
+    "not_compared",
     "refuse_websocket",
     "send_preflight",
     "serve_with_cors_on_errors",

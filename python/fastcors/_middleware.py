@@ -266,7 +266,7 @@ class CORSMiddleware(Middleware, _Starlettes):
         """The shadow of the live options ``checked``: the candidate's policies, built as the live
         ones are (its routes included), and where differences are reported."""
         from fastcors._pure.routes import CORS_OFF, Routes
-        from fastcors._shadow import Shadow, labelled
+        from fastcors._shadow import Shadow, labelled, may_wait
 
         candidate = checked.shadow
         assert candidate is not None
@@ -284,7 +284,8 @@ class CORSMiddleware(Middleware, _Starlettes):
                 (prefix, CORS_OFF if route_policy is None else route_policy)
                 for prefix, route_policy in route_policies.items()
             )
-        return Shadow(policy, routes, checked.options.on_shadow_difference)
+        inline = not may_wait(checked) and not may_wait(candidate)
+        return Shadow(policy, routes, checked.options.on_shadow_difference, inline)
 
     def _counters_kept(self, core_base: Any, current: Any) -> Any:
         """The counters a new policy counts on into: the current policy's, so that they survive

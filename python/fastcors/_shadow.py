@@ -2,13 +2,16 @@
 Envoy calls ``shadow_enabled``, CSP a report-only policy).
 
 Every HTTP request with an ``Origin`` is answered by the live configuration, as without a shadow;
-the candidate's answer is worked out beside it by the same core (``Policy.outcome``: what a
-configuration would send, without serving, counting or reporting) and compared. Where they
-differ, the difference is reported: ``on_shadow_difference``, a ``DEBUG`` record on the logger
-``fastcors.shadow``, and the live counters' ``shadow_differences``.
+the candidate's answer is worked out beside it by the same core (what a configuration would send,
+without serving, counting or reporting) and compared. Where they differ, the difference is
+reported: ``on_shadow_difference``, a ``DEBUG`` record on the logger ``fastcors.shadow``, and the
+live counters' ``shadow_differences``.
 
-Nothing of the shadow reaches a response: its errors, and those of ``on_shadow_difference``, are
-logged and swallowed; a verdict of an async ``allow_origin_func`` is awaited after the response.
+An inline shadow (``Shadow.inline``: no async ``allow_origin_func`` anywhere) is compared where the
+live policy decides, by the core (``compare_decided``); any other is compared before the request
+is served (``compare_shadow``, ``Policy.outcome``), and a verdict of an async function is awaited
+after the response. Nothing of the shadow reaches a response: its errors, and those of
+``on_shadow_difference``, are logged and swallowed.
 """
 
 from __future__ import annotations
@@ -147,18 +150,24 @@ class Shadow:
     """The shadow of a live policy (``CorsConfig.shadow``): the candidate's policy and routes,
     and where differences go."""
 
-    __slots__ = ("counters", "listener", "log_enabled_for", "policy", "routes")
+    __slots__ = ("counters", "inline", "listener", "log_enabled_for", "policy", "routes")
 
     def __init__(
         self,
         policy: CorePolicy,
         routes: Routes[Any] | None,
         listener: Callable[[ShadowDifference], object] | None,
+        inline: bool,
     ) -> None:
         self.policy = policy
         #: The candidate's routes, each to its policy or ``CORS_OFF``; ``None`` without routes.
         self.routes = routes
         self.listener = listener
+        #: Whether no configuration, live or candidate, has an async ``allow_origin_func``: then
+        #: every verdict is given at once, and a request is compared where the live policy
+        #: decides it (one decision more; nothing more without an ``Origin``). Otherwise it is
+        #: compared before it is served, and a verdict to await is awaited after the response.
+        self.inline = inline
         #: Asked with ``logging.DEBUG`` whether the log hears differences, when no listener does.
         self.log_enabled_for = logger.isEnabledFor
         #: The live policy's counters, for ``shadow_differences`` (set once the live policy is built).
@@ -175,6 +184,28 @@ class Shadow:
         if found is None:
             return self.policy
         return None if found is CORS_OFF else found
+
+
+def may_wait(checked: Checked) -> bool:
+    """Whether a configuration (its routes' included) has an async ``allow_origin_func``."""
+    configs = [checked.config, *(route.config for _, route in checked.routes or () if route is not None)]
+    return any(config.origin_func is not None and config.origin_func.is_async for config in configs)
+
+
+#: Why a request of an inline shadow was not compared.
+NOT_AWAITED = (
+    "allow_origin_func returned an awaitable though it is not an async function: a shadow whose "
+    "configurations have no async allow_origin_func compares only verdicts given at once, so this "
+    "request was not compared; declare the function with async def"
+)
+
+
+def not_compared(verdict: object = None) -> None:
+    """Logs a request an inline shadow cannot compare, closing the candidate's ``verdict`` it
+    will not await, if given (the live one is awaited where the comparison cannot follow it)."""
+    if verdict is not None:
+        close_unawaited(verdict)
+    shadow_failed(RuntimeError(NOT_AWAITED))
 
 
 def _path(scope: Any) -> object:
@@ -315,19 +346,23 @@ class LaterComparison:
 def _close_pending(answers: tuple[object, ...]) -> None:
     """Closes the verdicts never to be awaited: the comparison was cancelled or failed first."""
     for answer in answers:
-        if answer.__class__ is tuple:
-            continue
-        if inspect.iscoroutine(answer) and inspect.getcoroutinestate(answer) == inspect.CORO_CREATED:
-            frame = answer.cr_frame
-            assert frame is not None  # a coroutine not yet started has its frame
-            # A coroutine closed before it starts runs none of its code: the function's own
-            # awaitable that a verdict's coroutine holds (`OriginFunc._awaited`'s) is closed here.
-            for held in frame.f_locals.values():
-                if inspect.iscoroutine(held):
-                    held.close()
-        close = getattr(answer, "close", None)
-        if callable(close):
-            close()
+        if answer.__class__ is not tuple:
+            close_unawaited(answer)
+
+
+def close_unawaited(answer: object) -> None:
+    """Closes a verdict never to be awaited, so that it does not warn that it was not."""
+    if inspect.iscoroutine(answer) and inspect.getcoroutinestate(answer) == inspect.CORO_CREATED:
+        frame = answer.cr_frame
+        assert frame is not None  # a coroutine not yet started has its frame
+        # A coroutine closed before it starts runs none of its code: the function's own
+        # awaitable that a verdict's coroutine holds (`OriginFunc._awaited`'s) is closed here.
+        for held in frame.f_locals.values():
+            if inspect.iscoroutine(held):
+                held.close()
+    close = getattr(answer, "close", None)
+    if callable(close):
+        close()
 
 
 async def _compared_later(

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use pyo3::PyTypeInfo;
 
+use super::asgi::str_equals;
 use crate::constants::{names, PREFLIGHT_REQUEST_HEADERS};
 use crate::preflight::PreflightRequest;
 
@@ -215,4 +216,31 @@ fn repr(object: &Bound<'_, PyAny>) -> String {
 
 pub(super) fn header_tuple(py: Python<'_>, name: &[u8], value: &[u8]) -> PyResult<Py<PyTuple>> {
     Ok(PyTuple::new(py, [PyBytes::new(py, name), PyBytes::new(py, value)])?.unbind())
+}
+
+/// `method == "OPTIONS"`, asked as Starlette asks it: only of a request with an `Origin`. A plain
+/// `str` answers without running any code, so it is asked first; anything else is asked only
+/// after the `Origin` is found.
+pub(super) fn is_options(
+    method: &Bound<'_, PyAny>,
+    request_headers: &Bound<'_, PyList>,
+    options: &Bound<'_, PyString>,
+) -> PyResult<bool> {
+    if method.is_exact_instance_of::<PyString>() {
+        return str_equals(method, options, "OPTIONS");
+    }
+    is_options_of_own_type(method, request_headers, options)
+}
+
+#[cold]
+#[inline(never)]
+fn is_options_of_own_type(
+    method: &Bound<'_, PyAny>,
+    request_headers: &Bound<'_, PyList>,
+    options: &Bound<'_, PyString>,
+) -> PyResult<bool> {
+    if first_origin(request_headers)?.is_none() {
+        return Ok(false);
+    }
+    str_equals(method, options, "OPTIONS")
 }

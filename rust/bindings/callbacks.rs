@@ -25,12 +25,15 @@ pub(super) struct Callbacks {
     /// comparison to await after the response, if any, which `served_then_compared(served,
     /// comparison)` awaits after the request's own awaitable; `tell_shadow_difference(...)`
     /// logs and hands on a difference the binding found (and counted), `compare_later(...)` makes the comparison that
-    /// awaits a verdict first, and `shadow_failed(error)` logs what kept a comparison from ending.
+    /// awaits a verdict first, `shadow_failed(error)` logs what kept a comparison from ending,
+    /// and `not_compared(verdict)` logs a request an inline shadow cannot compare (closing the
+    /// candidate's verdict it will not await, if given).
     pub(super) compare_shadow: Py<PyAny>,
     pub(super) served_then_compared: Py<PyAny>,
     pub(super) tell_shadow_difference: Py<PyAny>,
     pub(super) compare_later: Py<PyAny>,
     pub(super) shadow_failed: Py<PyAny>,
+    pub(super) not_compared: Py<PyAny>,
     /// `check_websocket_origin=True`: refuses a handshake from a disallowed `Origin`.
     pub(super) refuse_websocket: Py<PyAny>,
     /// `logging.DEBUG`, the level refusals are logged at.
@@ -40,7 +43,7 @@ pub(super) struct Callbacks {
 
 /// The names read above and by [`send_attributes`], as `fastcors._fastcors.CALLBACK_NAMES`: a test holds them against the
 /// names `fastcors._callbacks` exports.
-pub(super) const CALLBACK_NAMES: [&str; 13] = [
+pub(super) const CALLBACK_NAMES: [&str; 14] = [
     "send_preflight",
     "denial_send",
     "continue_preflight",
@@ -51,6 +54,7 @@ pub(super) const CALLBACK_NAMES: [&str; 13] = [
     "tell_shadow_difference",
     "compare_later",
     "shadow_failed",
+    "not_compared",
     "refuse_websocket",
     "SEND_ATTRIBUTES",
     "DEBUG",

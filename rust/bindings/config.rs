@@ -103,6 +103,9 @@ pub(super) struct ShadowOptions {
     /// whether anyone hears of a difference besides the counter.
     pub(super) listener: bool,
     pub(super) log_enabled_for: Py<PyAny>,
+    /// `Shadow.inline`: no configuration, live or candidate, has an async `allow_origin_func`,
+    /// so the comparison is made where the live answer is decided (`shadow::Shadowed`).
+    pub(super) inline: bool,
 }
 
 impl CorsConfig {
@@ -171,7 +174,8 @@ impl CorsConfig {
                     let policy = shadow.getattr(intern!(py, "policy"))?.cast_into::<PyPolicy>()?.unbind();
                     let listener = !shadow.getattr(intern!(py, "listener"))?.is_none();
                     let log_enabled_for = shadow.getattr(intern!(py, "log_enabled_for"))?.unbind();
-                    Ok(ShadowOptions { object, policy, listener, log_enabled_for })
+                    let inline = shadow.getattr(intern!(py, "inline"))?.is_truthy()?;
+                    Ok(ShadowOptions { object, policy, listener, log_enabled_for, inline })
                 })
                 .transpose()?,
         };

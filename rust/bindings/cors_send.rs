@@ -10,9 +10,11 @@ use pyo3::{intern, PyTraverseError};
 use super::asgi::{item_of, str_differs};
 use super::callbacks::send_attributes;
 use super::policy::PyPolicy;
+use super::shadow::{ComparedRequest, Shadowed};
 
 impl CorsSend {
-    /// The `send` for one request's app; `report`: whether a refused origin is reported.
+    /// The `send` for one request's app; `report`: whether a refused origin is reported;
+    /// `shadowed_by`: the top-level policy whose inline shadow compares the request, and its scope.
     pub(super) fn new<'py>(
         policy: &Bound<'py, PyPolicy>,
         send: Bound<'py, PyAny>,
@@ -20,16 +22,19 @@ impl CorsSend {
         middleware: Option<&Bound<'py, PyAny>>,
         method: Bound<'py, PyAny>,
         report: bool,
+        shadowed_by: Option<(&Bound<'py, PyPolicy>, &Bound<'py, PyAny>)>,
     ) -> PyResult<Bound<'py, Self>> {
-        let judged = policy.get().core.origin_judged_by_host();
+        // Only a judged policy, or a shadow's report, needs the middleware; others spare the reference.
+        let judged = policy.get().core.origin_judged_by_host() || shadowed_by.is_some();
         let cors_send = Self {
             policy: policy.clone().unbind(),
             send: send.unbind(),
             request_headers: request_headers.unbind(),
-            // Only a judged policy needs it; others spare the reference.
             middleware: middleware.filter(|_| judged).map(|middleware| middleware.clone().unbind()),
             method: method.unbind(),
             report,
+            shadow: shadowed_by
+                .map(|(top, scope)| ShadowedBy { top: top.clone().unbind(), scope: scope.clone().unbind() }),
         };
         Bound::new(policy.py(), cors_send)
     }
@@ -47,9 +52,30 @@ impl CorsSend {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
             let method = self.report.then(|| self.method.bind(py));
             let request_headers = self.request_headers.bind(py);
-            if let Some(verdict) =
-                policy.edit_response_start(py, message, request_headers, middleware, method, None)?
-            {
+            let shadowed = match (&self.shadow, middleware) {
+                (Some(shadow), Some(middleware)) => Some(Shadowed {
+                    top: shadow.top.bind(py),
+                    request: ComparedRequest {
+                        middleware,
+                        scope: shadow.scope.bind(py),
+                        request_headers,
+                        method: self.method.bind(py),
+                    },
+                }),
+                _ => None,
+            };
+            if let Some(verdict) = policy.edit_response_start(
+                py,
+                message,
+                request_headers,
+                middleware,
+                method,
+                None,
+                shadowed.as_ref(),
+            )? {
+                if let Some(shadowed) = &shadowed {
+                    shadowed.not_compared()?;
+                }
                 return policy.callbacks.continue_response_start.bind(py).call1((
                     verdict,
                     self.policy.bind(py),
@@ -116,6 +142,14 @@ pub(super) struct CorsSend {
     method: Py<PyAny>,
     /// Whether a refused origin is reported (not for `explain`'s hypothetical requests).
     report: bool,
+    /// Under an inline shadow: where the response start is compared (`shadow::Shadowed`).
+    shadow: Option<ShadowedBy>,
+}
+
+/// The top-level policy whose inline shadow compares a request, and the request's scope.
+struct ShadowedBy {
+    top: Py<PyPolicy>,
+    scope: Py<PyAny>,
 }
 
 /// One of `fastcors._callbacks.SEND_ATTRIBUTES`; `None` where this interpreter has none.
@@ -143,6 +177,10 @@ impl CorsSend {
         visit.call(&self.request_headers)?;
         if let Some(middleware) = &self.middleware {
             visit.call(middleware)?;
+        }
+        if let Some(shadow) = &self.shadow {
+            visit.call(&shadow.top)?;
+            visit.call(&shadow.scope)?;
         }
         Ok(())
     }

@@ -7,10 +7,11 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, PyTypeInfo};
 
 use super::asgi::{item_of, str_differs, str_equals};
-use super::asgi_headers::{first_origin, header_list};
+use super::asgi_headers::{first_origin, header_list, is_options};
 use super::cors_send::CorsSend;
 use super::policy::{PanicPoint, PyPolicy};
 use super::preflight::PreflightAnswer;
+use super::shadow::{ComparedRequest, Shadowed};
 use crate::counters::Counter;
 use crate::preflight::Failures;
 
@@ -27,7 +28,8 @@ impl PyPolicy {
     ///
     /// Non-http scopes go straight to `app`; a preflight is answered here (`app` never runs);
     /// any other request runs `app` with a `send` that adds the CORS headers. `middleware` is the
-    /// one whose `is_allowed_origin` a judged policy asks.
+    /// one whose `is_allowed_origin` a judged policy asks. `shadowed_by`: the top-level policy
+    /// whose inline shadow the request is compared under where it is decided.
     pub(super) fn dispatch<'py>(
         slf: &Bound<'py, Self>,
         app: &Bound<'py, PyAny>,
@@ -35,6 +37,7 @@ impl PyPolicy {
         receive: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
         middleware: Option<&Bound<'py, PyAny>>,
+        shadowed_by: Option<&Bound<'py, Self>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
@@ -62,7 +65,7 @@ impl PyPolicy {
             return app.call1((scope, receive, send));
         }
         this.core.counters().count(Counter::Requests);
-        match Self::answer(slf, scope, send.clone(), middleware, true)? {
+        match Self::answer(slf, scope, send.clone(), middleware, true, shadowed_by)? {
             Answer::Preflight(start, end) => {
                 let send = this.denial_send(&kind, send)?;
                 this.callbacks.send_preflight.bind(py).call1((send, start, end))
@@ -91,7 +94,7 @@ impl PyPolicy {
         report: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        Ok(match Self::answer(slf, scope, send.clone(), middleware, report)? {
+        Ok(match Self::answer(slf, scope, send.clone(), middleware, report, None)? {
             Answer::Preflight(start, end) => PyTuple::new(py, [start, end])?.into_any(),
             Answer::Send(cors_send) => cors_send.into_any(),
             Answer::PendingPreflight(verdict, request_headers) => {
@@ -113,6 +116,7 @@ impl PyPolicy {
         send: Bound<'py, PyAny>,
         middleware: Option<&Bound<'py, PyAny>>,
         report: bool,
+        shadowed_by: Option<&Bound<'py, Self>>,
     ) -> PyResult<Answer<'py>> {
         let py = slf.py();
         let this = slf.get();
@@ -127,15 +131,31 @@ impl PyPolicy {
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
         if is_options(&method, &request_headers, names.options.bind(py))? {
-            match this.preflight(py, &request_headers, middleware, report)? {
+            let shadowed = match (shadowed_by, middleware) {
+                (Some(top), Some(middleware)) => Some(Shadowed {
+                    top,
+                    request: ComparedRequest {
+                        middleware,
+                        scope,
+                        request_headers: &request_headers,
+                        method: &method,
+                    },
+                }),
+                _ => None,
+            };
+            match this.preflight(py, &request_headers, middleware, report, shadowed.as_ref())? {
                 Some(PreflightAnswer::Ready(start, end)) => return Ok(Answer::Preflight(start, end)),
                 Some(PreflightAnswer::Pending(verdict)) => {
+                    if let Some(shadowed) = &shadowed {
+                        shadowed.not_compared()?;
+                    }
                     return Ok(Answer::PendingPreflight(verdict, request_headers));
                 }
                 None => {}
             }
         }
-        Ok(Answer::Send(CorsSend::new(slf, send, request_headers, middleware, method, report)?))
+        let shadowed_by = shadowed_by.map(|top| (top, scope));
+        Ok(Answer::Send(CorsSend::new(slf, send, request_headers, middleware, method, report, shadowed_by)?))
     }
 
     /// The handshake's `Origin` when the policy refuses it. Browsers always send `Origin` with a
@@ -176,31 +196,4 @@ impl PyPolicy {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.callbacks.denial_send.bind(kind.py()).call1((kind, send))
     }
-}
-
-/// `method == "OPTIONS"`, asked as Starlette asks it: only of a request with an `Origin`. A plain
-/// `str` answers without running any code, so it is asked first; anything else is asked only
-/// after the `Origin` is found.
-pub(super) fn is_options(
-    method: &Bound<'_, PyAny>,
-    request_headers: &Bound<'_, PyList>,
-    options: &Bound<'_, PyString>,
-) -> PyResult<bool> {
-    if method.is_exact_instance_of::<PyString>() {
-        return str_equals(method, options, "OPTIONS");
-    }
-    is_options_of_own_type(method, request_headers, options)
-}
-
-#[cold]
-#[inline(never)]
-fn is_options_of_own_type(
-    method: &Bound<'_, PyAny>,
-    request_headers: &Bound<'_, PyList>,
-    options: &Bound<'_, PyString>,
-) -> PyResult<bool> {
-    if first_origin(request_headers)?.is_none() {
-        return Ok(false);
-    }
-    str_equals(method, options, "OPTIONS")
 }

@@ -66,11 +66,13 @@ pub(super) fn serve<'py>(
             Route::Policy(route_policy) => policy = route_policy.cast_into::<PyPolicy>()?,
         }
     }
-    PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware))
+    PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware), None)
 }
 
-/// [`serve`] for a policy with a shadow: the request is compared under it first (see
-/// `shadow::compare`), then served as without one.
+/// [`serve`] for a policy with a shadow. An inline shadow (no async `allow_origin_func`) is
+/// compared where the live policy decides (`shadow::Shadowed`): a request without an `Origin`
+/// costs nothing more, and one with an `Origin` one more decision. Otherwise, and where CORS is
+/// off, the request is compared first (`shadow::compare`), then served as without a shadow.
 #[inline(never)]
 fn served_with_shadow<'py>(
     middleware: &Bound<'py, PyAny>,
@@ -88,10 +90,14 @@ fn served_with_shadow<'py>(
             Route::Policy(route_policy) => live = Some(route_policy.cast_into::<PyPolicy>()?),
         }
     }
+    let inline = top.get().options.shadow.as_ref().is_some_and(|shadow| shadow.inline);
+    if let (true, Some(policy)) = (inline, &live) {
+        return PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware), Some(top));
+    }
     let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref())?;
     let served = match &live {
         None => app.call1((scope, receive, send)),
-        Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware)),
+        Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware), None),
     };
     let served = match served {
         Ok(served) => served,

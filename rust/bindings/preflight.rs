@@ -9,6 +9,7 @@ use pyo3::types::{PyDict, PyList};
 use super::asgi_headers::{exact_bytes, PreflightHeaders};
 use super::delegate::FuncAnswer;
 use super::policy::PyPolicy;
+use super::shadow::Shadowed;
 use crate::policy::OriginJudgement;
 use crate::preflight::{Failures, PreflightPart, PreflightRequest};
 
@@ -27,6 +28,7 @@ impl PyPolicy {
         request_headers: &Bound<'py, PyList>,
         middleware: Option<&Bound<'py, PyAny>>,
         report: bool,
+        shadowed: Option<&Shadowed<'_, 'py>>,
     ) -> PyResult<Option<PreflightAnswer<'py>>> {
         let found = PreflightHeaders::scan(request_headers)?;
         let Some(request) = found.request() else {
@@ -41,7 +43,7 @@ impl PyPolicy {
                 },
             };
         let (start, end) =
-            self.preflight_messages(py, &found, &request, origin_allowed, middleware, report)?;
+            self.preflight_messages(py, &found, &request, origin_allowed, middleware, report, shadowed)?;
         Ok(Some(PreflightAnswer::Ready(start, end)))
     }
 
@@ -54,7 +56,7 @@ impl PyPolicy {
     ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
         let found = PreflightHeaders::scan(request_headers)?;
         let request = found.request().ok_or_else(|| PyValueError::new_err("not a preflight request"))?;
-        self.preflight_messages(py, &found, &request, origin_allowed, None, true)
+        self.preflight_messages(py, &found, &request, origin_allowed, None, true, None)
     }
 
     #[allow(clippy::too_many_arguments, reason = "one preflight's parts, as the callers hold them")]
@@ -66,6 +68,7 @@ impl PyPolicy {
         origin_allowed: bool,
         middleware: Option<&Bound<'py, PyAny>>,
         report: bool,
+        shadowed: Option<&Shadowed<'_, 'py>>,
     ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
         let origin = found.origin.as_ref().expect("a preflight has an Origin");
         let method = found.method.as_ref().expect("a preflight has a requested method");
@@ -110,6 +113,15 @@ impl PyPolicy {
         // Fresh dicts (the server may change them), copied from prebuilt ones in Starlette's key order.
         let start = self.preflight_starts[usize::from(!decision.failures.is_empty())].bind(py).copy()?;
         start.set_item(intern!(py, "headers"), headers)?;
-        Ok((start, body.bind(py).copy()?))
+        let end = body.bind(py).copy()?;
+        if let Some(shadowed) = shadowed {
+            // Once the response is built: a request the live policy fails is not compared.
+            shadowed.compare(
+                self.core.preflight_outcome(decision, request),
+                Some(request),
+                request.origin,
+            )?;
+        }
+        Ok((start, end))
     }
 }

@@ -8,6 +8,7 @@ use super::asgi::{headers_set_default, listed, set_item_of_mapping};
 use super::asgi_headers::{exact_bytes, first_origin, value_not_bytes, with_usual_pair, HeaderPair};
 use super::delegate::FuncAnswer;
 use super::policy::{PanicPoint, PyPolicy};
+use super::shadow::Shadowed;
 use crate::constants::EDITED_RESPONSE_HEADERS;
 use crate::policy::Policy;
 use crate::preflight::Failures;
@@ -16,7 +17,8 @@ use crate::response_headers::{ExistingHeader, NewHeader, OriginOutcome, Slot};
 impl PyPolicy {
     /// Starlette's edits of the app's `http.response.start`, in place in `message`; or, when the
     /// origin waits for an async `allow_origin_func`, its verdict to await (`origin_allowed` is
-    /// that verdict, once awaited).
+    /// that verdict, once awaited). `shadowed`: the inline shadow that compares the request.
+    #[allow(clippy::too_many_arguments, reason = "one response start's parts, as the callers hold them")]
     pub(super) fn edit_response_start<'py>(
         &self,
         py: Python<'py>,
@@ -25,6 +27,7 @@ impl PyPolicy {
         middleware: Option<&Bound<'py, PyAny>>,
         reported_method: Option<&Bound<'py, PyAny>>,
         origin_allowed: Option<bool>,
+        shadowed: Option<&Shadowed<'_, 'py>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.maybe_panic(PanicPoint::ResponseStart);
         let headers_key = self.names.headers_key.bind(py);
@@ -82,6 +85,10 @@ impl PyPolicy {
             Ok(dict) => dict.set_item(headers_key, edited)?,
             Err(_) => set_item_of_mapping(message, headers_key, edited.into_any())?,
         }
+        if let (Some(shadowed), Some(origin)) = (shadowed, origin_bytes) {
+            // Once the response start is edited: a request the live policy fails is not compared.
+            shadowed.compare(self.core.simple_outcome(outcome, origin), None, origin)?;
+        }
         Ok(None)
     }
 
@@ -95,8 +102,16 @@ impl PyPolicy {
         origin_allowed: bool,
         reported_method: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        self.edit_response_start(py, message, request_headers, None, reported_method, Some(origin_allowed))
-            .map(|_| ())
+        self.edit_response_start(
+            py,
+            message,
+            request_headers,
+            None,
+            reported_method,
+            Some(origin_allowed),
+            None,
+        )
+        .map(|_| ())
     }
 
     /// The general case: the app set `Vary` or a CORS header itself.

@@ -1,15 +1,15 @@
 //! `shadow`: what a policy answers a request without serving, counting or reporting it
-//! (`outcome`, asked of the live and the candidate policy), and the entry `middleware::serve`
-//! takes into the comparison (`fastcors._shadow.compare_shadow`) for a request with an `Origin`.
+//! (`outcome`); the comparison of an inline shadow, made where the live policy decides
+//! (`Shadowed`); and the comparison made before a request is served, for a shadow that may await
+//! a verdict (`compare`).
 
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyList, PyTuple};
 
 use super::asgi::{item_of, str_differs};
-use super::asgi_headers::{first_origin, PreflightHeaders};
+use super::asgi_headers::{first_origin, is_options, PreflightHeaders};
 use super::delegate::FuncAnswer;
-use super::dispatch::is_options;
 use super::policy::PyPolicy;
 use super::routes::Route;
 use crate::counters::Counter;
@@ -59,14 +59,19 @@ pub(super) fn compare<'py>(
     top: &PyPolicy,
     live: Option<&Bound<'py, PyPolicy>>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let py = middleware.py();
-    match compared(middleware, scope, top, live) {
-        Ok(comparison) => Ok(comparison),
+    or_logged(top, middleware.py(), compared(middleware, scope, top, live), None)
+}
+
+/// `result`, unless it failed with an `Exception`: then the failure is logged
+/// (`fastcors._shadow.shadow_failed`) and `fallback` stands.
+fn or_logged<T>(top: &PyPolicy, py: Python<'_>, result: PyResult<T>, fallback: T) -> PyResult<T> {
+    match result {
+        Ok(value) => Ok(value),
         Err(error) if !error.is_instance_of::<PyException>(py) => Err(error),
         Err(error) => {
             // Logging cannot fail the request either: its own error is dropped.
             let _ = top.callbacks.shadow_failed.bind(py).call1((error.into_value(py),));
-            Ok(None)
+            Ok(fallback)
         }
     }
 }
@@ -102,27 +107,48 @@ fn compared<'py>(
         None
     };
     let preflight = found.as_ref().and_then(PreflightHeaders::request);
-    let candidate_top = shadow.policy.bind(py);
-    let candidate = match &candidate_top.get().options.routes {
-        None => Some(candidate_top.clone()),
-        Some(routes) => match routes.route_of(scope)? {
-            Route::TopLevel => Some(candidate_top.clone()),
-            Route::Off => None,
-            Route::Policy(policy) => Some(policy.cast_into::<PyPolicy>()?),
-        },
-    };
+    let candidate = candidate_of(top, scope)?;
     let preflight = preflight.as_ref();
     let live_answer = answer_of(py, live.map(Bound::get), preflight, origin.as_bytes(), middleware)?;
-    let shadow_answer =
-        match answer_of(py, candidate.as_ref().map(Bound::get), preflight, origin.as_bytes(), middleware) {
-            Ok(answer) => answer,
-            // The candidate's function failed: served alone, it would fail the request.
-            Err(error) if error.is_instance_of::<PyException>(py) => {
-                Answer::Failed(error.into_value(py).into_any())
-            }
-            Err(error) => return Err(error),
-        };
-    let differs = match (&live_answer, &shadow_answer) {
+    let shadow_answer = candidate_answer(py, candidate.as_ref(), preflight, origin.as_bytes(), middleware)?;
+    let live = live.map(|policy| policy.clone().into_any());
+    let sides = Sides {
+        live_answer,
+        shadow_answer,
+        live,
+        candidate: candidate.as_ref().map(|policy| policy.clone().into_any()),
+    };
+    let request = ComparedRequest { middleware, scope, request_headers, method: &method };
+    concluded(top, &request, sides)
+}
+
+/// The request a comparison reports on.
+pub(super) struct ComparedRequest<'a, 'py> {
+    pub(super) middleware: &'a Bound<'py, PyAny>,
+    pub(super) scope: &'a Bound<'py, PyAny>,
+    pub(super) request_headers: &'a Bound<'py, PyList>,
+    pub(super) method: &'a Bound<'py, PyAny>,
+}
+
+/// Both answers, and the policies that gave them (`None`: CORS is off there), which a
+/// comparison waiting for a verdict asks again once it is awaited.
+struct Sides<'a, 'py> {
+    live_answer: Answer<'a, 'py>,
+    shadow_answer: Answer<'a, 'py>,
+    live: Option<Bound<'py, PyAny>>,
+    candidate: Option<Bound<'py, PyAny>>,
+}
+
+/// Reports a difference between two settled answers now, or returns the comparison that awaits
+/// a verdict first, after the response.
+fn concluded<'py>(
+    top: &PyPolicy,
+    request: &ComparedRequest<'_, 'py>,
+    sides: Sides<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = request.middleware.py();
+    let shadow = top.options.shadow.as_ref().expect("compared under a shadow");
+    let differs = match (&sides.live_answer, &sides.shadow_answer) {
         (Answer::Ready(live_outcome), Answer::Ready(shadow_outcome)) => Some(live_outcome != shadow_outcome),
         (Answer::Ready(_), Answer::Failed(_)) => Some(true),
         _ => None,
@@ -135,12 +161,12 @@ fn compared<'py>(
                 return Ok(None);
             }
             top.callbacks.tell_shadow_difference.bind(py).call1((
-                middleware,
-                scope,
-                request_headers,
-                method,
-                live_answer.into_python(py)?,
-                shadow_answer.into_python(py)?,
+                request.middleware,
+                request.scope,
+                request.request_headers,
+                request.method,
+                sides.live_answer.into_python(py)?,
+                sides.shadow_answer.into_python(py)?,
                 shadow.object.bind(py),
             ))?;
         }
@@ -148,17 +174,97 @@ fn compared<'py>(
     }
     let none = || py.None().into_bound(py);
     let comparison = top.callbacks.compare_later.bind(py).call1((
-        middleware,
-        scope,
-        request_headers,
-        method,
-        live.map_or_else(none, |policy| policy.clone().into_any()),
-        candidate.as_ref().map_or_else(none, |policy| policy.clone().into_any()),
-        live_answer.into_python(py)?,
-        shadow_answer.into_python(py)?,
+        request.middleware,
+        request.scope,
+        request.request_headers,
+        request.method,
+        sides.live.unwrap_or_else(none),
+        sides.candidate.unwrap_or_else(none),
+        sides.live_answer.into_python(py)?,
+        sides.shadow_answer.into_python(py)?,
         shadow.object.bind(py),
     ))?;
     Ok(Some(comparison))
+}
+
+/// The candidate's policy for the request's path (`None`: CORS is off there).
+fn candidate_of<'py>(top: &PyPolicy, scope: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyPolicy>>> {
+    let py = scope.py();
+    let shadow = top.options.shadow.as_ref().expect("compared under a shadow");
+    let candidate_top = shadow.policy.bind(py);
+    Ok(match &candidate_top.get().options.routes {
+        None => Some(candidate_top.clone()),
+        Some(routes) => match routes.route_of(scope)? {
+            Route::TopLevel => Some(candidate_top.clone()),
+            Route::Off => None,
+            Route::Policy(policy) => Some(policy.cast_into::<PyPolicy>()?),
+        },
+    })
+}
+
+/// The candidate's answer; what its `allow_origin_func` raised is its answer too (served alone,
+/// it would fail the request).
+fn candidate_answer<'a, 'py>(
+    py: Python<'py>,
+    candidate: Option<&'a Bound<'py, PyPolicy>>,
+    preflight: Option<&PreflightRequest<'a>>,
+    origin: &'a [u8],
+    middleware: &Bound<'py, PyAny>,
+) -> PyResult<Answer<'a, 'py>> {
+    match answer_of(py, candidate.map(Bound::get), preflight, origin, middleware) {
+        Ok(answer) => Ok(answer),
+        Err(error) if error.is_instance_of::<PyException>(py) => {
+            Ok(Answer::Failed(error.into_value(py).into_any()))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// A request served by a live policy under an inline shadow (`Shadow.inline`: no configuration
+/// has an async `allow_origin_func`), compared where the live answer is decided.
+pub(super) struct Shadowed<'a, 'py> {
+    /// The top-level live policy, which holds the shadow.
+    pub(super) top: &'a Bound<'py, PyPolicy>,
+    pub(super) request: ComparedRequest<'a, 'py>,
+}
+
+impl Shadowed<'_, '_> {
+    /// Compares the live answer, decided as the request is served, with the candidate's, and
+    /// reports a difference. A verdict the candidate's function would have to await is not
+    /// awaited: that request is logged as not compared. Nothing of it can fail the request (see
+    /// [`compare`]).
+    pub(super) fn compare(
+        &self,
+        live: Outcome<'_>,
+        preflight: Option<&PreflightRequest<'_>>,
+        origin: &[u8],
+    ) -> PyResult<()> {
+        let py = self.top.py();
+        let top = self.top.get();
+        let request = &self.request;
+        let compared = (|| -> PyResult<()> {
+            let candidate = candidate_of(top, request.scope)?;
+            let shadow_answer =
+                candidate_answer(py, candidate.as_ref(), preflight, origin, request.middleware)?;
+            if let Answer::Pending(verdict) = shadow_answer {
+                top.callbacks.not_compared.bind(py).call1((verdict,))?;
+                return Ok(());
+            }
+            let sides =
+                Sides { live_answer: Answer::Ready(live), shadow_answer, live: None, candidate: None };
+            concluded(top, request, sides).map(|_| ())
+        })();
+        or_logged(top, py, compared, ())
+    }
+
+    /// Logs the request as not compared: the live verdict is awaited where the comparison
+    /// cannot follow it.
+    #[cold]
+    pub(super) fn not_compared(&self) -> PyResult<()> {
+        let py = self.top.py();
+        let logged = self.top.get().callbacks.not_compared.bind(py).call0().map(|_| ());
+        or_logged(self.top.get(), py, logged, ())
+    }
 }
 
 /// The answer of `policy` (`None`: CORS is off).

@@ -468,3 +468,87 @@ def test_what_the_class_refuses_of_the_candidate_names_the_shadow() -> None:
 def test_an_invalid_regex_of_the_candidate_names_the_shadow() -> None:
     with pytest.raises(re.error, match=r"^shadow: allow_origin_regex '\(' is not a valid"):
         CORSMiddleware(ok_app(), shadow={"allow_origin_regex": "("})
+
+
+def test_the_live_origin_func_is_asked_once_per_request_under_a_shadow() -> None:
+    asked: list[str] = []
+
+    def live_func(origin: str) -> bool:
+        asked.append(origin)
+        return origin == OTHER
+
+    events: list[ShadowDifference] = []
+    middleware = shadowed(events, allow_origin_func=live_func)
+    run(middleware, get(OTHER))
+    run(middleware, preflight(OTHER))
+    # The live answer is decided once, as it is served; the candidate inherits the function.
+    assert asked == [OTHER, OTHER, OTHER, OTHER]
+    assert middleware.stats()["origin_func_calls"] == 2
+    assert events == []
+
+
+def test_a_request_whose_app_fails_before_responding_is_not_compared() -> None:
+    async def failing_app(scope: Scope, receive: Any, send: Any) -> None:
+        raise RuntimeError("the app failed")
+
+    events: list[ShadowDifference] = []
+    middleware = CORSMiddleware(
+        failing_app,
+        allow_origins=[LIVE],
+        shadow={"allow_origins": [CANDIDATE]},
+        on_shadow_difference=events.append,
+    )
+    with pytest.raises(RuntimeError, match="the app failed"):
+        run(middleware, get(LIVE))
+    # Nothing was answered: the comparison is made when the response starts.
+    assert events == []
+    assert middleware.stats()["shadow_differences"] == 0
+
+
+def awaitable_verdict(allowed: bool) -> Any:
+    """What a plain function returning an awaitable gives: the middleware awaits it."""
+
+    async def verdict() -> bool:
+        return allowed
+
+    return verdict()
+
+
+def test_a_candidates_plain_function_returning_an_awaitable_is_logged_not_compared(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    events: list[ShadowDifference] = []
+    middleware = shadowed(events, shadow={"allow_origin_func": lambda origin: awaitable_verdict(True)})
+    alone = CORSMiddleware(ok_app(), allow_origins=[LIVE], allow_methods=["GET", "PUT"])
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.DEBUG, "fastcors.shadow"):
+        warnings.simplefilter("always")
+        assert run(middleware, get(OTHER)) == run(alone, get(OTHER))
+        assert run(middleware, preflight(OTHER)) == run(alone, preflight(OTHER))
+        gc.collect()
+    assert events == []
+    assert never_awaited(caught) == []
+    not_compared = [
+        record for record in caplog.records if "declare the function with async def" in str(record.exc_info)
+    ]
+    assert len(not_compared) == 2
+
+
+def test_a_live_plain_function_returning_an_awaitable_is_served_and_logged_not_compared(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def live_func(origin: str) -> Any:
+        return awaitable_verdict(origin == OTHER)
+
+    events: list[ShadowDifference] = []
+    middleware = shadowed(events, allow_origin_func=live_func, shadow={"allow_origins": [OTHER]})
+    alone = CORSMiddleware(
+        ok_app(), allow_origins=[LIVE], allow_methods=["GET", "PUT"], allow_origin_func=live_func
+    )
+    with caplog.at_level(logging.DEBUG, "fastcors.shadow"):
+        assert run(middleware, get(OTHER)) == run(alone, get(OTHER))
+        assert run(middleware, preflight(OTHER)) == run(alone, preflight(OTHER))
+    assert events == []
+    not_compared = [
+        record for record in caplog.records if "declare the function with async def" in str(record.exc_info)
+    ]
+    assert len(not_compared) == 2

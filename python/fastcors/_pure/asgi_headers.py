@@ -27,6 +27,14 @@ def first_origin(request_headers: list[Any]) -> bytes | None:
     return checked
 
 
+def is_options(method: Any, request_headers: list[Any]) -> bool:
+    """``method == "OPTIONS"``, asked as Starlette asks it: only of a request with an ``Origin``.
+    A plain ``str`` answers without running any code, so it is asked first."""
+    if method.__class__ is str:
+        return method == "OPTIONS"
+    return first_origin(request_headers) is not None and method == "OPTIONS"
+
+
 def exact_bytes(value: bytes) -> bytes:
     """A value echoed into the response: Starlette decodes and re-encodes it, so a ``bytes``
     subclass arrives as plain ``bytes``."""

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 from fastcors._coroutine_marks import SendShape
 from fastcors._origin_func import continue_response_start
 from fastcors._pure.response_start import edit_response_start
+from fastcors._shadow import not_compared
 from fastcors._types import Message, Send
 
 if TYPE_CHECKING:
+    from fastcors._pure.shadow import Shadowed
     from fastcors._pure.state import PolicyState
 
 
@@ -44,7 +46,37 @@ class CorsSend(SendShape):
             self._policy, message, self._request_headers, self._middleware, self._reported_method
         )
         if verdict is not None:
-            return continue_response_start(
-                verdict, self._policy, message, self._request_headers, self._send, self._reported_method
-            )
+            return self._continued(verdict, message)
+        return self._send(message)
+
+    def _continued(self, verdict: Awaitable[bool], message: Message) -> Awaitable[None]:
+        """The response start, once the verdict of ``allow_origin_func`` is awaited."""
+        return continue_response_start(
+            verdict, self._policy, message, self._request_headers, self._send, self._reported_method
+        )
+
+
+class ShadowedCorsSend(CorsSend):
+    """The ``send`` of a request an inline shadow compares: the live policy's answer is compared
+    when the response starts, where it is decided. Built as a ``CorsSend``, then given
+    ``_shadowed``."""
+
+    __slots__ = ("_shadowed",)
+    _shadowed: Shadowed
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        if message["type"] != "http.response.start":
+            return self._send(message)
+        verdict = edit_response_start(
+            self._policy,
+            message,
+            self._request_headers,
+            self._middleware,
+            self._reported_method,
+            None,
+            self._shadowed,
+        )
+        if verdict is not None:
+            not_compared()
+            return self._continued(verdict, message)
         return self._send(message)

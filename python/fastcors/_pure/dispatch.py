@@ -9,24 +9,34 @@ from typing import Any
 from fastcors._errors import serve_with_cors_on_errors
 from fastcors._origin_func import continue_preflight
 from fastcors._preflight import denial_send, send_preflight
-from fastcors._pure.asgi_headers import first_origin
-from fastcors._pure.cors_send import CorsSend
+from fastcors._pure.asgi_headers import first_origin, is_options
+from fastcors._pure.cors_send import CorsSend, ShadowedCorsSend
+from fastcors._pure.headers import ORIGIN
 from fastcors._pure.origin import ask_origin_func, judge_origin
-from fastcors._pure.preflight import preflight
+from fastcors._pure.preflight import preflight, preflight_headers_of
 from fastcors._pure.reporting import listening, report_refusal
+from fastcors._pure.shadow import Shadowed, compare_decided, preflight_answer
 from fastcors._pure.state import PolicyState
+from fastcors._shadow import Shadow, not_compared
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 from fastcors._websocket import refuse_websocket
 
 
 def dispatch(
-    self: PolicyState, app: ASGIApp, scope: Scope, receive: Receive, send: Send, middleware: Any = None
+    self: PolicyState,
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    middleware: Any = None,
+    shadow: Shadow | None = None,
 ) -> Awaitable[None]:
     """The whole middleware for one ASGI call: returns the awaitable that serves the request.
 
     Non-http scopes go straight to ``app``; a preflight is answered here (``app`` never runs);
     any other request runs ``app`` with a ``send`` that adds the CORS headers. ``middleware`` is
-    the one whose ``is_allowed_origin`` a judged policy asks.
+    the one whose ``is_allowed_origin`` a judged policy asks. ``shadow``: the inline shadow that
+    compares the request where it is decided.
     """
     kind = scope["type"]
     if kind != "http":
@@ -48,8 +58,13 @@ def dispatch(
     options = method == "OPTIONS" if method.__class__ is str else is_options(method, request_headers)
     if not options and not self._cors_on_errors:
         # The usual request, as `handle` answers it, without its call.
-        return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
-    answer = handle_request(self, method, request_headers, send, middleware, False, kind, options)
+        if shadow is None:
+            return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
+        cors_send = ShadowedCorsSend(self, send, request_headers, middleware, method)
+        cors_send._shadowed = (shadow, scope, method)
+        return app(scope, receive, cors_send)
+    shadowed = None if shadow is None else (shadow, scope, method)
+    answer = handle_request(self, method, request_headers, send, middleware, False, kind, options, shadowed)
     if isinstance(answer, tuple):
         if answer[0] is None:
             return answer[1]  # a preflight waiting for allow_origin_func
@@ -110,22 +125,27 @@ def handle_request(
     quiet: bool,
     scope_type: Any = "http",
     options: bool | None = None,
+    shadowed: Shadowed | None = None,
 ) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
-    """``options``: whether the request is an ``OPTIONS`` one, if the caller asked already."""
+    """``options``: whether the request is an ``OPTIONS`` one, if the caller asked already;
+    ``shadowed``: the inline shadow that compares it."""
     if is_options(method, request_headers) if options is None else options:
-        answer = preflight(self, request_headers, middleware, not quiet)
+        first = preflight_headers_of(self, request_headers)
+        answer = preflight(self, first, middleware, not quiet)
         if answer is not None:
             if answer[0] is None:
+                if shadowed is not None:
+                    not_compared()
                 denial = denial_send(scope_type, send)
                 pending = continue_preflight(answer[1], self, request_headers, denial)
                 return (None, pending)
+            if shadowed is not None:
+                # Once the response is built: a request the live policy fails is not compared.
+                live = preflight_answer(answer[0])
+                compare_decided(shadowed, middleware, request_headers, live, first, first[ORIGIN])
             return answer
+    if shadowed is not None:
+        cors_send = ShadowedCorsSend(self, send, request_headers, middleware, method)
+        cors_send._shadowed = shadowed
+        return cors_send
     return CorsSend(self, send, request_headers, middleware, None if quiet else method)
-
-
-def is_options(method: Any, request_headers: list[Any]) -> bool:
-    """``method == "OPTIONS"``, asked as Starlette asks it: only of a request with an ``Origin``.
-    A plain ``str`` answers without running any code, so it is asked first."""
-    if method.__class__ is str:
-        return method == "OPTIONS"
-    return first_origin(request_headers) is not None and method == "OPTIONS"

@@ -63,16 +63,20 @@ class Middleware:
                 return self.app(scope, receive, send)
             if route is not None:
                 policy = route
-        if shadow is not None:
+        if shadow is not None and not shadow.inline:
             return with_shadow(self, scope, receive, send, policy, shadow)
-        return policy.dispatch(self.app, scope, receive, send, self)
+        # An inline shadow is compared where `policy` decides (see `with_shadow`).
+        return policy.dispatch(self.app, scope, receive, send, self, shadow)
 
 
 def with_shadow(
     middleware: Middleware, scope: Scope, receive: Receive, send: Send, live: Policy | None, shadow: Shadow
 ) -> Awaitable[None]:
-    """The request served by ``live`` (``None``: CORS is off), compared under the shadow first
-    when it is an HTTP request with an ``Origin``."""
+    """The request served by ``live`` (``None``: CORS is off) under a shadow that is not inline
+    (an async ``allow_origin_func`` may have to be awaited), or where CORS is off: an HTTP
+    request with an ``Origin`` is compared first, then served as without a shadow. An inline
+    shadow is compared where the live policy decides (``dispatch``): a request without an
+    ``Origin`` costs nothing more."""
     # Asked as `dispatch` asks it, so that every request the live policy serves is compared.
     http = not scope["type"] != "http"  # noqa: SIM202
     comparison = compared(middleware, scope, live, shadow) if http else None

@@ -37,9 +37,11 @@ def finish_preflight(
 
 
 def preflight(
-    self: PolicyState, request_headers: list[Any], middleware: Any, report: bool
+    self: PolicyState, first: dict[bytes, Any], middleware: Any, report: bool
 ) -> tuple[Message, Message] | tuple[None, Awaitable[bool]] | None:
-    first = preflight_headers_of(self, request_headers)
+    """The answer to a preflight whose CORS request headers are ``first``
+    (``preflight_headers_of``); ``None`` when the request is none (no ``Origin`` or no requested
+    method)."""
     origin = first.get(ORIGIN)
     if origin is None or first.get(REQUEST_METHOD) is None:
         return None

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
-from fastcors._pure.asgi_headers import exact_bytes, first_origin
-from fastcors._pure.dispatch import is_options
+from fastcors._pure.asgi_headers import exact_bytes, first_origin, is_options
 from fastcors._pure.headers import ALLOW_ORIGIN, ORIGIN, REQUEST_METHOD, VARY_ORIGIN
 from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.preflight import preflight_headers_of, preflight_messages
@@ -19,10 +18,16 @@ from fastcors._shadow import (
     Shadow,
     compare_shadow,
     concluded,
+    not_compared,
+    report_shadow_difference,
+    settled,
     shadow_failed,
 )
+from fastcors._types import Message
 
 Answer = tuple[bool, list[Any]]
+#: A request compared under an inline shadow: the shadow, the request's scope and its method.
+Shadowed = tuple[Shadow, Any, Any]
 
 
 def outcome(
@@ -78,15 +83,49 @@ def answer(
                 origin_allowed = asked
     if preflight is not None:
         # The live preflight's own steps, unsplit: a call more would cost every preflight.
-        start, _ = preflight_messages(self, preflight, origin_allowed, False)
-        # The body's `Content-Length` and `Content-Type` come last: no CORS headers.
-        return (start["status"] == 200, start["headers"][:-2])
-    # What `edit_response_start` appends to a response without CORS headers of its own.
-    if origin_allowed:
+        return preflight_answer(preflight_messages(self, preflight, origin_allowed, False)[0])
+    return simple_answer(self, origin, origin_allowed)
+
+
+def preflight_answer(start: Message) -> Answer:
+    """A preflight's answer, from the start of its response."""
+    # The body's `Content-Length` and `Content-Type` come last: no CORS headers.
+    return (start["status"] == 200, start["headers"][:-2])
+
+
+def simple_answer(self: PolicyState, origin: bytes, echoed: bool) -> Answer:
+    """What ``edit_response_start`` appends to a response without CORS headers of its own."""
+    if echoed:
         before, after = self._appended_when_echoed
         return (True, [*before, (ALLOW_ORIGIN, exact_bytes(origin)), *after])
     # Not echoed: only `*` (in the simple headers) lets the browser read the response.
     return (self._allow_all_origins, list(self._appended_when_not_echoed))
+
+
+def compare_decided(
+    shadowed: Shadowed,
+    middleware: Any,
+    request_headers: list[Any],
+    live_answer: Answer,
+    preflight: dict[bytes, Any] | None,
+    origin: bytes,
+) -> None:
+    """Compares the live answer to a request, decided as it is served, with the candidate's, and
+    reports a difference: the comparison of an inline shadow (``Shadow.inline``). A verdict the
+    candidate's function would have to await is not awaited: that request is logged as not
+    compared. Nothing of it can fail the request."""
+    shadow, scope, method = shadowed
+    try:
+        _, shadow_answer = candidate_answer(shadow, scope, preflight, origin, middleware)
+        if not settled(shadow_answer):
+            not_compared(shadow_answer)
+            return
+        if live_answer != shadow_answer:
+            report_shadow_difference(
+                middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
+            )
+    except Exception as error:
+        shadow_failed(error)
 
 
 def compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterComparison | None:
@@ -109,15 +148,25 @@ def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterCo
     if origin is None:
         return None
     method = scope["method"]
-    candidate: Any = shadow.policy if shadow.routes is None else shadow.policy_for(scope)
-    preflight = preflight_of(candidate if live is None else live, request_headers, method)
+    # Either policy reads a preflight's headers alike: the live one, or the candidate's if none.
+    reader: Any = shadow.policy if live is None else live
+    preflight = preflight_of(reader, request_headers, method)
     live_answer = (False, []) if live is None else answer(live, preflight, origin, middleware)
-    shadow_answer: Pending = (False, [])
-    if candidate is not None:
-        try:
-            shadow_answer = answer(candidate, preflight, origin, middleware)
-        except Exception as error:
-            shadow_answer = error  # the candidate's function failed: a difference to report
+    candidate, shadow_answer = candidate_answer(shadow, scope, preflight, origin, middleware)
     return concluded(
         middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
     )
+
+
+def candidate_answer(
+    shadow: Shadow, scope: Any, preflight: dict[bytes, Any] | None, origin: bytes, middleware: Any
+) -> tuple[Any, Pending]:
+    """The candidate's policy for the request (``None``: CORS is off there) and its answer; what
+    its ``allow_origin_func`` raised is its answer too (served alone, it would fail the request)."""
+    candidate: Any = shadow.policy if shadow.routes is None else shadow.policy_for(scope)
+    if candidate is None:
+        return None, (False, [])
+    try:
+        return candidate, answer(candidate, preflight, origin, middleware)
+    except Exception as error:
+        return candidate, error
