@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from fastcors._pure.policy import Policy
-from fastcors._pure.routes import CORS_OFF, path_of
+from fastcors._pure.routes import CORS_OFF
 from fastcors._pure.shadow import compared
 from fastcors._shadow import Shadow, served_then_compared
 from fastcors._types import ASGIApp, Receive, Scope, Send
@@ -50,7 +50,10 @@ class Middleware:
         node = policy._route_tree
         if node is not None:
             # `Routes.find`, walked here: a call would cost more than the walk.
-            path = scope.get("path", "") if scope.__class__ is dict else path_of(scope)
+            try:
+                path = scope["path"]
+            except KeyError:
+                path = ""  # a scope without a path (lifespan) is matched as the empty path
             if path.__class__ is str:
                 for segment in path.split("/", policy._route_splits):
                     if segment not in node:

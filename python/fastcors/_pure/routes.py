@@ -12,7 +12,7 @@ walk); ``Routes.find`` is the same walk, for everyone else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 #: A node: ``{segment: node}``, and under the key ``None`` (never a segment) the value of the
@@ -94,12 +94,3 @@ def route_policies(entries: Iterable[tuple[bytes, Any]]) -> Routes[Any]:
         (prefix.decode("utf-8", "surrogatepass"), CORS_OFF if policy is None else policy)
         for prefix, policy in entries
     )
-
-
-def path_of(scope: Mapping[str, Any]) -> object:
-    """``scope["path"]`` of a scope that is not a ``dict`` itself; a scope without a path
-    (lifespan) is matched as the empty path."""
-    try:
-        return scope["path"]
-    except KeyError:
-        return ""
