@@ -221,6 +221,7 @@ pub(super) fn header_tuple(py: Python<'_>, name: &[u8], value: &[u8]) -> PyResul
 /// `method == "OPTIONS"`, asked as Starlette asks it: only of a request with an `Origin`. A plain
 /// `str` answers without running any code, so it is asked first; anything else is asked only
 /// after the `Origin` is found.
+#[inline]
 pub(super) fn is_options(
     method: &Bound<'_, PyAny>,
     request_headers: &Bound<'_, PyList>,

@@ -91,6 +91,8 @@ pub(super) struct PythonOptions {
     /// `shadow`: the candidate configuration a request with an `Origin` is compared under before
     /// it is served (`shadow::compare`); `None` without one.
     pub(super) shadow: Option<ShadowOptions>,
+    /// Whether `routes` or `shadow` is set: a request without either checks this alone.
+    pub(super) routes_or_shadow: bool,
 }
 
 /// `fastcors._shadow.Shadow`, and the candidate's top-level policy it holds.
@@ -153,6 +155,7 @@ impl CorsConfig {
                 Some(origin_set)
             }
         };
+        let routes_or_shadow = self.routes.is_some() || self.shadow.is_some();
         let python = PythonOptions {
             origin_pattern,
             origins_collection: self.origins_collection,
@@ -178,6 +181,7 @@ impl CorsConfig {
                     Ok(ShadowOptions { object, policy, listener, log_enabled_for, inline })
                 })
                 .transpose()?,
+            routes_or_shadow,
         };
         Ok((core, python))
     }

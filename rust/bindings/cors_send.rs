@@ -4,17 +4,19 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use pyo3::{intern, PyTraverseError};
 
 use super::asgi::{item_of, str_differs};
 use super::callbacks::send_attributes;
 use super::policy::PyPolicy;
+use super::response_start::Edited;
 use super::shadow::{ComparedRequest, Shadowed};
+use crate::response_headers::OriginOutcome;
 
 impl CorsSend {
-    /// The `send` for one request's app; `report`: whether a refused origin is reported;
-    /// `shadowed_by`: the top-level policy whose inline shadow compares the request, and its scope.
+    /// The `send` for one request's app (made a Python object by the caller, at one place for
+    /// both kinds); `report`: whether a refused origin is reported.
     pub(super) fn new<'py>(
         policy: &Bound<'py, PyPolicy>,
         send: Bound<'py, PyAny>,
@@ -22,21 +24,40 @@ impl CorsSend {
         middleware: Option<&Bound<'py, PyAny>>,
         method: Bound<'py, PyAny>,
         report: bool,
-        shadowed_by: Option<(&Bound<'py, PyPolicy>, &Bound<'py, PyAny>)>,
-    ) -> PyResult<Bound<'py, Self>> {
-        // Only a judged policy, or a shadow's report, needs the middleware; others spare the reference.
-        let judged = policy.get().core.origin_judged_by_host() || shadowed_by.is_some();
-        let cors_send = Self {
+    ) -> Self {
+        let judged = policy.get().core.origin_judged_by_host();
+        Self {
             policy: policy.clone().unbind(),
             send: send.unbind(),
             request_headers: request_headers.unbind(),
+            // Only a judged policy needs it; others spare the reference.
             middleware: middleware.filter(|_| judged).map(|middleware| middleware.clone().unbind()),
-            method: method.unbind(),
-            report,
-            shadow: shadowed_by
-                .map(|(top, scope)| ShadowedBy { top: top.clone().unbind(), scope: scope.clone().unbind() }),
-        };
-        Bound::new(policy.py(), cors_send)
+            method: report.then(|| method.unbind()),
+            shadow: None,
+        }
+    }
+
+    /// The `send` for the app of a request the inline shadow of `top` compares, which reports
+    /// on the request (so keeps its method) and asks its middleware.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn shadowed<'py>(
+        policy: &Bound<'py, PyPolicy>,
+        send: Bound<'py, PyAny>,
+        request_headers: Bound<'py, PyList>,
+        middleware: &Bound<'py, PyAny>,
+        method: Bound<'py, PyAny>,
+        top: &Bound<'py, PyPolicy>,
+        scope: &Bound<'py, PyAny>,
+    ) -> Self {
+        Self {
+            policy: policy.clone().unbind(),
+            send: send.unbind(),
+            request_headers: request_headers.unbind(),
+            middleware: Some(middleware.clone().unbind()),
+            method: Some(method.unbind()),
+            shadow: Some(Box::new(ShadowedBy { top: top.clone().unbind(), scope: scope.clone().unbind() })),
+        }
     }
 
     /// Edits the message if it starts the response, then forwards it with `forward`.
@@ -50,43 +71,60 @@ impl CorsSend {
         let kind = item_of(message, policy.names.type_key.bind(py))?;
         if !str_differs(&kind, policy.names.response_start.bind(py), "http.response.start")? {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
-            let method = self.report.then(|| self.method.bind(py));
+            let method = self.method.as_ref().map(|method| method.bind(py));
             let request_headers = self.request_headers.bind(py);
-            let shadowed = match (&self.shadow, middleware) {
-                (Some(shadow), Some(middleware)) => Some(Shadowed {
-                    top: shadow.top.bind(py),
-                    request: ComparedRequest {
-                        middleware,
-                        scope: shadow.scope.bind(py),
-                        request_headers,
-                        method: self.method.bind(py),
-                    },
-                }),
-                _ => None,
-            };
-            if let Some(verdict) = policy.edit_response_start(
-                py,
-                message,
-                request_headers,
-                middleware,
-                method,
-                None,
-                shadowed.as_ref(),
-            )? {
-                if let Some(shadowed) = &shadowed {
-                    shadowed.not_compared()?;
+            match policy.edit_response_start(py, message, request_headers, middleware, method, None)? {
+                Edited::Done { outcome, origin } => {
+                    if let (Some(shadow), Some(origin)) = (&self.shadow, origin) {
+                        self.compare_response_start(py, shadow, outcome, &origin)?;
+                    }
                 }
-                return policy.callbacks.continue_response_start.bind(py).call1((
-                    verdict,
-                    self.policy.bind(py),
-                    message,
-                    request_headers,
-                    self.send.bind(py),
-                    method,
-                ));
+                Edited::Pending(verdict) => {
+                    if let Some(shadow) = &self.shadow {
+                        self.compared_as(py, shadow).not_compared()?;
+                    }
+                    return policy.callbacks.continue_response_start.bind(py).call1((
+                        verdict,
+                        self.policy.bind(py),
+                        message,
+                        request_headers,
+                        self.send.bind(py),
+                        method,
+                    ));
+                }
             }
         }
         forward()
+    }
+
+    /// The live answer to the response start compared under the inline shadow, once edited: a
+    /// request the live policy fails is not compared.
+    #[cold]
+    #[inline(never)]
+    fn compare_response_start(
+        &self,
+        py: Python<'_>,
+        shadow: &ShadowedBy,
+        outcome: OriginOutcome,
+        origin: &Bound<'_, PyBytes>,
+    ) -> PyResult<()> {
+        let origin = origin.as_bytes();
+        let live = self.policy.get().core.simple_outcome(outcome, origin);
+        self.compared_as(py, shadow).compare(live, None, origin)
+    }
+
+    /// The request as its inline shadow compares it.
+    fn compared_as<'a, 'py>(&'a self, py: Python<'py>, shadow: &'a ShadowedBy) -> Shadowed<'a, 'py> {
+        let middleware = self.middleware.as_ref().expect("a shadowed send keeps its middleware");
+        Shadowed {
+            top: shadow.top.bind(py),
+            request: ComparedRequest {
+                middleware: middleware.bind(py),
+                scope: shadow.scope.bind(py),
+                request_headers: self.request_headers.bind(py),
+                method: self.method.as_ref().expect("a shadowed send reports").bind(py),
+            },
+        }
     }
 
     /// `send(*args, **kwargs)`: one message, by position or as `message=`.
@@ -138,12 +176,12 @@ pub(super) struct CorsSend {
     request_headers: Py<PyList>,
     /// The middleware, when its policy asks the middleware's `is_allowed_origin`.
     middleware: Option<Py<PyAny>>,
-    /// The request's method, for the report of a refused origin.
-    method: Py<PyAny>,
-    /// Whether a refused origin is reported (not for `explain`'s hypothetical requests).
-    report: bool,
+    /// The request's method, for the report of a refused origin; `None`: nothing is reported
+    /// (`explain`'s hypothetical requests).
+    method: Option<Py<PyAny>>,
     /// Under an inline shadow: where the response start is compared (`shadow::Shadowed`).
-    shadow: Option<ShadowedBy>,
+    /// Boxed: a send without a shadow stays one pointer larger, not two.
+    shadow: Option<Box<ShadowedBy>>,
 }
 
 /// The top-level policy whose inline shadow compares a request, and the request's scope.
@@ -173,7 +211,9 @@ impl CorsSend {
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.policy)?;
         visit.call(&self.send)?;
-        visit.call(&self.method)?;
+        if let Some(method) = &self.method {
+            visit.call(method)?;
+        }
         visit.call(&self.request_headers)?;
         if let Some(middleware) = &self.middleware {
             visit.call(middleware)?;

@@ -131,31 +131,33 @@ impl PyPolicy {
         }
         let request_headers = request_headers.cast_into::<PyList>()?;
         if is_options(&method, &request_headers, names.options.bind(py))? {
-            let shadowed = match (shadowed_by, middleware) {
-                (Some(top), Some(middleware)) => Some(Shadowed {
-                    top,
-                    request: ComparedRequest {
+            let answer = match (shadowed_by, middleware) {
+                (Some(top), Some(middleware)) => {
+                    let request = ComparedRequest {
                         middleware,
                         scope,
                         request_headers: &request_headers,
                         method: &method,
-                    },
-                }),
-                _ => None,
+                    };
+                    this.shadowed_preflight(py, &Shadowed { top, request }, report)?
+                }
+                _ => this.preflight(py, &request_headers, middleware, report, None)?,
             };
-            match this.preflight(py, &request_headers, middleware, report, shadowed.as_ref())? {
+            match answer {
                 Some(PreflightAnswer::Ready(start, end)) => return Ok(Answer::Preflight(start, end)),
                 Some(PreflightAnswer::Pending(verdict)) => {
-                    if let Some(shadowed) = &shadowed {
-                        shadowed.not_compared()?;
-                    }
                     return Ok(Answer::PendingPreflight(verdict, request_headers));
                 }
                 None => {}
             }
         }
-        let shadowed_by = shadowed_by.map(|top| (top, scope));
-        Ok(Answer::Send(CorsSend::new(slf, send, request_headers, middleware, method, report, shadowed_by)?))
+        let cors_send = match (shadowed_by, middleware) {
+            (Some(top), Some(middleware)) => {
+                CorsSend::shadowed(slf, send, request_headers, middleware, method, top, scope)
+            }
+            _ => CorsSend::new(slf, send, request_headers, middleware, method, report),
+        };
+        Ok(Answer::Send(Bound::new(py, cors_send)?))
     }
 
     /// The handshake's `Origin` when the policy refuses it. Browsers always send `Origin` with a

@@ -56,25 +56,19 @@ pub(super) fn serve<'py>(
     if class_changed(middleware, policy.get())? {
         policy = looked_at_again(middleware)?;
     }
-    if policy.get().options.shadow.is_some() {
-        return served_with_shadow(middleware, &app, scope, receive, send, &policy);
-    }
-    if let Some(routes) = &policy.get().options.routes {
-        match routes.route_of(&scope)? {
-            Route::TopLevel => {}
-            Route::Off => return app.call1((scope, receive, send)),
-            Route::Policy(route_policy) => policy = route_policy.cast_into::<PyPolicy>()?,
-        }
+    if policy.get().options.routes_or_shadow {
+        return served_by_route(middleware, &app, scope, receive, send, &policy);
     }
     PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware), None)
 }
 
-/// [`serve`] for a policy with a shadow. An inline shadow (no async `allow_origin_func`) is
-/// compared where the live policy decides (`shadow::Shadowed`): a request without an `Origin`
-/// costs nothing more, and one with an `Origin` one more decision. Otherwise, and where CORS is
-/// off, the request is compared first (`shadow::compare`), then served as without a shadow.
+/// [`serve`] for a policy with routes or a shadow: the request's route serves it. An inline
+/// shadow (no async `allow_origin_func`) is compared where the live policy decides
+/// (`shadow::Shadowed`): a request without an `Origin` costs nothing more, and one with an
+/// `Origin` one more decision. Any other shadow, or one over a route where CORS is off, compares
+/// the request first (`shadow::compare`), then it is served as without one.
 #[inline(never)]
-fn served_with_shadow<'py>(
+fn served_by_route<'py>(
     middleware: &Bound<'py, PyAny>,
     app: &Bound<'py, PyAny>,
     scope: Bound<'py, PyAny>,
@@ -90,8 +84,13 @@ fn served_with_shadow<'py>(
             Route::Policy(route_policy) => live = Some(route_policy.cast_into::<PyPolicy>()?),
         }
     }
-    let inline = top.get().options.shadow.as_ref().is_some_and(|shadow| shadow.inline);
-    if let (true, Some(policy)) = (inline, &live) {
+    let Some(shadow) = &top.get().options.shadow else {
+        return match &live {
+            None => app.call1((scope, receive, send)),
+            Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware), None),
+        };
+    };
+    if let (true, Some(policy)) = (shadow.inline, &live) {
         return PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware), Some(top));
     }
     let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref())?;

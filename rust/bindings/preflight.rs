@@ -11,7 +11,7 @@ use super::delegate::FuncAnswer;
 use super::policy::PyPolicy;
 use super::shadow::Shadowed;
 use crate::policy::OriginJudgement;
-use crate::preflight::{Failures, PreflightPart, PreflightRequest};
+use crate::preflight::{Failures, PreflightDecision, PreflightPart, PreflightRequest};
 
 /// A preflight's answer, or the verdict it waits for.
 pub(super) enum PreflightAnswer<'py> {
@@ -42,9 +42,42 @@ impl PyPolicy {
                     FuncAnswer::Later(verdict) => return Ok(Some(PreflightAnswer::Pending(verdict))),
                 },
             };
-        let (start, end) =
-            self.preflight_messages(py, &found, &request, origin_allowed, middleware, report, shadowed)?;
+        let (start, end, decision) =
+            self.preflight_messages(py, &found, &request, origin_allowed, middleware, report)?;
+        if let Some(shadowed) = shadowed {
+            // Once the response is built: a request the live policy fails is not compared.
+            self.compare_preflight(shadowed, decision, &request)?;
+        }
         Ok(Some(PreflightAnswer::Ready(start, end)))
+    }
+
+    /// [`preflight`](Self::preflight) of a request an inline shadow compares.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn shadowed_preflight<'py>(
+        &self,
+        py: Python<'py>,
+        shadowed: &Shadowed<'_, 'py>,
+        report: bool,
+    ) -> PyResult<Option<PreflightAnswer<'py>>> {
+        let request = &shadowed.request;
+        let answer =
+            self.preflight(py, request.request_headers, Some(request.middleware), report, Some(shadowed))?;
+        if let Some(PreflightAnswer::Pending(_)) = answer {
+            shadowed.not_compared()?;
+        }
+        Ok(answer)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn compare_preflight(
+        &self,
+        shadowed: &Shadowed<'_, '_>,
+        decision: PreflightDecision,
+        request: &PreflightRequest<'_>,
+    ) -> PyResult<()> {
+        shadowed.compare(self.core.preflight_outcome(decision, request), Some(request), request.origin)
     }
 
     /// The messages of a preflight whose origin `allow_origin_func` has judged.
@@ -56,7 +89,8 @@ impl PyPolicy {
     ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
         let found = PreflightHeaders::scan(request_headers)?;
         let request = found.request().ok_or_else(|| PyValueError::new_err("not a preflight request"))?;
-        self.preflight_messages(py, &found, &request, origin_allowed, None, true, None)
+        let (start, end, _) = self.preflight_messages(py, &found, &request, origin_allowed, None, true)?;
+        Ok((start, end))
     }
 
     #[allow(clippy::too_many_arguments, reason = "one preflight's parts, as the callers hold them")]
@@ -68,8 +102,7 @@ impl PyPolicy {
         origin_allowed: bool,
         middleware: Option<&Bound<'py, PyAny>>,
         report: bool,
-        shadowed: Option<&Shadowed<'_, 'py>>,
-    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>, PreflightDecision)> {
         let origin = found.origin.as_ref().expect("a preflight has an Origin");
         let method = found.method.as_ref().expect("a preflight has a requested method");
         let requested_headers = &found.headers;
@@ -113,15 +146,6 @@ impl PyPolicy {
         // Fresh dicts (the server may change them), copied from prebuilt ones in Starlette's key order.
         let start = self.preflight_starts[usize::from(!decision.failures.is_empty())].bind(py).copy()?;
         start.set_item(intern!(py, "headers"), headers)?;
-        let end = body.bind(py).copy()?;
-        if let Some(shadowed) = shadowed {
-            // Once the response is built: a request the live policy fails is not compared.
-            shadowed.compare(
-                self.core.preflight_outcome(decision, request),
-                Some(request),
-                request.origin,
-            )?;
-        }
-        Ok((start, end))
+        Ok((start, body.bind(py).copy()?, decision))
     }
 }

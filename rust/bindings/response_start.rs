@@ -8,17 +8,22 @@ use super::asgi::{headers_set_default, listed, set_item_of_mapping};
 use super::asgi_headers::{exact_bytes, first_origin, value_not_bytes, with_usual_pair, HeaderPair};
 use super::delegate::FuncAnswer;
 use super::policy::{PanicPoint, PyPolicy};
-use super::shadow::Shadowed;
 use crate::constants::EDITED_RESPONSE_HEADERS;
 use crate::policy::Policy;
 use crate::preflight::Failures;
 use crate::response_headers::{ExistingHeader, NewHeader, OriginOutcome, Slot};
 
+/// What `edit_response_start` did: the edits made, with the origin's outcome and the request's
+/// `Origin` (`None` without one); or the verdict of `allow_origin_func` they wait for.
+pub(super) enum Edited<'py> {
+    Done { outcome: OriginOutcome, origin: Option<Bound<'py, PyBytes>> },
+    Pending(Bound<'py, PyAny>),
+}
+
 impl PyPolicy {
-    /// Starlette's edits of the app's `http.response.start`, in place in `message`; or, when the
-    /// origin waits for an async `allow_origin_func`, its verdict to await (`origin_allowed` is
-    /// that verdict, once awaited). `shadowed`: the inline shadow that compares the request.
-    #[allow(clippy::too_many_arguments, reason = "one response start's parts, as the callers hold them")]
+    /// Starlette's edits of the app's `http.response.start`, in place in `message`, and what was
+    /// decided; or, when the origin waits for an async `allow_origin_func`, its verdict to await
+    /// (`origin_allowed` is that verdict, once awaited).
     pub(super) fn edit_response_start<'py>(
         &self,
         py: Python<'py>,
@@ -27,8 +32,7 @@ impl PyPolicy {
         middleware: Option<&Bound<'py, PyAny>>,
         reported_method: Option<&Bound<'py, PyAny>>,
         origin_allowed: Option<bool>,
-        shadowed: Option<&Shadowed<'_, 'py>>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+    ) -> PyResult<Edited<'py>> {
         self.maybe_panic(PanicPoint::ResponseStart);
         let headers_key = self.names.headers_key.bind(py);
         // Exact dicts only: a subclass's own `setdefault` and `__setitem__` are called, as Starlette calls them.
@@ -55,7 +59,7 @@ impl PyPolicy {
                         match self.ask_origin_func(py, origin)? {
                             FuncAnswer::Now(true) => OriginOutcome::Echoed,
                             FuncAnswer::Now(false) => outcome,
-                            FuncAnswer::Later(verdict) => return Ok(Some(verdict)),
+                            FuncAnswer::Later(verdict) => return Ok(Edited::Pending(verdict)),
                         }
                     }
                     _ => outcome,
@@ -85,11 +89,7 @@ impl PyPolicy {
             Ok(dict) => dict.set_item(headers_key, edited)?,
             Err(_) => set_item_of_mapping(message, headers_key, edited.into_any())?,
         }
-        if let (Some(shadowed), Some(origin)) = (shadowed, origin_bytes) {
-            // Once the response start is edited: a request the live policy fails is not compared.
-            shadowed.compare(self.core.simple_outcome(outcome, origin), None, origin)?;
-        }
-        Ok(None)
+        Ok(Edited::Done { outcome, origin })
     }
 
     /// Edits a response start whose origin `allow_origin_func` has judged; a refusal is reported
@@ -102,16 +102,8 @@ impl PyPolicy {
         origin_allowed: bool,
         reported_method: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        self.edit_response_start(
-            py,
-            message,
-            request_headers,
-            None,
-            reported_method,
-            Some(origin_allowed),
-            None,
-        )
-        .map(|_| ())
+        self.edit_response_start(py, message, request_headers, None, reported_method, Some(origin_allowed))
+            .map(|_| ())
     }
 
     /// The general case: the app set `Vary` or a CORS header itself.
