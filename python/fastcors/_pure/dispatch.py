@@ -56,15 +56,16 @@ def dispatch(
         request_headers = scope["headers"] = list(request_headers)
     # A plain `str` answers without a call; another method is asked only with an Origin.
     options = method == "OPTIONS" if method.__class__ is str else is_options(method, request_headers)
-    if not options and not self._cors_on_errors:
+    if shadow is not None:
+        shadowed = (shadow, scope, method)
+        answer = handle_request(
+            self, method, request_headers, send, middleware, False, kind, options, shadowed
+        )
+    elif not options and not self._cors_on_errors:
         # The usual request, as `handle` answers it, without its call.
-        if shadow is None:
-            return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
-        cors_send = ShadowedCorsSend(self, send, request_headers, middleware, method)
-        cors_send._shadowed = (shadow, scope, method)
-        return app(scope, receive, cors_send)
-    shadowed = None if shadow is None else (shadow, scope, method)
-    answer = handle_request(self, method, request_headers, send, middleware, False, kind, options, shadowed)
+        return app(scope, receive, CorsSend(self, send, request_headers, middleware, method))
+    else:
+        answer = handle_request(self, method, request_headers, send, middleware, False, kind, options)
     if isinstance(answer, tuple):
         if answer[0] is None:
             return answer[1]  # a preflight waiting for allow_origin_func

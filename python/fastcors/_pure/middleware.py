@@ -46,9 +46,10 @@ class Middleware:
             if changed:
                 self._class_changed()
                 policy = self._policy
-        shadow = policy._shadow
         node = policy._route_tree
         if node is not None:
+            # Routes or a shadow (whose tree without routes ends on the top level at once).
+            shadow = policy._shadow
             # `Routes.find`, walked here: a call would cost more than the walk.
             try:
                 path = scope["path"]
@@ -66,10 +67,12 @@ class Middleware:
                 return self.app(scope, receive, send)
             if route is not None:
                 policy = route
-        if shadow is not None and not shadow.inline:
-            return with_shadow(self, scope, receive, send, policy, shadow)
-        # An inline shadow is compared where `policy` decides (see `with_shadow`).
-        return policy.dispatch(self.app, scope, receive, send, self, shadow)
+            if shadow is not None:
+                if not shadow.inline:
+                    return with_shadow(self, scope, receive, send, policy, shadow)
+                # An inline shadow is compared where `policy` decides (see `with_shadow`).
+                return policy.dispatch(self.app, scope, receive, send, self, shadow)
+        return policy.dispatch(self.app, scope, receive, send, self)
 
 
 def with_shadow(

@@ -86,6 +86,10 @@ class Policy(PolicyState):
         routes = None if config.routes is None else route_policies(config.routes)
         self._route_tree = None if routes is None else routes.tree
         self._route_splits = 0 if routes is None else routes.splits
+        if routes is None and config.shadow is not None:
+            # A tree whose walk ends at once on the top level: a request checks one attribute
+            # for routes and shadow alike.
+            self._route_tree = {None: None}
         self._shadow = config.shadow
         # Credentials forbid `*`, so an allowed origin is echoed unless `*` alone is configured.
         self._echo_preflight_origin = not config.allow_all_origins or config.allow_credentials

@@ -105,7 +105,8 @@ class PolicyState:
     _requests_count: Iterator[int]
     #: ``CorsConfig.routes`` as the tree the middleware walks a request's path down
     #: (``fastcors._pure.routes.Routes.tree``, each route's policy or ``CORS_OFF`` where its prefix
-    #: ends); ``None`` without routes, so that a request looks nothing up.
+    #: ends); with a shadow but no routes, a tree whose walk ends on the top level at once;
+    #: ``None`` without either, so that a request looks nothing up.
     _route_tree: Node | None
     #: ``Routes.splits``: how many times a path is split, at most.
     _route_splits: int
