@@ -28,9 +28,37 @@ impl PyPolicy {
     ///
     /// Non-http scopes go straight to `app`; a preflight is answered here (`app` never runs);
     /// any other request runs `app` with a `send` that adds the CORS headers. `middleware` is the
-    /// one whose `is_allowed_origin` a judged policy asks. `shadowed_by`: the top-level policy
-    /// whose inline shadow the request is compared under where it is decided.
+    /// one whose `is_allowed_origin` a judged policy asks.
     pub(super) fn dispatch<'py>(
+        slf: &Bound<'py, Self>,
+        app: &Bound<'py, PyAny>,
+        scope: &Bound<'py, PyAny>,
+        receive: &Bound<'py, PyAny>,
+        send: Bound<'py, PyAny>,
+        middleware: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::dispatch_as::<false>(slf, app, scope, receive, send, middleware, None)
+    }
+
+    /// [`dispatch`](Self::dispatch) of a request the inline shadow of `top` compares where it
+    /// is decided.
+    #[inline(never)]
+    pub(super) fn dispatch_shadowed<'py>(
+        slf: &Bound<'py, Self>,
+        app: &Bound<'py, PyAny>,
+        scope: &Bound<'py, PyAny>,
+        receive: &Bound<'py, PyAny>,
+        send: Bound<'py, PyAny>,
+        middleware: &Bound<'py, PyAny>,
+        top: &Bound<'py, Self>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::dispatch_as::<true>(slf, app, scope, receive, send, Some(middleware), Some(top))
+    }
+
+    /// `dispatch`, with the shadow's steps compiled in (`SHADOWED`, `shadowed_by` given) or out,
+    /// so that a policy without a shadow runs none of its code.
+    #[inline]
+    fn dispatch_as<'py, const SHADOWED: bool>(
         slf: &Bound<'py, Self>,
         app: &Bound<'py, PyAny>,
         scope: &Bound<'py, PyAny>,
@@ -65,7 +93,7 @@ impl PyPolicy {
             return app.call1((scope, receive, send));
         }
         this.core.counters().count(Counter::Requests);
-        match Self::answer(slf, scope, send.clone(), middleware, true, shadowed_by)? {
+        match Self::answer::<SHADOWED>(slf, scope, send.clone(), middleware, true, shadowed_by)? {
             Answer::Preflight(start, end) => {
                 let send = this.denial_send(&kind, send)?;
                 this.callbacks.send_preflight.bind(py).call1((send, start, end))
@@ -94,7 +122,7 @@ impl PyPolicy {
         report: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        Ok(match Self::answer(slf, scope, send.clone(), middleware, report, None)? {
+        Ok(match Self::answer::<false>(slf, scope, send.clone(), middleware, report, None)? {
             Answer::Preflight(start, end) => PyTuple::new(py, [start, end])?.into_any(),
             Answer::Send(cors_send) => cors_send.into_any(),
             Answer::PendingPreflight(verdict, request_headers) => {
@@ -110,7 +138,7 @@ impl PyPolicy {
     }
 
     /// Answers an http request: a preflight here, or a `CorsSend` for the app.
-    fn answer<'py>(
+    fn answer<'py, const SHADOWED: bool>(
         slf: &Bound<'py, Self>,
         scope: &Bound<'py, PyAny>,
         send: Bound<'py, PyAny>,
@@ -132,7 +160,7 @@ impl PyPolicy {
         let request_headers = request_headers.cast_into::<PyList>()?;
         if is_options(&method, &request_headers, names.options.bind(py))? {
             let answer = match (shadowed_by, middleware) {
-                (Some(top), Some(middleware)) => {
+                (Some(top), Some(middleware)) if SHADOWED => {
                     let request = ComparedRequest {
                         middleware,
                         scope,
@@ -152,7 +180,7 @@ impl PyPolicy {
             }
         }
         let cors_send = match (shadowed_by, middleware) {
-            (Some(top), Some(middleware)) => {
+            (Some(top), Some(middleware)) if SHADOWED => {
                 CorsSend::shadowed(slf, send, request_headers, middleware, method, top, scope)
             }
             _ => CorsSend::new(slf, send, request_headers, middleware, method, report),

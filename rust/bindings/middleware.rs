@@ -59,7 +59,7 @@ pub(super) fn serve<'py>(
     if policy.get().options.routes_or_shadow {
         return served_by_route(middleware, &app, scope, receive, send, &policy);
     }
-    PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware), None)
+    PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware))
 }
 
 /// [`serve`] for a policy with routes or a shadow: the request's route serves it. An inline
@@ -87,16 +87,16 @@ fn served_by_route<'py>(
     let Some(shadow) = &top.get().options.shadow else {
         return match &live {
             None => app.call1((scope, receive, send)),
-            Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware), None),
+            Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware)),
         };
     };
     if let (true, Some(policy)) = (shadow.inline, &live) {
-        return PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware), Some(top));
+        return PyPolicy::dispatch_shadowed(policy, app, &scope, &receive, send, middleware, top);
     }
     let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref())?;
     let served = match &live {
         None => app.call1((scope, receive, send)),
-        Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware), None),
+        Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware)),
     };
     let served = match served {
         Ok(served) => served,

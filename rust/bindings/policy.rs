@@ -171,7 +171,7 @@ impl PyPolicy {
         send: Bound<'py, PyAny>,
         middleware: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Self::dispatch(slf, app, scope, receive, send, middleware, None)
+        Self::dispatch(slf, app, scope, receive, send, middleware)
     }
 
     /// Answers a preflight with its two messages, or returns the `send` for the app. `quiet`: a
