@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from fastcors._coroutine_marks import SendShape
 from fastcors._origin_func import continue_response_start
-from fastcors._pure.asgi_headers import first_origin
 from fastcors._pure.response_start import edit_response_start
-from fastcors._pure.shadow import Shadowed, compare_decided, origin_verdict, simple_answer
 from fastcors._shadow import not_compared
 from fastcors._types import Message, Send
 
 if TYPE_CHECKING:
+    from fastcors._pure.shadow import Shadowed
     from fastcors._pure.state import PolicyState
 
 
@@ -68,19 +67,16 @@ class ShadowedCorsSend(CorsSend):
     def __call__(self, message: Message) -> Awaitable[None]:
         if message["type"] != "http.response.start":
             return self._send(message)
-        policy = self._policy
-        request_headers = self._request_headers
-        origin = first_origin(request_headers)
-        if origin is None:
-            return super().__call__(message)  # nothing to compare
-        # Decided first, then the edits made with the verdict: the live policy decides once.
-        verdict = origin_verdict(policy, origin, self._middleware)
-        if verdict.__class__ is not bool:
+        verdict = edit_response_start(
+            self._policy,
+            message,
+            self._request_headers,
+            self._middleware,
+            self._reported_method,
+            None,
+            self._shadowed,
+        )
+        if verdict is not None:
             not_compared()
-            return self._continued(verdict, message)  # type: ignore[arg-type]  # an awaitable
-        echoed = bool(verdict)
-        edit_response_start(policy, message, request_headers, None, self._reported_method, echoed)
-        # Once the response start is edited: a request the live policy fails is not compared.
-        live = simple_answer(policy, origin, echoed)
-        compare_decided(self._shadowed, self._middleware, request_headers, live, None, origin)
+            return self._continued(verdict, message)
         return self._send(message)

@@ -58,6 +58,11 @@ def dispatch(
     options = method == "OPTIONS" if method.__class__ is str else is_options(method, request_headers)
     if shadow is not None:
         shadowed = (shadow, scope, method)
+        if not options and not self._cors_on_errors:
+            # The usual request, as below, with the send that compares its response start.
+            cors_send = ShadowedCorsSend(self, send, request_headers, middleware, method)
+            cors_send._shadowed = shadowed
+            return app(scope, receive, cors_send)
         answer = handle_request(
             self, method, request_headers, send, middleware, False, kind, options, shadowed
         )

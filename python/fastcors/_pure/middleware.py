@@ -50,16 +50,17 @@ class Middleware:
         if node is not None:
             # Routes or a shadow (whose tree without routes ends on the top level at once).
             shadow = policy._shadow
-            # `Routes.find`, walked here: a call would cost more than the walk.
-            try:
-                path = scope["path"]
-            except KeyError:
-                path = ""  # a scope without a path (lifespan) is matched as the empty path
-            if path.__class__ is str:
-                for segment in path.split("/", policy._route_splits):
-                    if segment not in node:
-                        break
-                    node = node[segment]
+            if policy._route_splits:  # routes, not a shadow alone
+                # `Routes.find`, walked here: a call would cost more than the walk.
+                try:
+                    path = scope["path"]
+                except KeyError:
+                    path = ""  # a scope without a path (lifespan) is matched as the empty path
+                if path.__class__ is str:
+                    for segment in path.split("/", policy._route_splits):
+                        if segment not in node:
+                            break
+                        node = node[segment]
             route = node[None]
             if route is CORS_OFF:
                 if shadow is not None:

@@ -11,6 +11,7 @@ from fastcors._pure.headers import ALLOW_ORIGIN, EDITED_NAMES, VARY_ORIGIN
 from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.reporting import listening, report_refusal
 from fastcors._pure.response_headers import apply_edits
+from fastcors._pure.shadow import Shadowed, compare_decided, simple_answer
 from fastcors._pure.state import PolicyState
 from fastcors._types import Message
 
@@ -34,10 +35,11 @@ def edit_response_start(
     middleware: Any,
     reported_method: Any = None,
     origin_allowed: bool | None = None,
+    shadowed: Shadowed | None = None,
 ) -> Awaitable[bool] | None:
     """Starlette's edits of the app's ``http.response.start``, in place in ``message``; or, when
     the origin waits for an async ``allow_origin_func``, its verdict to await (``origin_allowed``
-    is that verdict, once awaited)."""
+    is that verdict, once awaited). ``shadowed``: the inline shadow that compares the request."""
     message.setdefault("headers", [])
     headers = list(message["headers"])
     origin = first_origin(request_headers)
@@ -102,13 +104,16 @@ def edit_response_start(
             headers += after
         else:
             headers += self._appended_when_not_echoed
-        message["headers"] = headers
-        return None
-    if origin is None:
+    elif origin is None:
         apply_edits(headers, ())
     elif echoes:
         apply_edits(headers, (*self._simple_headers, (ALLOW_ORIGIN, exact_bytes(origin))))
     else:
         apply_edits(headers, self._simple_headers)
     message["headers"] = headers
+    if shadowed is not None and origin is not None:
+        # Once the response start is edited: a request the live policy fails is not compared.
+        compare_decided(
+            shadowed, middleware, request_headers, simple_answer(self, origin, echoes), None, origin
+        )
     return None
