@@ -16,6 +16,7 @@ after the response. Nothing of the shadow reaches a response: its errors, and th
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import re
@@ -247,8 +248,8 @@ def compare_shadow(
         candidate = shadow.policy if shadow.routes is None else shadow.policy_for(scope)
         live_answer = _OFF if live is None else live.outcome(request_headers, method, middleware)
         shadow_answer = candidate_answer(candidate, request_headers, method, middleware)
-    except Exception:
-        logger.debug("the shadow could not compare this request; the live answer stands", exc_info=True)
+    except Exception as error:
+        shadow_failed(error)
         return None
     return concluded(
         middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
@@ -298,11 +299,14 @@ def settled(answer: object) -> TypeGuard[Settled]:
 
 
 def shadow_failed(error: BaseException) -> None:
-    """Logs what kept the compiled core's comparison of a request from ending."""
-    logger.debug(
-        "the shadow could not compare this request; the live answer stands",
-        exc_info=(type(error), error, error.__traceback__),
-    )
+    """Logs what kept a comparison of a request from ending. Logging cannot fail the request
+    either (a filter of the logger may raise): its own error is dropped, as the compiled core
+    drops it."""
+    with contextlib.suppress(Exception):
+        logger.debug(
+            "the shadow could not compare this request; the live answer stands",
+            exc_info=(type(error), error, error.__traceback__),
+        )
 
 
 def compare_later(
@@ -383,8 +387,8 @@ async def _compared_later(
             shadow_answer = await _settled(candidate, shadow_answer, request_headers, method)
         except Exception as error:
             shadow_answer = error  # the candidate's function failed: a difference to report
-    except Exception:
-        logger.debug("the shadow could not compare this request; the live answer stands", exc_info=True)
+    except Exception as error:
+        shadow_failed(error)
         return
     finally:
         _close_pending((live_answer, shadow_answer))
@@ -461,7 +465,8 @@ def tell_shadow_difference(
         if shadow.listener is not None:
             shadow.listener(event)
     except Exception:
-        logger.exception("on_shadow_difference failed; the live answer stands")
+        with contextlib.suppress(Exception):  # the log's own failure fails no request either
+            logger.exception("on_shadow_difference failed; the live answer stands")
 
 
 def _described(outcome: ShadowOutcome) -> str:
