@@ -1,6 +1,8 @@
 //! `fastcors._fastcors.CorsSend`: the `send` handed to the app, which has the policy edit
 //! `http.response.start` (`response_start`) and forwards every message.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use pyo3::exceptions::PyTypeError;
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
@@ -11,6 +13,7 @@ use super::asgi::{item_of, str_differs};
 use super::callbacks::send_attributes;
 use super::policy::PyPolicy;
 use super::response_start::Edited;
+use super::routes::path_of;
 use super::shadow::{ComparedRequest, Shadowed};
 use crate::response_headers::OriginOutcome;
 
@@ -56,7 +59,12 @@ impl CorsSend {
             request_headers: request_headers.unbind(),
             middleware: Some(middleware.clone().unbind()),
             method: Some(method.unbind()),
-            shadow: Some(Box::new(ShadowedBy { top: top.clone().unbind(), scope: scope.clone().unbind() })),
+            shadow: Some(Box::new(ShadowedBy {
+                top: top.clone().unbind(),
+                // Nothing of reading it fails the request: without routes, the live answer does not.
+                path: path_of(scope).ok().flatten().map(Bound::unbind),
+                compared: AtomicBool::new(false),
+            })),
         }
     }
 
@@ -73,15 +81,22 @@ impl CorsSend {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
             let method = self.method.as_ref().map(|method| method.bind(py));
             let request_headers = self.request_headers.bind(py);
+            // One comparison a request, however many response starts its app sends.
+            let shadow =
+                self.shadow.as_deref().filter(|shadow| !shadow.compared.swap(true, Ordering::Relaxed));
             match policy.edit_response_start(py, message, request_headers, middleware, method, None)? {
                 Edited::Done { outcome, origin } => {
-                    if let (Some(shadow), Some(origin)) = (&self.shadow, origin) {
+                    if let (Some(shadow), Some(origin)) = (shadow, origin) {
                         self.compare_response_start(py, shadow, outcome, &origin)?;
                     }
                 }
                 Edited::Pending(verdict) => {
-                    if let Some(shadow) = &self.shadow {
-                        self.compared_as(py, shadow).not_compared()?;
+                    if let Some(shadow) = shadow {
+                        #[allow(
+                            clippy::redundant_closure_for_method_calls,
+                            reason = "the method's path fixes the lifetime the closure leaves open"
+                        )]
+                        self.compared_as(py, shadow, |shadowed| shadowed.not_compared())?;
                     }
                     return policy.callbacks.continue_response_start.bind(py).call1((
                         verdict,
@@ -110,21 +125,31 @@ impl CorsSend {
     ) -> PyResult<()> {
         let origin = origin.as_bytes();
         let live = self.policy.get().core.simple_outcome(outcome, origin);
-        self.compared_as(py, shadow).compare(live, None, origin)
+        self.compared_as(py, shadow, |shadowed| shadowed.compare(live, None, origin))
     }
 
-    /// The request as its inline shadow compares it.
-    fn compared_as<'a, 'py>(&'a self, py: Python<'py>, shadow: &'a ShadowedBy) -> Shadowed<'a, 'py> {
+    /// `then` of the request as its inline shadow compares it: its scope, the path it arrived
+    /// with (`{}` without one).
+    fn compared_as<'py>(
+        &self,
+        py: Python<'py>,
+        shadow: &ShadowedBy,
+        then: impl FnOnce(&Shadowed<'_, 'py>) -> PyResult<()>,
+    ) -> PyResult<()> {
+        let arrived = PyDict::new(py);
+        if let Some(path) = &shadow.path {
+            arrived.set_item(intern!(py, "path"), path)?;
+        }
         let middleware = self.middleware.as_ref().expect("a shadowed send keeps its middleware");
-        Shadowed {
+        then(&Shadowed {
             top: shadow.top.bind(py),
             request: ComparedRequest {
                 middleware: middleware.bind(py),
-                scope: shadow.scope.bind(py),
+                scope: arrived.as_any(),
                 request_headers: self.request_headers.bind(py),
                 method: self.method.as_ref().expect("a shadowed send reports").bind(py),
             },
-        }
+        })
     }
 
     /// `send(*args, **kwargs)`: one message, by position or as `message=`.
@@ -187,7 +212,12 @@ pub(super) struct CorsSend {
 /// The top-level policy whose inline shadow compares a request, and the request's scope.
 struct ShadowedBy {
     top: Py<PyPolicy>,
-    scope: Py<PyAny>,
+    /// `scope["path"]` as the request arrived: the app may rewrite it in place by the time its
+    /// response starts. Only the path: a send that kept the scope would make a cycle of a scope
+    /// that keeps its send.
+    path: Option<Py<PyAny>>,
+    /// Whether a response start was compared already.
+    compared: AtomicBool,
 }
 
 /// One of `fastcors._callbacks.SEND_ATTRIBUTES`; `None` where this interpreter has none.
@@ -220,7 +250,9 @@ impl CorsSend {
         }
         if let Some(shadow) = &self.shadow {
             visit.call(&shadow.top)?;
-            visit.call(&shadow.scope)?;
+            if let Some(path) = &shadow.path {
+                visit.call(path)?;
+            }
         }
         Ok(())
     }

@@ -71,7 +71,7 @@ impl PyRoutes {
 }
 
 /// `scope["path"]`, or `None` when the scope has none.
-fn path_of<'py>(scope: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+pub(super) fn path_of<'py>(scope: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = scope.py();
     let key = intern!(py, "path");
     if let Ok(dict) = scope.cast_exact::<PyDict>() {

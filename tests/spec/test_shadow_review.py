@@ -215,11 +215,6 @@ def test_a_difference_is_reported_for_the_500_of_cors_on_errors_whatever_allowed
     assert reported == [([(True, False)], 1), ([(True, False)], 1)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the candidate's route is found when the response starts, from scope['path'] as the "
-    "app left it, not from the path the request arrived with (which the live route was found for)",
-)
 def test_the_candidates_route_is_the_one_of_the_path_the_request_arrived_with() -> None:
     async def rewriting_app(scope: Scope, receive: Receive, send: Send) -> None:
         scope["path"] = "/rewritten"  # as a path-rewriting app inside the middleware may
@@ -239,11 +234,6 @@ def test_the_candidates_route_is_the_one_of_the_path_the_request_arrived_with() 
     assert middleware.stats()["shadow_differences"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shadowed send compares every http.response.start it forwards, so a request is "
-    "reported (and counted) once per start message",
-)
 def test_a_request_is_reported_once_however_many_response_starts_its_app_sends() -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -357,11 +347,6 @@ def test_only_an_interrupt_or_an_exit_of_the_candidates_function_reaches_the_req
     assert served(middleware, get(OTHER)) == served(alone, get(OTHER))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shadowed send holds the request's scope (for the candidate's route and the "
-    "report), so a scope that holds the send becomes a reference cycle left to the collector",
-)
 def test_a_shadow_adds_no_reference_cycle_to_a_request() -> None:
     class Scope_(dict[str, Any]):
         """A scope that takes a weak reference."""

@@ -62,11 +62,15 @@ class ShadowedCorsSend(CorsSend):
     ``_shadowed``."""
 
     __slots__ = ("_shadowed",)
-    _shadowed: Shadowed
+
+    _shadowed: Shadowed | None
 
     def __call__(self, message: Message) -> Awaitable[None]:
         if message["type"] != "http.response.start":
             return self._send(message)
+        shadowed = self._shadowed
+        # One comparison a request, however many response starts its app sends.
+        self._shadowed = None
         verdict = edit_response_start(
             self._policy,
             message,
@@ -74,9 +78,10 @@ class ShadowedCorsSend(CorsSend):
             self._middleware,
             self._reported_method,
             None,
-            self._shadowed,
+            shadowed,
         )
         if verdict is not None:
-            not_compared()
+            if shadowed is not None:
+                not_compared()
             return self._continued(verdict, message)
         return self._send(message)

@@ -26,7 +26,8 @@ from fastcors._shadow import (
 from fastcors._types import Message
 
 Answer = tuple[bool, list[Any]]
-#: A request compared under an inline shadow: the shadow, the request's scope and its method.
+#: A request compared under an inline shadow: the shadow, the request's path as it arrived (in a
+#: scope of its own, ``arrived``) and its method.
 Shadowed = tuple[Shadow, Any, Any]
 
 
@@ -108,6 +109,17 @@ def simple_answer(self: PolicyState, origin: bytes, echoed: bool) -> Answer:
         return (True, [*before, (ALLOW_ORIGIN, exact_bytes(origin)), *after])
     # Not echoed: only `*` (in the simple headers) lets the browser read the response.
     return (self._allow_all_origins, list(self._appended_when_not_echoed))
+
+
+def arrived(scope: Any) -> dict[str, Any]:
+    """The request's path as it arrived (``{}`` without one), kept for a comparison made when its
+    response starts: the app may rewrite ``scope["path"]`` in place by then. Only the path: a
+    send that kept the whole scope would make a cycle of a scope that keeps its send. Nothing of
+    reading it fails the request (the live answer does not read it without routes)."""
+    try:
+        return {"path": scope["path"]}
+    except Exception:
+        return {}
 
 
 def compare_decided(
