@@ -15,7 +15,7 @@ from fastcors._pure.headers import ORIGIN
 from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.preflight import preflight, preflight_headers_of
 from fastcors._pure.reporting import listening, report_refusal
-from fastcors._pure.shadow import Shadowed, arrived, compare_decided, preflight_answer
+from fastcors._pure.shadow import NO_PATH, Shadowed, compare_decided, preflight_answer
 from fastcors._pure.state import PolicyState
 from fastcors._shadow import Shadow, not_compared
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
@@ -57,7 +57,14 @@ def dispatch(
     # A plain `str` answers without a call; another method is asked only with an Origin.
     options = method == "OPTIONS" if method.__class__ is str else is_options(method, request_headers)
     if shadow is not None:
-        shadowed = (shadow, arrived(scope), method)
+        # The path as the request arrived (see `arrived`), read here: a call would cost every
+        # shadowed request. Nothing of reading it fails the request: without routes, the live
+        # answer does not read it.
+        try:
+            path = scope["path"]
+        except Exception:
+            path = NO_PATH
+        shadowed = (shadow, path, method)
         if not options and not self._cors_on_errors:
             # The usual request, as below, with the send that compares its response start.
             cors_send = ShadowedCorsSend(self, send, request_headers, middleware, method)

@@ -26,8 +26,8 @@ from fastcors._shadow import (
 from fastcors._types import Message
 
 Answer = tuple[bool, list[Any]]
-#: A request compared under an inline shadow: the shadow, the request's path as it arrived (in a
-#: scope of its own, ``arrived``) and its method.
+#: A request compared under an inline shadow: the shadow, the request's path as it arrived (or
+#: ``NO_PATH``) and its method.
 Shadowed = tuple[Shadow, Any, Any]
 
 
@@ -111,15 +111,16 @@ def simple_answer(self: PolicyState, origin: bytes, echoed: bool) -> Answer:
     return (self._allow_all_origins, list(self._appended_when_not_echoed))
 
 
-def arrived(scope: Any) -> dict[str, Any]:
-    """The request's path as it arrived (``{}`` without one), kept for a comparison made when its
-    response starts: the app may rewrite ``scope["path"]`` in place by then. Only the path: a
-    send that kept the whole scope would make a cycle of a scope that keeps its send. Nothing of
-    reading it fails the request (the live answer does not read it without routes)."""
-    try:
-        return {"path": scope["path"]}
-    except Exception:
-        return {}
+#: The path of a request whose scope has none (or fails to give it).
+NO_PATH = object()
+
+
+def arrived(path: object) -> dict[str, Any]:
+    """A scope of its own holding the request's path as it arrived (``{}`` without one), which
+    the comparison reads when the response starts: the app may rewrite ``scope["path"]`` in place
+    by then. Only the path is kept (by ``dispatch``, when the request arrives): a send that kept
+    the whole scope would make a cycle of a scope that keeps its send."""
+    return {} if path is NO_PATH else {"path": path}
 
 
 def compare_decided(
@@ -134,7 +135,8 @@ def compare_decided(
     reports a difference: the comparison of an inline shadow (``Shadow.inline``). A verdict the
     candidate's function would have to await is not awaited: that request is logged as not
     compared. Nothing of it can fail the request."""
-    shadow, scope, method = shadowed
+    shadow, path, method = shadowed
+    scope = arrived(path)
     try:
         _, shadow_answer = candidate_answer(shadow, scope, preflight, origin, middleware)
         if not settled(shadow_answer):
