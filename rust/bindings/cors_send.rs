@@ -209,7 +209,8 @@ pub(super) struct CorsSend {
     shadow: Option<Box<ShadowedBy>>,
 }
 
-/// The top-level policy whose inline shadow compares a request, and the request's scope.
+/// The top-level policy whose inline shadow compares a request, what it keeps of the request,
+/// and whether it compared it already.
 struct ShadowedBy {
     top: Py<PyPolicy>,
     /// `scope["path"]` as the request arrived: the app may rewrite it in place by the time its

@@ -64,8 +64,8 @@ pub(super) fn serve<'py>(
 
 /// [`serve`] for a policy with routes or a shadow: the request's route serves it. An inline
 /// shadow (no async `allow_origin_func`) is compared where the live policy decides
-/// (`shadow::Shadowed`): a request without an `Origin` costs nothing more, and one with an
-/// `Origin` one more decision. Any other shadow, or one over a route where CORS is off, compares
+/// (`shadow::Shadowed`): a request without an `Origin` is not compared, one with an `Origin`
+/// costs one more decision. Any other shadow, or one over a route where CORS is off, compares
 /// the request first (`shadow::compare`), then it is served as without one.
 #[inline(never)]
 fn served_by_route<'py>(

@@ -83,7 +83,7 @@ def with_shadow(
     (an async ``allow_origin_func`` may have to be awaited), or where CORS is off: an HTTP
     request with an ``Origin`` is compared first, then served as without a shadow. An inline
     shadow is compared where the live policy decides (``dispatch``): a request without an
-    ``Origin`` costs nothing more."""
+    ``Origin`` is not compared."""
     # Asked as `dispatch` asks it, so that every request the live policy serves is compared.
     http = not scope["type"] != "http"  # noqa: SIM202
     comparison = compared(middleware, scope, live, shadow) if http else None

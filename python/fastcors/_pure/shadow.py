@@ -69,31 +69,23 @@ def answer(
     if preflight is not None:
         origin = preflight[ORIGIN]
     if origin_allowed is None:
-        verdict = origin_verdict(self, origin, middleware, preflight is not None)
-        if not isinstance(verdict, bool):
-            return verdict
-        origin_allowed = verdict
+        if preflight is None and self._allow_all_origins:
+            # Credentials forbid `*`, so the origin is echoed instead.
+            origin_allowed = self._allow_credentials
+        else:
+            if self._only_listed_origins is not None:
+                origin_allowed = origin in self._only_listed_origins
+            else:
+                origin_allowed = judge_origin(self, origin, middleware)
+            if not origin_allowed and self._origin_func is not None and not self._allow_all_origins:
+                asked = ask_origin_func(self, origin)
+                if not isinstance(asked, bool):
+                    return asked
+                origin_allowed = asked
     if preflight is not None:
         # The live preflight's own steps, unsplit: a call more would cost every preflight.
         return preflight_answer(preflight_messages(self, preflight, origin_allowed, False)[0])
     return simple_answer(self, origin, origin_allowed)
-
-
-def origin_verdict(
-    self: PolicyState, origin: bytes, middleware: Any, preflight: bool = False
-) -> bool | Awaitable[bool]:
-    """Whether the policy allows the request's ``Origin`` (for a request the app answers: whether
-    it is echoed), or the verdict of an async ``allow_origin_func`` to await."""
-    if not preflight and self._allow_all_origins:
-        # Credentials forbid `*`, so the origin is echoed instead.
-        return self._allow_credentials
-    if self._only_listed_origins is not None:
-        allowed = origin in self._only_listed_origins
-    else:
-        allowed = judge_origin(self, origin, middleware)
-    if not allowed and self._origin_func is not None and not self._allow_all_origins:
-        return ask_origin_func(self, origin)
-    return allowed
 
 
 def preflight_answer(start: Message) -> Answer:
