@@ -47,6 +47,15 @@ def ok_app(headers: Headers | None = None) -> ASGIApp:
 
 def run(app: ASGIApp, scope: Scope) -> list[Message]:
     """Runs one request through ``app`` and returns the messages it sent."""
+    sent, error = run_recording(app, scope)
+    if error is not None:
+        raise error
+    return sent
+
+
+def run_recording(app: ASGIApp, scope: Scope) -> tuple[list[Message], Exception | None]:
+    """Runs one request through ``app``: the messages it sent, and what it raised (``None``
+    when it raised nothing)."""
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -55,8 +64,11 @@ def run(app: ASGIApp, scope: Scope) -> list[Message]:
     async def send(message: Message) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
-    return sent
+    try:
+        asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    except Exception as error:
+        return sent, error
+    return sent, None
 
 
 def response_headers(messages: list[Message]) -> Headers:

@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from fastcors import CORSMiddleware
 from fastcors._types import Message, Receive, Scope, Send
-from tests.asgi import http_scope, ok_app, run
+from tests.asgi import http_scope, ok_app, run, run_recording
 from tests.loopback import LoopbackServer, running_loopback_server
 
 ALLOWED = (b"origin", b"https://app.example.com")
@@ -36,19 +36,10 @@ def failing_app(after_messages: int = 0) -> Any:
 
 
 def serve(app: Any, headers: list[tuple[bytes, bytes]]) -> tuple[list[Message], BaseException | None]:
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    try:
-        asyncio.run(app(http_scope("GET", headers), receive, send))
-    except AppFailed as error:
-        return sent, error
-    return sent, None
+    sent, error = run_recording(app, http_scope("GET", headers))
+    if error is not None and not isinstance(error, AppFailed):
+        raise error
+    return sent, error
 
 
 def test_an_allowed_origin_gets_a_plain_500_with_the_cors_headers_and_the_error_propagates() -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from fastcors import CORSMiddleware, ShadowDifference
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
-from tests.asgi import ok_app, run
+from tests.asgi import ok_app, run, run_recording
 
 LIVE = "https://live.example"
 CANDIDATE = "https://candidate.example"
@@ -37,19 +37,8 @@ def get(origin: str, path: str = "/") -> Scope:
 
 def served(middleware: Any, scope: Scope) -> list[Message] | tuple[type[BaseException], list[Message]]:
     """The messages sent, or the type of what the request raised and the messages sent before."""
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    try:
-        asyncio.run(middleware(scope, receive, send))
-    except Exception as error:
-        return (type(error), sent)
-    return sent
+    sent, error = run_recording(middleware, scope)
+    return sent if error is None else (type(error), sent)
 
 
 class Method(str):
