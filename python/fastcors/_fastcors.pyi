@@ -4,12 +4,21 @@ from collections.abc import Awaitable, Iterable
 from types import CodeType
 from typing import Any, final
 
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base
 
 from fastcors._config import CorsConfig
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CALLBACK_NAMES", "CONSTANTS", "CorsSend", "Counters", "Middleware", "OriginSet", "Policy"]
+__all__ = [
+    "CALLBACK_NAMES",
+    "CONSTANTS",
+    "CorsSend",
+    "Counters",
+    "Middleware",
+    "OriginSet",
+    "Policy",
+    "ShadowedCorsSend",
+]
 
 #: The names the core reads from ``fastcors._callbacks``.
 CALLBACK_NAMES: tuple[str, ...]
@@ -74,7 +83,7 @@ class Counters:
     def count(self, key: str) -> None: ...
     def stats(self) -> dict[str, int]: ...
 
-@final
+@disjoint_base
 class CorsSend:
     """The ``send`` handed to the app: edits ``http.response.start``, then forwards."""
 
@@ -87,6 +96,10 @@ class CorsSend:
     @property
     def __name__(self) -> str: ...
     def __call__(self, message: Message) -> Awaitable[None]: ...
+
+@final
+class ShadowedCorsSend(CorsSend):
+    """The ``send`` of a request an inline shadow compares when its response starts."""
 
 @final
 class OriginSet:

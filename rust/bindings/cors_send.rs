@@ -1,5 +1,6 @@
 //! `fastcors._fastcors.CorsSend`: the `send` handed to the app, which has the policy edit
-//! `http.response.start` (`response_start`) and forwards every message.
+//! `http.response.start` (`response_start`) and forwards every message; and its subclass
+//! `ShadowedCorsSend`, for a request an inline shadow compares when its response starts.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -7,7 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
-use pyo3::{intern, PyTraverseError};
+use pyo3::{intern, PyClassInitializer, PyTraverseError};
 
 use super::asgi::{item_of, str_differs};
 use super::callbacks::send_attributes;
@@ -18,8 +19,7 @@ use super::shadow::{ComparedRequest, Shadowed};
 use crate::response_headers::OriginOutcome;
 
 impl CorsSend {
-    /// The `send` for one request's app (made a Python object by the caller, at one place for
-    /// both kinds); `report`: whether a refused origin is reported.
+    /// The `send` for one request's app; `report`: whether a refused origin is reported.
     pub(super) fn new<'py>(
         policy: &Bound<'py, PyPolicy>,
         send: Bound<'py, PyAny>,
@@ -27,52 +27,28 @@ impl CorsSend {
         middleware: Option<&Bound<'py, PyAny>>,
         method: Bound<'py, PyAny>,
         report: bool,
-    ) -> Self {
+    ) -> PyResult<Bound<'py, Self>> {
         let judged = policy.get().core.origin_judged_by_host();
-        Self {
+        let cors_send = Self {
             policy: policy.clone().unbind(),
             send: send.unbind(),
             request_headers: request_headers.unbind(),
             // Only a judged policy needs it; others spare the reference.
             middleware: middleware.filter(|_| judged).map(|middleware| middleware.clone().unbind()),
             method: report.then(|| method.unbind()),
-            shadow: None,
-        }
+        };
+        Bound::new(policy.py(), cors_send)
     }
 
-    /// The `send` for the app of a request the inline shadow of `top` compares, which reports
-    /// on the request (so keeps its method) and asks its middleware.
-    #[cold]
-    #[inline(never)]
-    pub(super) fn shadowed<'py>(
-        policy: &Bound<'py, PyPolicy>,
-        send: Bound<'py, PyAny>,
-        request_headers: Bound<'py, PyList>,
-        middleware: &Bound<'py, PyAny>,
-        method: Bound<'py, PyAny>,
-        top: &Bound<'py, PyPolicy>,
-        scope: &Bound<'py, PyAny>,
-    ) -> Self {
-        Self {
-            policy: policy.clone().unbind(),
-            send: send.unbind(),
-            request_headers: request_headers.unbind(),
-            middleware: Some(middleware.clone().unbind()),
-            method: Some(method.unbind()),
-            shadow: Some(Box::new(ShadowedBy {
-                top: top.clone().unbind(),
-                // Nothing of reading it fails the request: without routes, the live answer does not.
-                path: path_of(scope).ok().flatten().map(Bound::unbind),
-                compared: AtomicBool::new(false),
-            })),
-        }
-    }
-
-    /// Edits the message if it starts the response, then forwards it with `forward`.
-    fn call_with<'py>(
+    /// Edits the message if it starts the response, then forwards it with `forward`; `shadowed`:
+    /// the inline shadow that compares the request, for a `ShadowedCorsSend`. `SHADOWED` compiles
+    /// its steps in or out, so that each class's `__call__` has a copy of its own, inlined.
+    #[inline]
+    fn call_with<'py, const SHADOWED: bool>(
         &self,
         py: Python<'py>,
         message: &Bound<'py, PyAny>,
+        shadowed: Option<&ShadowedCorsSend>,
         forward: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let policy = self.policy.get();
@@ -81,22 +57,15 @@ impl CorsSend {
             let middleware = self.middleware.as_ref().map(|middleware| middleware.bind(py));
             let method = self.method.as_ref().map(|method| method.bind(py));
             let request_headers = self.request_headers.bind(py);
-            // One comparison a request, however many response starts its app sends.
-            let shadow =
-                self.shadow.as_deref().filter(|shadow| !shadow.compared.swap(true, Ordering::Relaxed));
             match policy.edit_response_start(py, message, request_headers, middleware, method, None)? {
                 Edited::Done { outcome, origin } => {
-                    if let (Some(shadow), Some(origin)) = (shadow, origin) {
-                        self.compare_response_start(py, shadow, outcome, &origin)?;
+                    if let (true, Some(shadowed), Some(origin)) = (SHADOWED, shadowed, origin) {
+                        shadowed.compare_response_start(py, self, outcome, &origin)?;
                     }
                 }
                 Edited::Pending(verdict) => {
-                    if let Some(shadow) = shadow {
-                        #[allow(
-                            clippy::redundant_closure_for_method_calls,
-                            reason = "the method's path fixes the lifetime the closure leaves open"
-                        )]
-                        self.compared_as(py, shadow, |shadowed| shadowed.not_compared())?;
+                    if let (true, Some(shadowed)) = (SHADOWED, shadowed) {
+                        shadowed.not_compared(py, self)?;
                     }
                     return policy.callbacks.continue_response_start.bind(py).call1((
                         verdict,
@@ -112,6 +81,65 @@ impl CorsSend {
         forward()
     }
 
+    /// `send(*args, **kwargs)`: one message, by position or as `message=`.
+    #[inline]
+    fn call_general<'py, const SHADOWED: bool>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+        shadowed: Option<&ShadowedCorsSend>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = args.py();
+        if kwargs.is_some_and(|kwargs| !kwargs.is_empty()) || args.len() != 1 {
+            let message = single_message(args, kwargs)?;
+            return self
+                .call_with::<SHADOWED>(py, &message, shadowed, || self.send.bind(py).call1((&message,)));
+        }
+        let Some(message) = args.iter_borrowed().next() else {
+            return Err(PyTypeError::new_err("send() takes exactly one argument, the message (0 given)"));
+        };
+        self.call_with::<SHADOWED>(py, &message, shadowed, || self.send.bind(py).call(args, None))
+    }
+}
+
+impl ShadowedCorsSend {
+    /// The `send` for the app of a request the inline shadow of `top` compares, which reports
+    /// on the request (so keeps its method) and asks its middleware; a `CorsSend` to the caller.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn for_request<'py>(
+        policy: &Bound<'py, PyPolicy>,
+        send: Bound<'py, PyAny>,
+        request_headers: Bound<'py, PyList>,
+        middleware: &Bound<'py, PyAny>,
+        method: Bound<'py, PyAny>,
+        top: &Bound<'py, PyPolicy>,
+        scope: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, CorsSend>> {
+        let py = policy.py();
+        let cors_send = CorsSend {
+            policy: policy.clone().unbind(),
+            send: send.unbind(),
+            request_headers: request_headers.unbind(),
+            middleware: Some(middleware.clone().unbind()),
+            method: Some(method.unbind()),
+        };
+        let shadowed = Self {
+            top: top.clone().unbind(),
+            // Nothing of reading it fails the request: without routes, the live answer does not.
+            path: path_of(scope).ok().flatten().map(Bound::unbind),
+            compared: AtomicBool::new(false),
+        };
+        let initializer = PyClassInitializer::from(cors_send).add_subclass(shadowed);
+        Ok(Bound::new(py, initializer)?.into_super())
+    }
+
+    /// Whether this is the request's first response start: one comparison a request, however
+    /// many its app sends.
+    fn first_start(&self) -> bool {
+        !self.compared.swap(true, Ordering::Relaxed)
+    }
+
     /// The live answer to the response start compared under the inline shadow, once edited: a
     /// request the live policy fails is not compared.
     #[cold]
@@ -119,13 +147,31 @@ impl CorsSend {
     fn compare_response_start(
         &self,
         py: Python<'_>,
-        shadow: &ShadowedBy,
+        send: &CorsSend,
         outcome: OriginOutcome,
         origin: &Bound<'_, PyBytes>,
     ) -> PyResult<()> {
+        if !self.first_start() {
+            return Ok(());
+        }
         let origin = origin.as_bytes();
-        let live = self.policy.get().core.simple_outcome(outcome, origin);
-        self.compared_as(py, shadow, |shadowed| shadowed.compare(live, None, origin))
+        let live = send.policy.get().core.simple_outcome(outcome, origin);
+        self.compared_as(py, send, |shadowed| shadowed.compare(live, None, origin))
+    }
+
+    /// A response start waiting for an async `allow_origin_func`, which the inline shadow
+    /// cannot follow.
+    #[cold]
+    #[inline(never)]
+    fn not_compared(&self, py: Python<'_>, send: &CorsSend) -> PyResult<()> {
+        if !self.first_start() {
+            return Ok(());
+        }
+        #[allow(
+            clippy::redundant_closure_for_method_calls,
+            reason = "the method's path fixes the lifetime the closure leaves open"
+        )]
+        self.compared_as(py, send, |shadowed| shadowed.not_compared())
     }
 
     /// `then` of the request as its inline shadow compares it: its scope, the path it arrived
@@ -133,40 +179,23 @@ impl CorsSend {
     fn compared_as<'py>(
         &self,
         py: Python<'py>,
-        shadow: &ShadowedBy,
+        send: &CorsSend,
         then: impl FnOnce(&Shadowed<'_, 'py>) -> PyResult<()>,
     ) -> PyResult<()> {
         let arrived = PyDict::new(py);
-        if let Some(path) = &shadow.path {
+        if let Some(path) = &self.path {
             arrived.set_item(intern!(py, "path"), path)?;
         }
-        let middleware = self.middleware.as_ref().expect("a shadowed send keeps its middleware");
+        let middleware = send.middleware.as_ref().expect("a shadowed send keeps its middleware");
         then(&Shadowed {
-            top: shadow.top.bind(py),
+            top: self.top.bind(py),
             request: ComparedRequest {
                 middleware: middleware.bind(py),
                 scope: arrived.as_any(),
-                request_headers: self.request_headers.bind(py),
-                method: self.method.as_ref().expect("a shadowed send reports").bind(py),
+                request_headers: send.request_headers.bind(py),
+                method: send.method.as_ref().expect("a shadowed send reports").bind(py),
             },
         })
-    }
-
-    /// `send(*args, **kwargs)`: one message, by position or as `message=`.
-    fn call_general<'py>(
-        &self,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = args.py();
-        if kwargs.is_some_and(|kwargs| !kwargs.is_empty()) || args.len() != 1 {
-            let message = single_message(args, kwargs)?;
-            return self.call_with(py, &message, || self.send.bind(py).call1((&message,)));
-        }
-        let Some(message) = args.iter_borrowed().next() else {
-            return Err(PyTypeError::new_err("send() takes exactly one argument, the message (0 given)"));
-        };
-        self.call_with(py, &message, || self.send.bind(py).call(args, None))
     }
 }
 
@@ -193,7 +222,7 @@ fn single_message<'py>(
 /// A plain callable returning the downstream awaitable: `await send(message)` works as with
 /// Starlette's coroutine, without a Python frame per message. Its class attributes make it pass as
 /// the coroutine function Starlette's is (`fastcors._coroutine_marks`).
-#[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen)]
+#[pyclass(name = "CorsSend", module = "fastcors._fastcors", frozen, subclass)]
 pub(super) struct CorsSend {
     policy: Py<PyPolicy>,
     send: Py<PyAny>,
@@ -204,14 +233,13 @@ pub(super) struct CorsSend {
     /// The request's method, for the report of a refused origin; `None`: nothing is reported
     /// (`explain`'s hypothetical requests).
     method: Option<Py<PyAny>>,
-    /// Under an inline shadow: where the response start is compared (`shadow::Shadowed`).
-    /// Boxed: a send without a shadow stays one pointer larger, not two.
-    shadow: Option<Box<ShadowedBy>>,
 }
 
-/// The top-level policy whose inline shadow compares a request, what it keeps of the request,
-/// and whether it compared it already.
-struct ShadowedBy {
+/// The `send` of a request an inline shadow compares (`shadow::Shadowed`) when its response
+/// starts: a class of its own, so that a send without a shadow carries nothing of it.
+#[pyclass(name = "ShadowedCorsSend", module = "fastcors._fastcors", frozen, extends = CorsSend)]
+pub(super) struct ShadowedCorsSend {
+    /// The top-level policy whose shadow compares the request.
     top: Py<PyPolicy>,
     /// `scope["path"]` as the request arrived: the app may rewrite it in place by the time its
     /// response starts. Only the path: a send that kept the scope would make a cycle of a scope
@@ -236,7 +264,7 @@ impl CorsSend {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.call_general(args, kwargs)
+        self.call_general::<false>(args, kwargs, None)
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -248,12 +276,6 @@ impl CorsSend {
         visit.call(&self.request_headers)?;
         if let Some(middleware) = &self.middleware {
             visit.call(middleware)?;
-        }
-        if let Some(shadow) = &self.shadow {
-            visit.call(&shadow.top)?;
-            if let Some(path) = &shadow.path {
-                visit.call(path)?;
-            }
         }
         Ok(())
     }
@@ -298,5 +320,26 @@ impl CorsSend {
     #[pyo3(name = "__annotations__")]
     fn annotations(py: Python<'_>) -> PyResult<Py<PyAny>> {
         send_attribute(py, "__annotations__")
+    }
+}
+
+#[pymethods]
+impl ShadowedCorsSend {
+    /// `send(message)`, as `CorsSend`'s, comparing the request's first response start.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.as_super().get().call_general::<true>(args, kwargs, Some(slf.get()))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.top)?;
+        if let Some(path) = &self.path {
+            visit.call(path)?;
+        }
+        Ok(())
     }
 }

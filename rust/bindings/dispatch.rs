@@ -8,7 +8,7 @@ use pyo3::{intern, PyTypeInfo};
 
 use super::asgi::{item_of, str_differs, str_equals};
 use super::asgi_headers::{first_origin, header_list, is_options};
-use super::cors_send::CorsSend;
+use super::cors_send::{CorsSend, ShadowedCorsSend};
 use super::policy::{PanicPoint, PyPolicy};
 use super::preflight::PreflightAnswer;
 use super::shadow::{ComparedRequest, Shadowed};
@@ -169,7 +169,7 @@ impl PyPolicy {
                     };
                     this.shadowed_preflight(py, &Shadowed { top, request }, report)?
                 }
-                _ => this.preflight(py, &request_headers, middleware, report, None)?,
+                _ => this.preflight::<false>(py, &request_headers, middleware, report, None)?,
             };
             match answer {
                 Some(PreflightAnswer::Ready(start, end)) => return Ok(Answer::Preflight(start, end)),
@@ -179,13 +179,12 @@ impl PyPolicy {
                 None => {}
             }
         }
-        let cors_send = match (shadowed_by, middleware) {
+        Ok(Answer::Send(match (shadowed_by, middleware) {
             (Some(top), Some(middleware)) if SHADOWED => {
-                CorsSend::shadowed(slf, send, request_headers, middleware, method, top, scope)
+                ShadowedCorsSend::for_request(slf, send, request_headers, middleware, method, top, scope)?
             }
-            _ => CorsSend::new(slf, send, request_headers, middleware, method, report),
-        };
-        Ok(Answer::Send(Bound::new(py, cors_send)?))
+            _ => CorsSend::new(slf, send, request_headers, middleware, method, report)?,
+        }))
     }
 
     /// The handshake's `Origin` when the policy refuses it. Browsers always send `Origin` with a

@@ -29,7 +29,7 @@ mod shadow;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use cors_send::CorsSend;
+use cors_send::{CorsSend, ShadowedCorsSend};
 use counters::PyCounters;
 use middleware::MiddlewareBase;
 use origin_set::PyOriginSet;
@@ -40,6 +40,7 @@ fn _fastcors(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyPolicy>()?;
     module.add_class::<MiddlewareBase>()?;
     module.add_class::<CorsSend>()?;
+    module.add_class::<ShadowedCorsSend>()?;
     module.add_class::<PyOriginSet>()?;
     module.add_class::<PyCounters>()?;
     module.add("CONSTANTS", constants::constants(module.py())?)?;

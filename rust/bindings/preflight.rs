@@ -21,8 +21,8 @@ pub(super) enum PreflightAnswer<'py> {
 
 impl PyPolicy {
     /// The answer to a preflight; `None` when the request is none (no `Origin` or no requested
-    /// method).
-    pub(super) fn preflight<'py>(
+    /// method). `SHADOWED` compiles the comparison under `shadowed` in or out.
+    pub(super) fn preflight<'py, const SHADOWED: bool>(
         &self,
         py: Python<'py>,
         request_headers: &Bound<'py, PyList>,
@@ -42,12 +42,14 @@ impl PyPolicy {
                     FuncAnswer::Later(verdict) => return Ok(Some(PreflightAnswer::Pending(verdict))),
                 },
             };
-        let (start, end, decision) =
-            self.preflight_messages(py, &found, &request, origin_allowed, middleware, report)?;
-        if let Some(shadowed) = shadowed {
-            // Once the response is built: a request the live policy fails is not compared.
-            self.compare_preflight(shadowed, decision, &request)?;
-        }
+        let (start, end) =
+            self.preflight_messages(py, &found, &request, origin_allowed, middleware, report, |decision| {
+                match shadowed {
+                    // Once the response is built: a request the live policy fails is not compared.
+                    Some(shadowed) if SHADOWED => self.compare_preflight(shadowed, decision, &request),
+                    _ => Ok(()),
+                }
+            })?;
         Ok(Some(PreflightAnswer::Ready(start, end)))
     }
 
@@ -61,8 +63,13 @@ impl PyPolicy {
         report: bool,
     ) -> PyResult<Option<PreflightAnswer<'py>>> {
         let request = &shadowed.request;
-        let answer =
-            self.preflight(py, request.request_headers, Some(request.middleware), report, Some(shadowed))?;
+        let answer = self.preflight::<true>(
+            py,
+            request.request_headers,
+            Some(request.middleware),
+            report,
+            Some(shadowed),
+        )?;
         if let Some(PreflightAnswer::Pending(_)) = answer {
             shadowed.not_compared()?;
         }
@@ -89,10 +96,10 @@ impl PyPolicy {
     ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
         let found = PreflightHeaders::scan(request_headers)?;
         let request = found.request().ok_or_else(|| PyValueError::new_err("not a preflight request"))?;
-        let (start, end, _) = self.preflight_messages(py, &found, &request, origin_allowed, None, true)?;
-        Ok((start, end))
+        self.preflight_messages(py, &found, &request, origin_allowed, None, true, |_| Ok(()))
     }
 
+    /// A preflight's two messages; `decided` is given the decision once they are built.
     #[allow(clippy::too_many_arguments, reason = "one preflight's parts, as the callers hold them")]
     fn preflight_messages<'py>(
         &self,
@@ -102,7 +109,8 @@ impl PyPolicy {
         origin_allowed: bool,
         middleware: Option<&Bound<'py, PyAny>>,
         report: bool,
-    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>, PreflightDecision)> {
+        decided: impl FnOnce(PreflightDecision) -> PyResult<()>,
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
         let origin = found.origin.as_ref().expect("a preflight has an Origin");
         let method = found.method.as_ref().expect("a preflight has a requested method");
         let requested_headers = &found.headers;
@@ -146,6 +154,8 @@ impl PyPolicy {
         // Fresh dicts (the server may change them), copied from prebuilt ones in Starlette's key order.
         let start = self.preflight_starts[usize::from(!decision.failures.is_empty())].bind(py).copy()?;
         start.set_item(intern!(py, "headers"), headers)?;
-        Ok((start, body.bind(py).copy()?, decision))
+        let end = body.bind(py).copy()?;
+        decided(decision)?;
+        Ok((start, end))
     }
 }
