@@ -218,9 +218,15 @@ def _path(scope: Any) -> object:
 
 _OFF: tuple[bool, list[Any]] = (False, [])
 
+#: What a candidate's function may raise that reaches the request. Anything else it raises is its
+#: answer (served alone, it would fail the request: a difference to report), `BaseException`s
+#: such as `asyncio.CancelledError` or `GeneratorExit` included: the function is called, never
+#: awaited, there, so nothing it raises is a cancellation of the request.
+INTERRUPTS = (KeyboardInterrupt, SystemExit)
+
 Answer = tuple[bool, list[Any]]
 #: An answer, or what a failed candidate raised.
-Settled = Answer | Exception
+Settled = Answer | BaseException
 #: A settled answer, or the verdict of ``allow_origin_func`` it waits for.
 Pending = Settled | Awaitable[bool]
 
@@ -289,13 +295,15 @@ def candidate_answer(
         return (False, [])
     try:
         return candidate.outcome(request_headers, method, middleware)
-    except Exception as error:
+    except INTERRUPTS:
+        raise
+    except BaseException as error:  # see `INTERRUPTS`
         return error
 
 
 def settled(answer: object) -> TypeGuard[Settled]:
     """Whether an answer waits for nothing: a tuple, or the exception of a failed candidate."""
-    return answer.__class__ is tuple or isinstance(answer, Exception)
+    return answer.__class__ is tuple or isinstance(answer, BaseException)
 
 
 def shadow_failed(error: BaseException) -> None:
@@ -404,7 +412,7 @@ async def _settled(
     request_headers: list[Any],
     method: Any,
 ) -> Settled:
-    if isinstance(answer, (tuple, Exception)):
+    if isinstance(answer, (tuple, BaseException)):
         return answer
     assert policy is not None  # only a policy waits for a verdict
     verdict = await answer

@@ -3,7 +3,7 @@
 //! (`Shadowed`); and the comparison made before a request is served, for a shadow that may await
 //! a verdict (`compare`).
 
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PySystemExit};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyList, PyTuple};
 
@@ -203,7 +203,9 @@ fn candidate_of<'py>(top: &PyPolicy, scope: &Bound<'py, PyAny>) -> PyResult<Opti
 }
 
 /// The candidate's answer; what its `allow_origin_func` raised is its answer too (served alone,
-/// it would fail the request).
+/// it would fail the request), unless it is an interrupt or an exit (`fastcors._shadow.
+/// INTERRUPTS`): the function is called, never awaited, here, so nothing it raises is a
+/// cancellation of the request.
 fn candidate_answer<'a, 'py>(
     py: Python<'py>,
     candidate: Option<&'a Bound<'py, PyPolicy>>,
@@ -213,10 +215,13 @@ fn candidate_answer<'a, 'py>(
 ) -> PyResult<Answer<'a, 'py>> {
     match answer_of(py, candidate.map(Bound::get), preflight, origin, middleware) {
         Ok(answer) => Ok(answer),
-        Err(error) if error.is_instance_of::<PyException>(py) => {
-            Ok(Answer::Failed(error.into_value(py).into_any()))
+        Err(error)
+            if error.is_instance_of::<PyKeyboardInterrupt>(py)
+                || error.is_instance_of::<PySystemExit>(py) =>
+        {
+            Err(error)
         }
-        Err(error) => Err(error),
+        Err(error) => Ok(Answer::Failed(error.into_value(py).into_any())),
     }
 }
 

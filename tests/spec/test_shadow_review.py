@@ -313,11 +313,6 @@ def test_a_failing_shadow_log_fails_no_request(case: str) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shadow swallows only Exception: any other BaseException the candidate's function "
-    "raises (asyncio.CancelledError, GeneratorExit) fails the live request",
-)
 @pytest.mark.parametrize("raised", [asyncio.CancelledError, GeneratorExit])
 def test_only_an_interrupt_or_an_exit_of_the_candidates_function_reaches_the_request(
     raised: type[BaseException],
@@ -334,6 +329,22 @@ def test_only_an_interrupt_or_an_exit_of_the_candidates_function_reaches_the_req
     )
     alone = CORSMiddleware(ok_app(), allow_origins=[LIVE])
     assert served(middleware, get(OTHER)) == served(alone, get(OTHER))
+    # What it raised is the candidate's answer: served alone, it would fail the request.
+    assert [(event.live.allowed, event.shadow.allowed, event.shadow.error) for event in events] == [
+        (False, False, f"{raised.__name__}: ")
+    ]
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_or_an_exit_of_the_candidates_function_reaches_the_request(
+    raised: type[BaseException],
+) -> None:
+    def candidate_func(origin: str) -> bool:
+        raise raised
+
+    middleware = CORSMiddleware(ok_app(), allow_origins=[LIVE], shadow={"allow_origin_func": candidate_func})
+    with pytest.raises(raised):
+        run(middleware, get(OTHER))
 
 
 def test_a_shadow_adds_no_reference_cycle_to_a_request() -> None:

@@ -64,14 +64,13 @@ def dispatch(
             path = scope["path"]
         except Exception:
             path = NO_PATH
-        shadowed = (shadow, path, method)
         if not options and not self._cors_on_errors:
             # The usual request, as below, with the send that compares its response start.
-            cors_send = ShadowedCorsSend(self, send, request_headers, middleware, method)
-            cors_send._shadowed = shadowed
-            return app(scope, receive, cors_send)
+            answer = ShadowedCorsSend(self, send, request_headers, middleware, method)
+            answer._shadowed = (shadow, path, method)
+            return app(scope, receive, answer)
         answer = handle_request(
-            self, method, request_headers, send, middleware, False, kind, options, shadowed
+            self, method, request_headers, send, middleware, False, kind, options, (shadow, path, method)
         )
     elif not options and not self._cors_on_errors:
         # The usual request, as `handle` answers it, without its call.

@@ -46,9 +46,9 @@ class Middleware:
             if changed:
                 self._class_changed()
                 policy = self._policy
-        node = policy._route_tree
-        if node is not None:
+        if policy._route_tree is not None:
             # Routes or a shadow (whose tree without routes ends on the top level at once).
+            node = policy._route_tree
             shadow = policy._shadow
             if policy._route_splits:  # routes, not a shadow alone
                 # `Routes.find`, walked here: a call would cost more than the walk.

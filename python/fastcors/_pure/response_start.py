@@ -40,7 +40,9 @@ def edit_response_start(
     """Starlette's edits of the app's ``http.response.start``, in place in ``message``; or, when
     the origin waits for an async ``allow_origin_func``, its verdict to await (``origin_allowed``
     is that verdict, once awaited). ``shadowed``: the inline shadow that compares the request."""
-    message.setdefault("headers", [])
+    if message.__class__ is not dict or "headers" not in message:
+        # A subclass's own `setdefault` is called, as Starlette calls it.
+        message.setdefault("headers", [])
     headers = list(message["headers"])
     origin = first_origin(request_headers)
     if origin is None:

@@ -13,6 +13,7 @@ from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.preflight import preflight_headers_of, preflight_messages
 from fastcors._pure.state import PolicyState
 from fastcors._shadow import (
+    INTERRUPTS,
     LaterComparison,
     Pending,
     Shadow,
@@ -182,5 +183,7 @@ def candidate_answer(
         return None, (False, [])
     try:
         return candidate, answer(candidate, preflight, origin, middleware)
-    except Exception as error:
+    except INTERRUPTS:
+        raise
+    except BaseException as error:  # see `INTERRUPTS`
         return candidate, error
