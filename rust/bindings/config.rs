@@ -47,7 +47,7 @@ pub(super) struct CorsConfig {
     origin_func: Option<Py<PyAny>>,
     shared_origins: Option<Py<PyAny>>,
     class_watch: Option<ClassWatch>,
-    routes: Option<Vec<(ByteString, Option<Py<PyAny>>)>>,
+    routes: Option<Vec<(ByteString, Option<Py<PyPolicy>>)>>,
     shadow: Option<Py<PyAny>>,
 }
 

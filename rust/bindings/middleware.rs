@@ -76,25 +76,26 @@ fn served_by_route<'py>(
     send: Bound<'py, PyAny>,
     top: &Bound<'py, PyPolicy>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mut live = Some(top.clone());
-    if let Some(routes) = &top.get().options.routes {
-        match routes.route_of(&scope)? {
-            Route::TopLevel => {}
-            Route::Off => live = None,
-            Route::Policy(route_policy) => live = Some(route_policy.cast_into::<PyPolicy>()?),
-        }
-    }
+    let route = match &top.get().options.routes {
+        Some(routes) => routes.route_of(&scope)?,
+        None => Route::TopLevel,
+    };
+    let live = match &route {
+        Route::TopLevel => Some(top),
+        Route::Off => None,
+        Route::Policy(route_policy) => Some(route_policy),
+    };
     let Some(shadow) = &top.get().options.shadow else {
-        return match &live {
+        return match live {
             None => app.call1((scope, receive, send)),
             Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware)),
         };
     };
-    if let (true, Some(policy)) = (shadow.inline, &live) {
+    if let (true, Some(policy)) = (shadow.inline, live) {
         return PyPolicy::dispatch_shadowed(policy, app, &scope, &receive, send, middleware, top);
     }
-    let comparison = shadow::compare(middleware, &scope, top.get(), live.as_ref())?;
-    let served = match &live {
+    let comparison = shadow::compare(middleware, &scope, top.get(), live)?;
+    let served = match live {
         None => app.call1((scope, receive, send)),
         Some(policy) => PyPolicy::dispatch(policy, app, &scope, &receive, send, Some(middleware)),
     };

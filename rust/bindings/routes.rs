@@ -7,16 +7,17 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use pyo3::{intern, PyTraverseError};
 
+use super::policy::PyPolicy;
 use crate::routes::Routes;
 
 /// A route's prefix (its UTF-8 bytes) and its policy, or `None` where CORS is off.
-pub(super) type RouteEntry = (Box<[u8]>, Option<Py<PyAny>>);
+pub(super) type RouteEntry = (Box<[u8]>, Option<Py<PyPolicy>>);
 
 /// The routes of a policy: their tree, and each route's policy by position.
 pub(super) struct PyRoutes {
     routes: Routes,
-    /// Each route's `fastcors._fastcors.Policy`, or `None` where CORS is off.
-    policies: Vec<Option<Py<PyAny>>>,
+    /// Each route's policy, or `None` where CORS is off.
+    policies: Vec<Option<Py<PyPolicy>>>,
 }
 
 /// Where a request's path leads.
@@ -26,7 +27,7 @@ pub(super) enum Route<'py> {
     /// CORS is off under the prefix: the app alone answers.
     Off,
     /// The route's own policy serves it.
-    Policy(Bound<'py, PyAny>),
+    Policy(Bound<'py, PyPolicy>),
 }
 
 impl PyRoutes {

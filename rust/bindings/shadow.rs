@@ -197,7 +197,7 @@ fn candidate_of<'py>(top: &PyPolicy, scope: &Bound<'py, PyAny>) -> PyResult<Opti
         Some(routes) => match routes.route_of(scope)? {
             Route::TopLevel => Some(candidate_top.clone()),
             Route::Off => None,
-            Route::Policy(policy) => Some(policy.cast_into::<PyPolicy>()?),
+            Route::Policy(policy) => Some(policy),
         },
     })
 }
