@@ -66,9 +66,9 @@ def dispatch(
             path = NO_PATH
         if not options and not self._cors_on_errors:
             # The usual request, as below, with the send that compares its response start.
-            answer = ShadowedCorsSend(self, send, request_headers, middleware, method)
-            answer._shadowed = (shadow, path, method)
-            return app(scope, receive, answer)
+            cors_send = ShadowedCorsSend(self, send, request_headers, middleware, method)
+            cors_send._shadowed = (shadow, path, method)
+            return app(scope, receive, cors_send)
         answer = handle_request(
             self, method, request_headers, send, middleware, False, kind, options, (shadow, path, method)
         )
