@@ -27,6 +27,13 @@ if TYPE_CHECKING:
     from fastcors._types import ASGIApp, Message, Receive, Scope, Send
 
 
+class CoreSend(Protocol):
+    """A core's ``send`` for the app (``CorsSend``)."""
+
+    def __call__(self, message: Message) -> Awaitable[None]: ...
+    def finish_allowed_start(self, message: Message, request_headers: list[Any]) -> None: ...
+
+
 class CoreCounters(Protocol):
     """A core's counters: a policy counts into them, and so does the policy that replaces it."""
 

@@ -8,9 +8,12 @@ The exception is re-raised afterwards, so the server and ``ServerErrorMiddleware
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastcors._types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from fastcors._core import CoreSend
 
 INTERNAL_SERVER_ERROR = b"Internal Server Error"
 #: Starlette's ``PlainTextResponse("Internal Server Error", status_code=500)``, header for header.
@@ -26,7 +29,7 @@ async def serve_with_cors_on_errors(
     app: ASGIApp,
     scope: Scope,
     receive: Receive,
-    send: Send,
+    send: CoreSend,
     server_send: Send,
 ) -> None:
     """Runs ``app`` with the core's ``send``; answers its failure before ``http.response.start``
@@ -49,22 +52,22 @@ async def serve_with_cors_on_errors(
 
 
 async def _send_error_response(
-    policy: Any, middleware: Any, scope: Scope, send: Send, server_send: Send
+    policy: Any, middleware: Any, scope: Scope, send: CoreSend, server_send: Send
 ) -> None:
     """The 500, when the browser may read it; nothing otherwise."""
     request_headers = scope["headers"]
     start: Message = {"type": "http.response.start", "status": 500, "headers": list(ERROR_START_HEADERS)}
     if policy.request_origin_allowed(request_headers, middleware):
-        forward = send  # the core's send adds the CORS headers
+        forward: Send = send  # the core's send adds the CORS headers
     else:
         verdict = policy.origin_func_verdict(request_headers)
         if not isinstance(verdict, bool):
             verdict = await verdict
         if not verdict:
             return
-        # The function was asked once, here: the edits of an allowed origin, sent as they are.
-        # With the request's method, so that the 500 is counted as the core's send would count it.
-        policy.finish_response_start(start, request_headers, True, scope["method"])
+        # The function was asked once, here: the edits of an allowed origin, made (counted, and
+        # compared under a shadow) as the core's send would make them, then sent as they are.
+        send.finish_allowed_start(start, request_headers)
         forward = server_send
     # The client may be gone: the app's exception is the one to report, whatever happens here.
     with contextlib.suppress(Exception):

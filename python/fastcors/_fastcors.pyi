@@ -96,6 +96,9 @@ class CorsSend:
     @property
     def __name__(self) -> str: ...
     def __call__(self, message: Message) -> Awaitable[None]: ...
+    def finish_allowed_start(self, message: Message, request_headers: list[Any]) -> None:
+        """Edits a response start whose origin ``allow_origin_func`` allowed where it was asked,
+        as this ``send`` would have (and compares it under an inline shadow)."""
 
 @final
 class ShadowedCorsSend(CorsSend):

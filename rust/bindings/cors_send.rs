@@ -267,6 +267,28 @@ impl CorsSend {
         self.call_general::<false>(args, kwargs, None)
     }
 
+    /// Edits `message`, a response start whose origin `allow_origin_func` allowed where it was
+    /// asked (the 500 `fastcors._errors` sends for a failed app, through the server's `send`), as
+    /// this `send` would have, and compares it under an inline shadow as the response start it
+    /// stands for.
+    fn finish_allowed_start(
+        slf: &Bound<'_, Self>,
+        message: &Bound<'_, PyAny>,
+        request_headers: &Bound<'_, PyList>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        let method = this.method.as_ref().map(|method| method.bind(py));
+        let edited =
+            this.policy.get().edit_response_start(py, message, request_headers, None, method, Some(true))?;
+        if let (Ok(shadowed), Edited::Done { outcome, origin: Some(origin) }) =
+            (slf.cast::<ShadowedCorsSend>(), edited)
+        {
+            shadowed.get().compare_response_start(py, this, outcome, &origin)?;
+        }
+        Ok(())
+    }
+
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.policy)?;
         visit.call(&self.send)?;

@@ -163,12 +163,6 @@ def test_odd_requests_and_apps_get_the_response_they_get_without_a_shadow(
         assert repr(with_shadow) == repr(alone), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 500 of cors_on_errors for an origin only allow_origin_func allows is sent "
-    "through finish_response_start to the server's send, past the shadowed send, so it is "
-    "neither compared nor logged as not compared (one allowed by allow_origins is compared)",
-)
 def test_a_difference_is_reported_for_the_500_of_cors_on_errors_whatever_allowed_its_origin() -> None:
     """Starlette-readable 500s are compared alike, whether the live allow_origins or the live
     allow_origin_func allowed the origin."""

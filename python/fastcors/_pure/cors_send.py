@@ -49,6 +49,14 @@ class CorsSend(SendShape):
             return self._continued(verdict, message)
         return self._send(message)
 
+    def finish_allowed_start(self, message: Message, request_headers: list[Any]) -> None:
+        """Edits ``message``, a response start whose origin ``allow_origin_func`` allowed where it
+        was asked (the 500 ``fastcors._errors`` sends for a failed app, through the server's
+        ``send``), as this ``send`` would have."""
+        edit_response_start(
+            self._policy, message, request_headers, self._middleware, self._reported_method, True
+        )
+
     def _continued(self, verdict: Awaitable[bool], message: Message) -> Awaitable[None]:
         """The response start, once the verdict of ``allow_origin_func`` is awaited."""
         return continue_response_start(
@@ -85,3 +93,17 @@ class ShadowedCorsSend(CorsSend):
                 not_compared()
             return self._continued(verdict, message)
         return self._send(message)
+
+    def finish_allowed_start(self, message: Message, request_headers: list[Any]) -> None:
+        """As ``CorsSend``'s, and compared as the response start it stands for."""
+        shadowed = self._shadowed
+        self._shadowed = None
+        edit_response_start(
+            self._policy,
+            message,
+            request_headers,
+            self._middleware,
+            self._reported_method,
+            True,
+            shadowed,
+        )

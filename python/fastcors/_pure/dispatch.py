@@ -80,7 +80,11 @@ def dispatch(
     if isinstance(answer, tuple):
         if answer[0] is None:
             return answer[1]  # a preflight waiting for allow_origin_func
-        return send_preflight(denial_send(kind, send), answer[0], answer[1])
+        # A `str` type sends as it is (see `denial_send`), asked here as the compiled core asks
+        # it: a call would cost every preflight more than the check.
+        return send_preflight(
+            send if kind.__class__ is str else denial_send(kind, send), answer[0], answer[1]
+        )
     if self._cors_on_errors:
         return serve_with_cors_on_errors(self, middleware, app, scope, receive, answer, send)
     return app(scope, receive, answer)
@@ -138,7 +142,7 @@ def handle_request(
     scope_type: Any = "http",
     options: bool | None = None,
     shadowed: Shadowed | None = None,
-) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | Send:
+) -> tuple[Message, Message] | tuple[None, Awaitable[None]] | CorsSend:
     """``options``: whether the request is an ``OPTIONS`` one, if the caller asked already;
     ``shadowed``: the inline shadow that compares it."""
     if is_options(method, request_headers) if options is None else options:
