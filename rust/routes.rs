@@ -24,19 +24,15 @@ struct Node {
 pub struct Routes {
     /// The root (`/`) first.
     nodes: Vec<Node>,
-    /// The most segments of any prefix: a path's later segments cannot change its route.
-    depth: usize,
 }
 
 impl Routes {
     /// The tree of `prefixes`; a prefix given twice keeps its last position.
     pub fn new<'a>(prefixes: impl IntoIterator<Item = &'a [u8]>) -> Self {
-        let mut routes = Self { nodes: vec![Node::default()], depth: 0 };
+        let mut routes = Self { nodes: vec![Node::default()] };
         for (position, prefix) in prefixes.into_iter().enumerate() {
             let mut node = 0;
-            let mut depth = 0;
             for segment in segments(prefix) {
-                depth += 1;
                 let next = routes.nodes.len();
                 node = *routes.nodes[node].children.entry(segment.into()).or_insert(next);
                 if node == next {
@@ -44,7 +40,6 @@ impl Routes {
                 }
             }
             routes.nodes[node].route = Some(position);
-            routes.depth = routes.depth.max(depth);
         }
         routes
     }
@@ -55,15 +50,20 @@ impl Routes {
     pub fn find(&self, path: &[u8]) -> Option<usize> {
         let mut node = &self.nodes[0];
         let mut found = node.route;
-        if path.first() != Some(&b'/') {
-            return found;
-        }
-        for segment in segments(path).take(self.depth) {
+        let Some(mut rest) = path.strip_prefix(b"/") else { return found };
+        // A node without children ends the walk before its next segment is even cut out: most
+        // paths under a route go on below its prefix.
+        while !node.children.is_empty() && !rest.is_empty() {
+            let (segment, after) = match rest.iter().position(|&byte| byte == b'/') {
+                Some(slash) => (&rest[..slash], &rest[slash + 1..]),
+                None => (rest, &b""[..]),
+            };
             let Some(&next) = node.children.get(segment) else { break };
             node = &self.nodes[next];
             if node.route.is_some() {
                 found = node.route;
             }
+            rest = after;
         }
         found
     }
