@@ -23,7 +23,7 @@ import re
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
 from fastcors._checks import CORSConfigError, CORSConfigWarning
 
@@ -258,32 +258,41 @@ def compare_shadow(
         shadow_failed(error)
         return None
     return concluded(
-        middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
+        ComparedRequest(middleware, scope, request_headers, method, shadow),
+        Sides(live, candidate, live_answer, shadow_answer),
     )
 
 
-def concluded(
-    middleware: Any,
-    scope: Any,
-    request_headers: list[Any],
-    method: Any,
-    live: CorePolicy | None,
-    candidate: CorePolicy | None,
-    live_answer: Pending,
-    shadow_answer: Pending,
-    shadow: Shadow,
-) -> LaterComparison | None:
+class ComparedRequest(NamedTuple):
+    """The request a comparison reports on, and the shadow that compares it (the twin of the
+    binding's ``ComparedRequest``)."""
+
+    middleware: Any
+    scope: Any
+    request_headers: list[Any]
+    method: Any
+    shadow: Shadow
+
+
+class Sides(NamedTuple):
+    """Both answers, and the policies that gave them (``None``: CORS is off there), which a
+    comparison waiting for a verdict asks again once it is awaited."""
+
+    live: CorePolicy | None
+    candidate: CorePolicy | None
+    live_answer: Pending
+    shadow_answer: Pending
+
+
+def concluded(request: ComparedRequest, sides: Sides) -> LaterComparison | None:
     """Reports a difference between two settled answers now, or returns the comparison that
     awaits a verdict first, after the response."""
+    live_answer, shadow_answer = sides.live_answer, sides.shadow_answer
     if isinstance(live_answer, tuple) and settled(shadow_answer):
         if live_answer != shadow_answer:
-            report_shadow_difference(
-                middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
-            )
+            report_shadow_difference(request, live_answer, shadow_answer)
         return None
-    return compare_later(
-        middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
-    )
+    return LaterComparison(_compared_later(request, sides), (live_answer, shadow_answer))
 
 
 def candidate_answer(
@@ -329,11 +338,12 @@ def compare_later(
     shadow: Shadow,
 ) -> LaterComparison:
     """The comparison of a request whose verdicts must be awaited first, to await after its
-    response."""
-    comparison = _compared_later(
-        middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
+    response: ``concluded`` for the compiled core, which found them unsettled."""
+    request = ComparedRequest(middleware, scope, request_headers, method, shadow)
+    return LaterComparison(
+        _compared_later(request, Sides(live, candidate, live_answer, shadow_answer)),
+        (live_answer, shadow_answer),
     )
-    return LaterComparison(comparison, (live_answer, shadow_answer))
 
 
 class LaterComparison:
@@ -377,22 +387,14 @@ def close_unawaited(answer: object) -> None:
         close()
 
 
-async def _compared_later(
-    middleware: Any,
-    scope: Any,
-    request_headers: list[Any],
-    method: Any,
-    live: CorePolicy | None,
-    candidate: CorePolicy | None,
-    live_answer: Pending,
-    shadow_answer: Pending,
-    shadow: Shadow,
-) -> None:
+async def _compared_later(request: ComparedRequest, sides: Sides) -> None:
     """The comparison of a request whose verdicts had to be awaited, after its response."""
+    request_headers, method = request.request_headers, request.method
+    live_answer, shadow_answer = sides.live_answer, sides.shadow_answer
     try:
-        live_answer = await _settled(live, live_answer, request_headers, method)
+        live_answer = await _settled(sides.live, live_answer, request_headers, method)
         try:
-            shadow_answer = await _settled(candidate, shadow_answer, request_headers, method)
+            shadow_answer = await _settled(sides.candidate, shadow_answer, request_headers, method)
         except Exception as error:
             shadow_answer = error  # the candidate's function failed: a difference to report
     except Exception as error:
@@ -401,9 +403,7 @@ async def _compared_later(
     finally:
         _close_pending((live_answer, shadow_answer))
     if live_answer != shadow_answer:
-        report_shadow_difference(
-            middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
-        )
+        report_shadow_difference(request, live_answer, shadow_answer)
 
 
 async def _settled(
@@ -431,16 +431,9 @@ async def served_then_compared(served: Awaitable[None], comparison: LaterCompari
     await comparison
 
 
-def report_shadow_difference(
-    middleware: Any,
-    scope: Any,
-    request_headers: list[Any],
-    method: Any,
-    live: Settled,
-    candidate: Settled,
-    shadow: Shadow,
-) -> None:
+def report_shadow_difference(request: ComparedRequest, live: Settled, candidate: Settled) -> None:
     """Counts, logs and hands on one difference; a failing listener is logged, never raised."""
+    middleware, scope, request_headers, method, shadow = request
     if shadow.counters is not None:
         shadow.counters.count("shadow_differences")
     tell_shadow_difference(middleware, scope, request_headers, method, live, candidate, shadow)

@@ -14,9 +14,11 @@ from fastcors._pure.preflight import preflight_headers_of, preflight_messages
 from fastcors._pure.state import PolicyState
 from fastcors._shadow import (
     INTERRUPTS,
+    ComparedRequest,
     LaterComparison,
     Pending,
     Shadow,
+    Sides,
     compare_shadow,
     concluded,
     not_compared,
@@ -136,9 +138,8 @@ def compare_decided(
             not_compared(shadow_answer)
             return
         if live_answer != shadow_answer:
-            report_shadow_difference(
-                middleware, scope, request_headers, method, live_answer, shadow_answer, shadow
-            )
+            request = ComparedRequest(middleware, scope, request_headers, method, shadow)
+            report_shadow_difference(request, live_answer, shadow_answer)
     except Exception as error:
         shadow_failed(error)
 
@@ -169,7 +170,8 @@ def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterCo
     live_answer = (False, []) if live is None else answer(live, preflight, origin, middleware)
     candidate, shadow_answer = candidate_answer(shadow, scope, preflight, origin, middleware)
     return concluded(
-        middleware, scope, request_headers, method, live, candidate, live_answer, shadow_answer, shadow
+        ComparedRequest(middleware, scope, request_headers, method, shadow),
+        Sides(live, candidate, live_answer, shadow_answer),
     )
 
 
