@@ -56,6 +56,10 @@ async def _send_error_response(
 ) -> None:
     """The 500, when the browser may read it; nothing otherwise."""
     request_headers = scope["headers"]
+    if request_headers.__class__ is not list:
+        # The app left another iterable (a tuple, say) in the scope: read once, as the cores read
+        # request headers.
+        request_headers = list(request_headers)
     start: Message = {"type": "http.response.start", "status": 500, "headers": list(ERROR_START_HEADERS)}
     if policy.request_origin_allowed(request_headers, middleware):
         forward: Send = send  # the core's send adds the CORS headers

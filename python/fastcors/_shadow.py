@@ -16,6 +16,7 @@ after the response. Nothing of the shadow reaches a response: its errors, and th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import logging
@@ -395,6 +396,10 @@ async def _compared_later(request: ComparedRequest, sides: Sides) -> None:
         live_answer = await _settled(sides.live, live_answer, request_headers, method)
         try:
             shadow_answer = await _settled(sides.candidate, shadow_answer, request_headers, method)
+        except asyncio.CancelledError as error:
+            if _request_cancelled():
+                raise
+            shadow_answer = error  # the candidate's own, its answer as a plain function's is
         except Exception as error:
             shadow_answer = error  # the candidate's function failed: a difference to report
     except Exception as error:
@@ -404,6 +409,19 @@ async def _compared_later(request: ComparedRequest, sides: Sides) -> None:
         _close_pending((live_answer, shadow_answer))
     if live_answer != shadow_answer:
         report_shadow_difference(request, live_answer, shadow_answer)
+
+
+def _request_cancelled() -> bool:
+    """Whether the task serving the request is being cancelled, rather than a candidate's
+    coroutine raising ``CancelledError`` of its own. asyncio tells from CPython 3.11
+    (``Task.cancelling``); before, or outside an asyncio task, any ``CancelledError`` is taken
+    for a cancellation of the request, which must go on."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no asyncio loop runs the request
+        return True
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is None or cancelling() > 0
 
 
 async def _settled(

@@ -15,7 +15,7 @@ use super::callbacks::send_attributes;
 use super::policy::PyPolicy;
 use super::response_start::Edited;
 use super::routes::path_of;
-use super::shadow::{ComparedRequest, Shadowed};
+use super::shadow::{arrived, ComparedRequest, Shadowed};
 use crate::response_headers::OriginOutcome;
 
 impl CorsSend {
@@ -182,10 +182,7 @@ impl ShadowedCorsSend {
         send: &CorsSend,
         then: impl FnOnce(&Shadowed<'_, 'py>) -> PyResult<()>,
     ) -> PyResult<()> {
-        let arrived = PyDict::new(py);
-        if let Some(path) = &self.path {
-            arrived.set_item(intern!(py, "path"), path)?;
-        }
+        let arrived = arrived(py, self.path.as_ref().map(|path| path.bind(py)))?;
         let middleware = send.middleware.as_ref().expect("a shadowed send keeps its middleware");
         then(&Shadowed {
             top: self.top.bind(py),

@@ -11,7 +11,8 @@ use super::asgi_headers::{first_origin, header_list, is_options};
 use super::cors_send::{CorsSend, ShadowedCorsSend};
 use super::policy::{PanicPoint, PyPolicy};
 use super::preflight::PreflightAnswer;
-use super::shadow::{ComparedRequest, Shadowed};
+use super::routes::path_of;
+use super::shadow::{arrived, ComparedRequest, Shadowed};
 use crate::counters::Counter;
 use crate::preflight::Failures;
 
@@ -161,9 +162,12 @@ impl PyPolicy {
         if is_options(&method, &request_headers, names.options.bind(py))? {
             let answer = match (shadowed_by, middleware) {
                 (Some(top), Some(middleware)) if SHADOWED => {
+                    // Nothing of reading the path fails the request: without routes, the live
+                    // answer does not read it.
+                    let arrived = arrived(py, path_of(scope).ok().flatten().as_ref())?;
                     let request = ComparedRequest {
                         middleware,
-                        scope,
+                        scope: arrived.as_any(),
                         request_headers: &request_headers,
                         method: &method,
                     };

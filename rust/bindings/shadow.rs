@@ -4,8 +4,9 @@
 //! a verdict (`compare`).
 
 use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PySystemExit};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyTuple};
 
 use super::asgi::{item_of, str_differs};
 use super::asgi_headers::{first_origin, is_options, PreflightHeaders};
@@ -120,6 +121,20 @@ fn compared<'py>(
     };
     let request = ComparedRequest { middleware, scope, request_headers, method: &method };
     concluded(top, &request, sides)
+}
+
+/// The scope a request under an inline shadow is compared with: the path it arrived with
+/// (`{}` without one, or one that could not be read), which the candidate's routes are walked
+/// for and the report gives, whatever the app does to the scope afterwards.
+pub(super) fn arrived<'py>(
+    py: Python<'py>,
+    path: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let arrived = PyDict::new(py);
+    if let Some(path) = path {
+        arrived.set_item(intern!(py, "path"), path)?;
+    }
+    Ok(arrived)
 }
 
 /// The request a comparison reports on.

@@ -71,14 +71,14 @@ class ShadowedCorsSend(CorsSend):
 
     __slots__ = ("_shadowed",)
 
+    #: The request as its shadow compares it; ``None`` once compared (or given up): one
+    #: comparison a request, however many response starts its app sends, made on the first one
+    #: edited with an ``Origin``, as the compiled core makes it.
     _shadowed: Shadowed | None
 
     def __call__(self, message: Message) -> Awaitable[None]:
         if message["type"] != "http.response.start":
             return self._send(message)
-        shadowed = self._shadowed
-        # One comparison a request, however many response starts its app sends.
-        self._shadowed = None
         verdict = edit_response_start(
             self._policy,
             message,
@@ -86,18 +86,17 @@ class ShadowedCorsSend(CorsSend):
             self._middleware,
             self._reported_method,
             None,
-            shadowed,
+            self,
         )
         if verdict is not None:
-            if shadowed is not None:
+            if self._shadowed is not None:
+                self._shadowed = None  # one comparison a request: this one is given up
                 not_compared()
             return self._continued(verdict, message)
         return self._send(message)
 
     def finish_allowed_start(self, message: Message, request_headers: list[Any]) -> None:
         """As ``CorsSend``'s, and compared as the response start it stands for."""
-        shadowed = self._shadowed
-        self._shadowed = None
         edit_response_start(
             self._policy,
             message,
@@ -105,5 +104,5 @@ class ShadowedCorsSend(CorsSend):
             self._middleware,
             self._reported_method,
             True,
-            shadowed,
+            self,
         )

@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastcors._pure.asgi_headers import exact_bytes, first_origin, raise_for_malformed, refuse_if_among
 from fastcors._pure.headers import ALLOW_ORIGIN, EDITED_NAMES, VARY_ORIGIN
 from fastcors._pure.origin import ask_origin_func, judge_origin
 from fastcors._pure.reporting import listening, report_refusal
 from fastcors._pure.response_headers import apply_edits
-from fastcors._pure.shadow import Shadowed, compare_decided, simple_answer
+from fastcors._pure.shadow import compare_decided, simple_answer
 from fastcors._pure.state import PolicyState
 from fastcors._types import Message
+
+if TYPE_CHECKING:
+    from fastcors._pure.cors_send import ShadowedCorsSend
 
 
 def finish_response_start(
@@ -35,11 +38,11 @@ def edit_response_start(
     middleware: Any,
     reported_method: Any = None,
     origin_allowed: bool | None = None,
-    shadowed: Shadowed | None = None,
+    shadowed_by: ShadowedCorsSend | None = None,
 ) -> Awaitable[bool] | None:
     """Starlette's edits of the app's ``http.response.start``, in place in ``message``; or, when
     the origin waits for an async ``allow_origin_func``, its verdict to await (``origin_allowed``
-    is that verdict, once awaited). ``shadowed``: the inline shadow that compares the request."""
+    is that verdict, once awaited). ``shadowed_by``: the send of a request an inline shadow compares."""
     if message.__class__ is not dict or "headers" not in message:
         # A subclass's own `setdefault` is called, as Starlette calls it.
         message.setdefault("headers", [])
@@ -113,8 +116,9 @@ def edit_response_start(
     else:
         apply_edits(headers, self._simple_headers)
     message["headers"] = headers
-    if shadowed is not None and origin is not None:
+    if shadowed_by is not None and origin is not None and shadowed_by._shadowed is not None:
         # Once the response start is edited: a request the live policy fails is not compared.
+        shadowed, shadowed_by._shadowed = shadowed_by._shadowed, None
         compare_decided(
             shadowed, middleware, request_headers, simple_answer(self, origin, echoes), None, origin
         )
