@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,32 @@ def counted_batches(module: str, child: list[str], requests: int) -> list[float]
                 if line.startswith("totals:"):
                     totals.append(int(line.split()[1]) / requests)
         return totals
+
+
+Cell = tuple[str, str, str]
+
+
+def cell_figures(
+    module: str,
+    description: str | None,
+    argv: list[str] | None,
+    child: Callable[[int], None],
+    cells: list[Cell],
+) -> dict[Cell, float] | None:
+    """The command line of a benchmark of ``cells`` (``--requests``): under callgrind
+    (``--child``), ``child(requests)`` runs the bare app's batch then one batch per cell, and
+    ``None`` is returned; otherwise each cell's instructions per request above the bare app."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.child is not None:
+        child(arguments.child)
+        return None
+    bare, *totals = counted_batches(module, [str(arguments.requests)], arguments.requests)
+    return {cell: total - bare for cell, total in zip(cells, totals, strict=True)}
 
 
 def cell_table(

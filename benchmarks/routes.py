@@ -11,11 +11,10 @@ walks at most three nodes whatever the number of routes.
 
 from __future__ import annotations
 
-import argparse
 import platform
 from typing import Any
 
-from benchmarks.instructions import batch, cell_table, counted_batches
+from benchmarks.instructions import batch, cell_figures, cell_table
 
 CORES = ("fastcors rust", "fastcors python")
 ROWS: dict[str, dict[str, Any] | None] = {
@@ -51,19 +50,10 @@ def child(requests: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    arguments = parser.parse_args(argv)
-    if arguments.child is not None:
-        child(arguments.child)
-        return
-    bare, *totals = counted_batches("benchmarks.routes", [str(arguments.requests)], arguments.requests)
-    figures = {cell: total - bare for cell, total in zip(cells(), totals, strict=True)}
-    print(f"instructions per {REQUEST} request above the bare app, CPython {platform.python_version()}")
-    print(cell_table(("core", "routes"), CORES, tuple(ROWS), tuple(PATHS), figures))
+    figures = cell_figures("benchmarks.routes", __doc__, argv, child, cells())
+    if figures is not None:
+        print(f"instructions per {REQUEST} request above the bare app, CPython {platform.python_version()}")
+        print(cell_table(("core", "routes"), CORES, tuple(ROWS), tuple(PATHS), figures))
 
 
 if __name__ == "__main__":
