@@ -24,7 +24,7 @@ import re
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from fastcors._checks import CORSConfigError, CORSConfigWarning
 
@@ -32,6 +32,15 @@ if TYPE_CHECKING:
     from fastcors._core import CorePolicy
     from fastcors._options import Checked, Options
     from fastcors._pure.routes import Routes
+
+    #: The request a comparison reports on, and the shadow that compares it: ``(middleware,
+    #: scope, request_headers, method, shadow)`` (the twin of the binding's
+    #: ``ComparedRequest``). A plain tuple: a record class costs a call per comparison.
+    ComparedRequest = tuple[Any, Any, list[Any], Any, "Shadow"]
+    #: Both answers, and the policies that gave them (``None``: CORS is off there), which a
+    #: comparison waiting for a verdict asks again once it is awaited: ``(live, candidate,
+    #: live_answer, shadow_answer)``.
+    Sides = tuple[CorePolicy | None, CorePolicy | None, "Pending", "Pending"]
 
 logger = logging.getLogger("fastcors.shadow")
 
@@ -259,36 +268,14 @@ def compare_shadow(
         shadow_failed(error)
         return None
     return concluded(
-        ComparedRequest(middleware, scope, request_headers, method, shadow),
-        Sides(live, candidate, live_answer, shadow_answer),
+        (middleware, scope, request_headers, method, shadow), (live, candidate, live_answer, shadow_answer)
     )
-
-
-class ComparedRequest(NamedTuple):
-    """The request a comparison reports on, and the shadow that compares it (the twin of the
-    binding's ``ComparedRequest``)."""
-
-    middleware: Any
-    scope: Any
-    request_headers: list[Any]
-    method: Any
-    shadow: Shadow
-
-
-class Sides(NamedTuple):
-    """Both answers, and the policies that gave them (``None``: CORS is off there), which a
-    comparison waiting for a verdict asks again once it is awaited."""
-
-    live: CorePolicy | None
-    candidate: CorePolicy | None
-    live_answer: Pending
-    shadow_answer: Pending
 
 
 def concluded(request: ComparedRequest, sides: Sides) -> LaterComparison | None:
     """Reports a difference between two settled answers now, or returns the comparison that
     awaits a verdict first, after the response."""
-    live_answer, shadow_answer = sides.live_answer, sides.shadow_answer
+    _, _, live_answer, shadow_answer = sides
     if isinstance(live_answer, tuple) and settled(shadow_answer):
         if live_answer != shadow_answer:
             report_shadow_difference(request, live_answer, shadow_answer)
@@ -340,9 +327,9 @@ def compare_later(
 ) -> LaterComparison:
     """The comparison of a request whose verdicts must be awaited first, to await after its
     response: ``concluded`` for the compiled core, which found them unsettled."""
-    request = ComparedRequest(middleware, scope, request_headers, method, shadow)
+    request = (middleware, scope, request_headers, method, shadow)
     return LaterComparison(
-        _compared_later(request, Sides(live, candidate, live_answer, shadow_answer)),
+        _compared_later(request, (live, candidate, live_answer, shadow_answer)),
         (live_answer, shadow_answer),
     )
 
@@ -390,12 +377,12 @@ def close_unawaited(answer: object) -> None:
 
 async def _compared_later(request: ComparedRequest, sides: Sides) -> None:
     """The comparison of a request whose verdicts had to be awaited, after its response."""
-    request_headers, method = request.request_headers, request.method
-    live_answer, shadow_answer = sides.live_answer, sides.shadow_answer
+    _, _, request_headers, method, _ = request
+    live, candidate, live_answer, shadow_answer = sides
     try:
-        live_answer = await _settled(sides.live, live_answer, request_headers, method)
+        live_answer = await _settled(live, live_answer, request_headers, method)
         try:
-            shadow_answer = await _settled(sides.candidate, shadow_answer, request_headers, method)
+            shadow_answer = await _settled(candidate, shadow_answer, request_headers, method)
         except asyncio.CancelledError as error:
             if _request_cancelled():
                 raise

@@ -15,7 +15,7 @@ use super::callbacks::send_attributes;
 use super::policy::PyPolicy;
 use super::response_start::Edited;
 use super::routes::path_of;
-use super::shadow::{arrived, ComparedRequest, Shadowed};
+use super::shadow::{ComparedRequest, ComparedScope, Shadowed};
 use crate::response_headers::OriginOutcome;
 
 impl CorsSend {
@@ -182,13 +182,13 @@ impl ShadowedCorsSend {
         send: &CorsSend,
         then: impl FnOnce(&Shadowed<'_, 'py>) -> PyResult<()>,
     ) -> PyResult<()> {
-        let arrived = arrived(py, self.path.as_ref().map(|path| path.bind(py)))?;
+        let path = self.path.as_ref().map(|path| path.bind(py));
         let middleware = send.middleware.as_ref().expect("a shadowed send keeps its middleware");
         then(&Shadowed {
             top: self.top.bind(py),
             request: ComparedRequest {
                 middleware: middleware.bind(py),
-                scope: arrived.as_any(),
+                scope: ComparedScope::Arrived(path),
                 request_headers: send.request_headers.bind(py),
                 method: send.method.as_ref().expect("a shadowed send reports").bind(py),
             },

@@ -12,7 +12,7 @@ use super::cors_send::{CorsSend, ShadowedCorsSend};
 use super::policy::{PanicPoint, PyPolicy};
 use super::preflight::PreflightAnswer;
 use super::routes::path_of;
-use super::shadow::{arrived, ComparedRequest, Shadowed};
+use super::shadow::{ComparedRequest, ComparedScope, Shadowed};
 use crate::counters::Counter;
 use crate::preflight::Failures;
 
@@ -164,10 +164,10 @@ impl PyPolicy {
                 (Some(top), Some(middleware)) if SHADOWED => {
                     // Nothing of reading the path fails the request: without routes, the live
                     // answer does not read it.
-                    let arrived = arrived(py, path_of(scope).ok().flatten().as_ref())?;
+                    let path = path_of(scope).ok().flatten();
                     let request = ComparedRequest {
                         middleware,
-                        scope: arrived.as_any(),
+                        scope: ComparedScope::Arrived(path.as_ref()),
                         request_headers: &request_headers,
                         method: &method,
                     };

@@ -41,9 +41,17 @@ impl PyRoutes {
     /// path, and so is a path that is not a `str` itself: the root prefix only, as the pure
     /// core does.
     pub(super) fn route_of<'py>(&self, scope: &Bound<'py, PyAny>) -> PyResult<Route<'py>> {
-        let py = scope.py();
-        let path = path_of(scope)?;
-        let found = match &path {
+        self.route_of_path(scope.py(), path_of(scope)?.as_ref())
+    }
+
+    /// The route of `path` (`None`: no path), read as [`route_of`](Self::route_of) reads a
+    /// scope's.
+    pub(super) fn route_of_path<'py>(
+        &self,
+        py: Python<'py>,
+        path: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Route<'py>> {
+        let found = match path {
             Some(path) if path.is_exact_instance_of::<PyString>() => {
                 let path = path.cast::<PyString>()?;
                 match path.to_str() {

@@ -12,7 +12,7 @@ use super::asgi::{item_of, str_differs};
 use super::asgi_headers::{first_origin, is_options, PreflightHeaders};
 use super::delegate::FuncAnswer;
 use super::policy::PyPolicy;
-use super::routes::Route;
+use super::routes::{PyRoutes, Route};
 use crate::counters::Counter;
 use crate::policy::OriginJudgement;
 use crate::preflight::PreflightRequest;
@@ -108,7 +108,7 @@ fn compared<'py>(
         None
     };
     let preflight = found.as_ref().and_then(PreflightHeaders::request);
-    let candidate = candidate_of(top, scope)?;
+    let candidate = candidate_of(py, top, ComparedScope::Scope(scope))?;
     let preflight = preflight.as_ref();
     let live_answer = answer_of(py, live.map(Bound::get), preflight, origin.as_bytes(), middleware)?;
     let shadow_answer = candidate_answer(py, candidate.as_ref(), preflight, origin.as_bytes(), middleware)?;
@@ -119,28 +119,49 @@ fn compared<'py>(
         live,
         candidate: candidate.as_ref().map(|policy| policy.clone().into_any()),
     };
-    let request = ComparedRequest { middleware, scope, request_headers, method: &method };
+    let request =
+        ComparedRequest { middleware, scope: ComparedScope::Scope(scope), request_headers, method: &method };
     concluded(top, &request, sides)
 }
 
-/// The scope a request under an inline shadow is compared with: the path it arrived with
-/// (`{}` without one, or one that could not be read), which the candidate's routes are walked
-/// for and the report gives, whatever the app does to the scope afterwards.
-pub(super) fn arrived<'py>(
-    py: Python<'py>,
-    path: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let arrived = PyDict::new(py);
-    if let Some(path) = path {
-        arrived.set_item(intern!(py, "path"), path)?;
+/// The scope a comparison reads: the request's own, compared before it is served; or, compared
+/// where the live policy decides, the path it arrived with (`None` without one, or one that
+/// could not be read), whatever the app did to its scope since.
+#[derive(Clone, Copy)]
+pub(super) enum ComparedScope<'a, 'py> {
+    Scope(&'a Bound<'py, PyAny>),
+    Arrived(Option<&'a Bound<'py, PyAny>>),
+}
+
+impl<'py> ComparedScope<'_, 'py> {
+    /// The route of the request's path among `routes`.
+    fn route_of(self, py: Python<'py>, routes: &PyRoutes) -> PyResult<Route<'py>> {
+        match self {
+            Self::Scope(scope) => routes.route_of(scope),
+            Self::Arrived(path) => routes.route_of_path(py, path),
+        }
     }
-    Ok(arrived)
+
+    /// The scope to report with: for a path as it arrived, `{"path": path}` (`{}` without one),
+    /// made only for a report.
+    fn as_scope(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Self::Scope(scope) => Ok(scope.clone()),
+            Self::Arrived(path) => {
+                let arrived = PyDict::new(py);
+                if let Some(path) = path {
+                    arrived.set_item(intern!(py, "path"), path)?;
+                }
+                Ok(arrived.into_any())
+            }
+        }
+    }
 }
 
 /// The request a comparison reports on.
 pub(super) struct ComparedRequest<'a, 'py> {
     pub(super) middleware: &'a Bound<'py, PyAny>,
-    pub(super) scope: &'a Bound<'py, PyAny>,
+    pub(super) scope: ComparedScope<'a, 'py>,
     pub(super) request_headers: &'a Bound<'py, PyList>,
     pub(super) method: &'a Bound<'py, PyAny>,
 }
@@ -177,7 +198,7 @@ fn concluded<'py>(
             }
             top.callbacks.tell_shadow_difference.bind(py).call1((
                 request.middleware,
-                request.scope,
+                request.scope.as_scope(py)?,
                 request.request_headers,
                 request.method,
                 sides.live_answer.into_python(py)?,
@@ -190,7 +211,7 @@ fn concluded<'py>(
     let none = || py.None().into_bound(py);
     let comparison = top.callbacks.compare_later.bind(py).call1((
         request.middleware,
-        request.scope,
+        request.scope.as_scope(py)?,
         request.request_headers,
         request.method,
         sides.live.unwrap_or_else(none),
@@ -203,13 +224,16 @@ fn concluded<'py>(
 }
 
 /// The candidate's policy for the request's path (`None`: CORS is off there).
-fn candidate_of<'py>(top: &PyPolicy, scope: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyPolicy>>> {
-    let py = scope.py();
+fn candidate_of<'py>(
+    py: Python<'py>,
+    top: &PyPolicy,
+    scope: ComparedScope<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyPolicy>>> {
     let shadow = top.options.shadow.as_ref().expect("compared under a shadow");
     let candidate_top = shadow.policy.bind(py);
     Ok(match &candidate_top.get().options.routes {
         None => Some(candidate_top.clone()),
-        Some(routes) => match routes.route_of(scope)? {
+        Some(routes) => match scope.route_of(py, routes)? {
             Route::TopLevel => Some(candidate_top.clone()),
             Route::Off => None,
             Route::Policy(policy) => Some(policy),
@@ -263,7 +287,7 @@ impl Shadowed<'_, '_> {
         let top = self.top.get();
         let request = &self.request;
         let compared = (|| -> PyResult<()> {
-            let candidate = candidate_of(top, request.scope)?;
+            let candidate = candidate_of(py, top, request.scope)?;
             let shadow_answer =
                 candidate_answer(py, candidate.as_ref(), preflight, origin, request.middleware)?;
             if let Answer::Pending(verdict) = shadow_answer {

@@ -14,11 +14,9 @@ from fastcors._pure.preflight import preflight_headers_of, preflight_messages
 from fastcors._pure.state import PolicyState
 from fastcors._shadow import (
     INTERRUPTS,
-    ComparedRequest,
     LaterComparison,
     Pending,
     Shadow,
-    Sides,
     compare_shadow,
     concluded,
     not_compared,
@@ -138,7 +136,7 @@ def compare_decided(
             not_compared(shadow_answer)
             return
         if live_answer != shadow_answer:
-            request = ComparedRequest(middleware, scope, request_headers, method, shadow)
+            request = (middleware, scope, request_headers, method, shadow)
             report_shadow_difference(request, live_answer, shadow_answer)
     except Exception as error:
         shadow_failed(error)
@@ -170,8 +168,7 @@ def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterCo
     live_answer = (False, []) if live is None else answer(live, preflight, origin, middleware)
     candidate, shadow_answer = candidate_answer(shadow, scope, preflight, origin, middleware)
     return concluded(
-        ComparedRequest(middleware, scope, request_headers, method, shadow),
-        Sides(live, candidate, live_answer, shadow_answer),
+        (middleware, scope, request_headers, method, shadow), (live, candidate, live_answer, shadow_answer)
     )
 
 
