@@ -14,8 +14,7 @@ use super::asgi::{item_of, str_differs};
 use super::callbacks::send_attributes;
 use super::policy::PyPolicy;
 use super::response_start::Edited;
-use super::routes::path_of;
-use super::shadow::{ComparedRequest, ComparedScope, Shadowed};
+use super::shadow::{arrived_path, ComparedRequest, ComparedScope, Shadowed};
 use crate::response_headers::OriginOutcome;
 
 impl CorsSend {
@@ -126,8 +125,7 @@ impl ShadowedCorsSend {
         };
         let shadowed = Self {
             top: top.clone().unbind(),
-            // Nothing of reading it fails the request: without routes, the live answer does not.
-            path: path_of(scope).ok().flatten().map(Bound::unbind),
+            path: arrived_path(scope).map(Bound::unbind),
             compared: AtomicBool::new(false),
         };
         let initializer = PyClassInitializer::from(cors_send).add_subclass(shadowed);
@@ -174,8 +172,7 @@ impl ShadowedCorsSend {
         self.compared_as(py, send, |shadowed| shadowed.not_compared())
     }
 
-    /// `then` of the request as its inline shadow compares it: its scope, the path it arrived
-    /// with (`{}` without one).
+    /// `then` of the request as its inline shadow compares it, with the path it arrived with.
     fn compared_as<'py>(
         &self,
         py: Python<'py>,

@@ -11,8 +11,7 @@ use super::asgi_headers::{first_origin, header_list, is_options};
 use super::cors_send::{CorsSend, ShadowedCorsSend};
 use super::policy::{PanicPoint, PyPolicy};
 use super::preflight::PreflightAnswer;
-use super::routes::path_of;
-use super::shadow::{ComparedRequest, ComparedScope, Shadowed};
+use super::shadow::{arrived_path, ComparedRequest, ComparedScope, Shadowed};
 use crate::counters::Counter;
 use crate::preflight::Failures;
 
@@ -162,9 +161,7 @@ impl PyPolicy {
         if is_options(&method, &request_headers, names.options.bind(py))? {
             let answer = match (shadowed_by, middleware) {
                 (Some(top), Some(middleware)) if SHADOWED => {
-                    // Nothing of reading the path fails the request: without routes, the live
-                    // answer does not read it.
-                    let path = path_of(scope).ok().flatten();
+                    let path = arrived_path(scope);
                     let request = ComparedRequest {
                         middleware,
                         scope: ComparedScope::Arrived(path.as_ref()),

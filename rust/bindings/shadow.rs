@@ -12,7 +12,7 @@ use super::asgi::{item_of, str_differs};
 use super::asgi_headers::{first_origin, is_options, PreflightHeaders};
 use super::delegate::FuncAnswer;
 use super::policy::PyPolicy;
-use super::routes::{PyRoutes, Route};
+use super::routes::{path_of, PyRoutes, Route};
 use crate::counters::Counter;
 use crate::policy::OriginJudgement;
 use crate::preflight::PreflightRequest;
@@ -122,6 +122,13 @@ fn compared<'py>(
     let request =
         ComparedRequest { middleware, scope: ComparedScope::Scope(scope), request_headers, method: &method };
     concluded(top, &request, sides)
+}
+
+/// `scope["path"]` as a request compared under an inline shadow arrived, kept for its
+/// comparison; `None` without one. Nothing of reading it fails the request: without routes, the
+/// live answer does not read it.
+pub(super) fn arrived_path<'py>(scope: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    path_of(scope).ok().flatten()
 }
 
 /// The scope a comparison reads: the request's own, compared before it is served; or, compared

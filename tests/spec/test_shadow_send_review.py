@@ -50,11 +50,13 @@ async def cancelling_candidate_func(origin: str) -> bool:
     raise asyncio.CancelledError("the candidate's own")
 
 
-def shadowed_by_a_cancelling_candidate(events: list[ShadowDifference]) -> Any:
+def shadowed_by_candidate(candidate_func: Any, events: list[ShadowDifference]) -> Any:
+    """A middleware allowing ``LIVE``, under a shadow whose ``allow_origin_func`` is
+    ``candidate_func``, its differences appended to ``events``."""
     return CORSMiddleware(
         ok_app(),
         allow_origins=[LIVE],
-        shadow={"allow_origin_func": cancelling_candidate_func},
+        shadow={"allow_origin_func": candidate_func},
         on_shadow_difference=events.append,
     )
 
@@ -66,7 +68,7 @@ def test_a_candidates_async_function_raising_cancelled_error_fails_no_request() 
     to report, as it is when a plain function raises it; the request, already answered, must
     not fail with it after its response."""
     events: list[ShadowDifference] = []
-    middleware = shadowed_by_a_cancelling_candidate(events)
+    middleware = shadowed_by_candidate(cancelling_candidate_func, events)
     alone = CORSMiddleware(ok_app(), allow_origins=[LIVE])
     assert served(middleware, get(OTHER)) == served(alone, get(OTHER))
     assert [(event.live.allowed, event.shadow.error) for event in events] == [
@@ -80,7 +82,7 @@ def test_before_3_11_a_candidates_cancelled_error_is_taken_for_the_requests_canc
     cancellation of the request's task, which must go on: the request, answered already, ends
     with it, and nothing is reported."""
     events: list[ShadowDifference] = []
-    _, error = served(shadowed_by_a_cancelling_candidate(events), get(OTHER))
+    _, error = served(shadowed_by_candidate(cancelling_candidate_func, events), get(OTHER))
     assert error is not None
     assert error.startswith("CancelledError")
     assert events == []
@@ -96,12 +98,7 @@ def test_a_request_cancelled_while_its_shadow_awaits_the_candidates_verdict_is_c
         return True
 
     events: list[ShadowDifference] = []
-    middleware = CORSMiddleware(
-        ok_app(),
-        allow_origins=[LIVE],
-        shadow={"allow_origin_func": candidate_func},
-        on_shadow_difference=events.append,
-    )
+    middleware = shadowed_by_candidate(candidate_func, events)
 
     async def serve_then_cancel() -> tuple[str, int]:
         sent: list[Message] = []
