@@ -82,8 +82,8 @@ class CorsConfig:
     #: that finds the class changed since has the middleware look at it again first.
     class_watch: Any = None
     #: ``routes``: each prefix (its UTF-8 bytes, lone surrogates passed through) and the core's
-    #: policy serving under it, or ``None`` where CORS is off; ``None`` without routes, so that a
-    #: request finds no table to look up.
+    #: policy serving under it, or, where CORS is off, the core's counters of its requests;
+    #: ``None`` without routes, so that a request finds no table to look up.
     routes: tuple[tuple[bytes, Any], ...] | None = None
     #: ``shadow``: the candidate configuration's policies (``fastcors._shadow.Shadow``), which a
     #: request with an ``Origin`` is compared under; ``None`` without one, so that none is.

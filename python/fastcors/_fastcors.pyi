@@ -34,6 +34,7 @@ class Middleware:
     _policy: Policy
     #: The policy class of this core.
     _policy_type: type[Policy]
+    _counters_type: type[Counters]
     def __new__(cls, *_args: object, **_kwargs: object) -> Self: ...
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]: ...
 

@@ -44,7 +44,16 @@ if TYPE_CHECKING:
 # the first middleware, not with `import fastcors`: an app pays for them once, at start-up.
 
 #: What an instance holds that is worked out from its options, rebuilt rather than copied.
-_DERIVED_STATE = ("_config", "_view", "_policy", "_routes", "_route_policies", "_shadow", "__call__")
+_DERIVED_STATE = (
+    "_config",
+    "_view",
+    "_policy",
+    "_routes",
+    "_route_policies",
+    "_cors_off_counters",
+    "_shadow",
+    "__call__",
+)
 #: One reconfiguration at a time, so that concurrent ones compose rather than lose an update.
 _RECONFIGURING = threading.Lock()
 
@@ -136,6 +145,8 @@ class CORSMiddleware(Middleware, _Starlettes):
     _routes: tuple[tuple[str, Checked | None], ...] | None
     #: Each route's policy, by prefix (``None``: CORS off there); ``None`` without routes.
     _route_policies: dict[str, Policy | None] | None
+    #: The counters of each route where CORS is off, by prefix.
+    _cors_off_counters: dict[str, Any]
     #: The shadow's candidate options, checked; ``None`` without ``shadow``.
     _shadow: Checked | None
 
@@ -198,12 +209,13 @@ class CORSMiddleware(Middleware, _Starlettes):
         the attributes first, the policy last (requests read it once)."""
         _refuse_class_problems(type(self))
         core_base = _core_base(type(self))
-        policy, route_policies = self._policies(checked.config, checked.routes, checked)
+        policy, route_policies, cors_off = self._policies(checked.config, checked.routes, checked)
         self._given = checked.options
         self._config = checked.config
         self._view = checked.view
         self._routes = checked.routes
         self._route_policies = route_policies
+        self._cors_off_counters = cors_off
         self._shadow = checked.shadow
         self._policy = policy
         if type(self).__call__ is core_base.__call__:
@@ -219,39 +231,48 @@ class CORSMiddleware(Middleware, _Starlettes):
         checked: Checked | None = None,
         *,
         counting_on: bool = True,
-    ) -> tuple[Policy, dict[str, Policy | None] | None]:
-        """The policy for ``config``, holding the policy of each of ``routes`` (``None`` where
-        CORS is off), and those by prefix, and the shadow of ``checked``, if any. Each counts on
-        into the counters of the policy it replaces, for the same prefix (``counting_on``; a
-        shadow's policies count into fresh ones, which nobody reads)."""
+    ) -> tuple[Policy, dict[str, Policy | None] | None, dict[str, Any]]:
+        """The policy for ``config``, holding the policy of each of ``routes`` (where CORS is off,
+        the counters of its requests) and the shadow of ``checked``, if any; the routes' policies
+        by prefix (``None`` where CORS is off); and the counters of each route where CORS is off.
+        Each counts on into the counters of the policy or the route it replaces, for the same
+        prefix (``counting_on``; a shadow's count into fresh ones, which nobody reads)."""
         from fastcors._options import route_error
 
         core_base = _core_base(type(self))
         route_policies: dict[str, Policy | None] | None = None
+        cors_off: dict[str, Any] = {}
         table = None
         shadow = None
         if checked is not None and checked.shadow is not None:
             shadow = self._shadow_of(checked)
         if routes:
             current = (getattr(self, "_route_policies", None) or {}) if counting_on else {}
+            current_off = (getattr(self, "_cors_off_counters", None) or {}) if counting_on else {}
             route_policies = {}
+            targets: dict[str, Any] = {}
+            cors_off = {}
             for prefix, route in routes:
-                route_policy = None
-                if route is not None:
-                    try:
-                        judged = self._judged(route.config)
-                        if judged.origin_judged:
-                            raise judge_beside_routes(type(self))
-                    except (TypeError, ValueError) as error:
-                        raise route_error(error, prefix) from error
-                    counters = self._counters_kept(core_base, current.get(prefix))
-                    route_policy = core_base._policy_type(judged, counters=counters)
-                    if route.config.origin_func is not None:
-                        route.config.origin_func.counters = route_policy.counters
-                route_policies[prefix] = route_policy
+                # A prefix counts on into its counters, whether CORS was on or off there before.
+                counted = self._counters_kept(core_base, current.get(prefix)) or current_off.get(prefix)
+                if route is None:
+                    route_policies[prefix] = None
+                    targets[prefix] = cors_off[prefix] = (
+                        core_base._counters_type() if counted is None else counted
+                    )
+                    continue
+                try:
+                    judged = self._judged(route.config)
+                    if judged.origin_judged:
+                        raise judge_beside_routes(type(self))
+                except (TypeError, ValueError) as error:
+                    raise route_error(error, prefix) from error
+                route_policy = core_base._policy_type(judged, counters=counted)
+                if route.config.origin_func is not None:
+                    route.config.origin_func.counters = route_policy.counters
+                route_policies[prefix] = targets[prefix] = route_policy
             table = tuple(
-                (prefix.encode("utf-8", "surrogatepass"), route_policy)
-                for prefix, route_policy in route_policies.items()
+                (prefix.encode("utf-8", "surrogatepass"), target) for prefix, target in targets.items()
             )
         judged = replace(self._judged(config), routes=table, shadow=shadow)
         replaced = getattr(self, "_policy", None) if counting_on else None
@@ -260,20 +281,20 @@ class CORSMiddleware(Middleware, _Starlettes):
             config.origin_func.counters = policy.counters
         if shadow is not None:
             shadow.counters = policy.counters
-        return policy, route_policies
+        return policy, route_policies, cors_off
 
     def _shadow_of(self, checked: Checked) -> Shadow:
         """The shadow of the live options ``checked``: the candidate's policies, built as the live
         ones are (its routes included), and where differences are reported."""
-        from fastcors._pure.routes import CORS_OFF, Routes
-        from fastcors._shadow import Shadow, labelled, may_wait
+        from fastcors._pure.routes import Routes
+        from fastcors._shadow import CANDIDATE_CORS_OFF, Shadow, labelled, may_wait
 
         candidate = checked.shadow
         assert candidate is not None
         if self._origin_judged() and ORIGIN_OPTIONS.intersection(checked.options.shadow or ()):
             raise judge_beside_shadow(type(self))
         try:
-            policy, route_policies = self._policies(candidate.config, candidate.routes, counting_on=False)
+            policy, route_policies, _ = self._policies(candidate.config, candidate.routes, counting_on=False)
         except (TypeError, ValueError) as error:
             # What the class refuses of the candidate (an `allow_origin_func` beside an
             # overridden `is_allowed_origin`, say) names the shadow, as its options' problems do.
@@ -281,7 +302,7 @@ class CORSMiddleware(Middleware, _Starlettes):
         routes = None
         if route_policies:
             routes = Routes(
-                (prefix, CORS_OFF if route_policy is None else route_policy)
+                (prefix, CANDIDATE_CORS_OFF if route_policy is None else route_policy)
                 for prefix, route_policy in route_policies.items()
             )
         inline = not may_wait(checked) and not may_wait(candidate)
@@ -328,7 +349,10 @@ class CORSMiddleware(Middleware, _Starlettes):
         from fastcors._options import Checked
 
         checked = Checked(self._given, self._config, self._view, self._routes, self._shadow)
-        self._policy, self._route_policies = self._policies(self._config, self._routes, checked)
+        policy, self._route_policies, self._cors_off_counters = self._policies(
+            self._config, self._routes, checked
+        )
+        self._policy = policy
 
     def _class_changed(self) -> None:
         """The core calls this when a request finds the class changed since the policy was built
@@ -425,8 +449,10 @@ class CORSMiddleware(Middleware, _Starlettes):
           otherwise (counted at the top level, whatever the route).
 
         ``route=None`` is the middleware's top-level policy, which counts the requests that match
-        no route; ``route="/admin"`` is that route's, which counts the requests under it.
-        ``explain`` and ``is_allowed_origin`` serve no request and count none.
+        no route; ``route="/admin"`` is that route's, which counts the requests under it. Under a
+        route whose options are ``None`` (CORS off, the app alone answers), ``requests`` counts
+        its HTTP requests, and the others stay at zero. ``explain`` and ``is_allowed_origin``
+        serve no request and count none.
 
         >>> async def app(scope, receive, send): ...
         >>> cors = CORSMiddleware(app, allow_origins=["https://example.org"])
@@ -446,21 +472,16 @@ class CORSMiddleware(Middleware, _Starlettes):
             )
             raise ValueError(f"stats(route={route!r}): no such route is configured; {configured}")
         route_policy = routes[route]
-        if route_policy is None:
-            raise ValueError(
-                f"stats(route={route!r}): CORS is off under {route!r} (its options are None), so "
-                "nothing is counted there; its requests are the app's alone"
-            )
-        route_counters: dict[str, int] = route_policy.counters.stats()
+        counted = self._cors_off_counters[route] if route_policy is None else route_policy.counters
+        route_counters: dict[str, int] = counted.stats()
         return route_counters
 
     def _stats_by_route(self) -> dict[str, dict[str, int]]:
-        """``stats()`` under ``""``, then ``stats(route=prefix)`` of each route that counts (not
-        the ``None`` ones), in the order configured: what ``fastcors.prometheus`` exposes."""
+        """``stats()`` under ``""``, then ``stats(route=prefix)`` of each route, in the order
+        configured: what ``fastcors.prometheus`` exposes."""
         by_route = {"": self.stats()}
-        for prefix, route_policy in (self._route_policies or {}).items():
-            if route_policy is not None:
-                by_route[prefix] = route_policy.counters.stats()
+        for prefix in self._route_policies or {}:
+            by_route[prefix] = self.stats(route=prefix)
         return by_route
 
     @property

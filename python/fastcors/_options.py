@@ -7,6 +7,7 @@ that every check runs alike for a new middleware and for a reconfigured one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -225,14 +226,17 @@ def _route_checked(
     raised again with the route's name."""
     try:
         return options._checked_alone(stacklevel + 1, checks, prefix, deferred)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, re.error) as error:
         raise route_error(error, prefix) from error
 
 
-def route_error(error: TypeError | ValueError, prefix: str) -> TypeError | ValueError:
-    """``error`` with the route's name in front of its message, as a ``TypeError`` or a
-    ``ValueError`` like it."""
-    message = route_label(prefix) + str(error)
+def route_error(error: TypeError | ValueError | re.error, prefix: str) -> Exception:
+    """``error`` with the route's name in front of its message, of the same class (a
+    ``TypeError`` or a ``ValueError`` like it when its class takes other arguments)."""
+    label = route_label(prefix)
+    if isinstance(error, re.error):
+        return re.error(label + error.msg, error.pattern, error.pos)
+    message = label + str(error)
     try:
         relabelled = type(error)(message)
     except Exception:  # an exception class of its own signature

@@ -13,8 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-#: The options a route may not override.
-_NOT_PER_ROUTE = ("app", "routes")
+#: The options a route may not override, and why.
+_NOT_PER_ROUTE = {
+    "app": "a route's options apply to the middleware's app",
+    "routes": "routes do not nest; give every prefix its own entry in the top-level routes",
+    "shadow": (
+        "the shadow is the whole middleware's candidate configuration; to try other options under "
+        "one prefix, give the top-level shadow routes of its own: "
+        'shadow={"routes": {"/admin": {...}}}'
+    ),
+    "on_shadow_difference": "it hears every route's differences; set it at the top level",
+}
 #: What servers decode in a request's path before it becomes ``scope["path"]``.
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _ESCAPED_SLASH = re.compile(r"%2[Ff]")
@@ -53,29 +62,36 @@ def checked_routes(routes: object, option_names: tuple[str, ...]) -> dict[str, d
 def _check_prefix(prefix: object) -> None:
     if not isinstance(prefix, str):
         raise TypeError(f"routes: a path prefix must be a str such as '/admin', not {prefix!r}")
-    label = f"routes: the path prefix {prefix!r}"
+    label = f"{route_label(prefix)}the path prefix"
+    # What to write instead, whatever is wrong: it passes every check below.
+    fixed = _normalized(prefix)
     if not prefix.startswith("/"):
-        raise ValueError(f"{label} must start with '/': write {'/' + prefix.lstrip('/')!r}")
+        raise ValueError(f"{label} must start with '/': write {fixed!r}")
     if "?" in prefix or "#" in prefix:
-        path = prefix.split("?")[0].split("#")[0]
         raise ValueError(
-            f"{label} has a query or a fragment, which scope['path'] never carries: write {path!r}"
+            f"{label} has a query or a fragment, which scope['path'] never carries: write {fixed!r}"
         )
     escape = _PERCENT_ESCAPE.search(prefix)
     if escape is not None:
         raise ValueError(f"{label} {_percent_escape_problem(prefix, escape.group())}")
     if prefix != "/" and prefix.endswith("/"):
         raise ValueError(
-            f"{label} ends with '/': prefixes match on whole segments, so {prefix.rstrip('/') or '/'!r} "
-            "already matches every path below it; write that"
+            f"{label} ends with '/': prefixes match on whole segments, so one without it already "
+            f"matches every path below it: write {fixed!r}"
         )
     if "//" in prefix:
-        segments = "/".join(segment for segment in prefix.split("/") if segment)
-        raise ValueError(f"{label} has an empty segment ('//'): write {'/' + segments!r}")
+        raise ValueError(f"{label} has an empty segment ('//'): write {fixed!r}")
     try:
         prefix.encode("utf-8", "surrogatepass")
     except UnicodeEncodeError:  # pragma: no cover - surrogatepass encodes every str
         raise ValueError(f"{label} cannot be encoded as UTF-8") from None
+
+
+def _normalized(prefix: str) -> str:
+    """``prefix`` as it should be written: without a query or a fragment, starting with ``/``,
+    without empty segments or a trailing ``/`` (``/`` for no segment at all)."""
+    path = prefix.split("?")[0].split("#")[0]
+    return "/" + "/".join(segment for segment in path.split("/") if segment)
 
 
 def _percent_escape_problem(prefix: str, escape: str) -> str:
@@ -96,14 +112,7 @@ def _percent_escape_problem(prefix: str, escape: str) -> str:
 def _check_override_name(prefix: str, name: object, option_names: tuple[str, ...]) -> None:
     label = route_label(prefix)
     if name in _NOT_PER_ROUTE:
-        raise TypeError(
-            f"{label}{name!r} cannot be set per route: "
-            + (
-                "a route's options apply to the middleware's app"
-                if name == "app"
-                else "routes do not nest; give every prefix its own entry in the top-level routes"
-            )
-        )
+        raise TypeError(f"{label}{name!r} cannot be set per route: {_NOT_PER_ROUTE[name]}")
     if name not in option_names:
         allowed = ", ".join(option for option in option_names if option not in _NOT_PER_ROUTE)
         raise TypeError(f"{label}unknown option {name!r}; a route overrides the constructor's: {allowed}")

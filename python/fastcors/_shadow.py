@@ -24,7 +24,7 @@ import re
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
 from fastcors._checks import CORSConfigError, CORSConfigWarning
 
@@ -157,6 +157,10 @@ def require_listener(on_shadow_difference: object) -> None:
         )
 
 
+#: The value of a candidate's route where CORS is off (the candidate's routes count nothing).
+CANDIDATE_CORS_OFF: Final = object()
+
+
 class Shadow:
     """The shadow of a live policy (``CorsConfig.shadow``): the candidate's policy and routes,
     and where differences go."""
@@ -171,7 +175,8 @@ class Shadow:
         inline: bool,
     ) -> None:
         self.policy = policy
-        #: The candidate's routes, each to its policy or ``CORS_OFF``; ``None`` without routes.
+        #: The candidate's routes, each to its policy or ``CANDIDATE_CORS_OFF``; ``None`` without
+        #: routes.
         self.routes = routes
         self.listener = listener
         #: Whether no configuration, live or candidate, has an async ``allow_origin_func``: then
@@ -187,14 +192,12 @@ class Shadow:
     def policy_for(self, scope: Any) -> CorePolicy | None:
         """The candidate's policy for the request's path, as its own routes find it (``None``:
         CORS is off there)."""
-        from fastcors._pure.routes import CORS_OFF
-
         if self.routes is None:
             return self.policy
         found = self.routes.find(scope.get("path", "") if isinstance(scope, dict) else _path(scope))
         if found is None:
             return self.policy
-        return None if found is CORS_OFF else found
+        return None if found is CANDIDATE_CORS_OFF else found
 
 
 def may_wait(checked: Checked) -> bool:
@@ -253,8 +256,11 @@ def compare_shadow(
             return None  # a one-shot iterable, which the live answer alone may read
         if request_headers.__class__ is not list:
             # Read once and left in the scope as a list, as the live core reads them next (as
-            # Starlette's `Headers(scope=scope)` does): a subclass's `__iter__` runs once.
-            request_headers = scope["headers"] = list(request_headers)
+            # Starlette's `Headers(scope=scope)` does): a subclass's `__iter__` runs once. Where
+            # CORS is off, the app gets its scope untouched, as without a shadow.
+            request_headers = list(request_headers)
+            if live is not None:
+                scope["headers"] = request_headers
         for name, _ in request_headers:  # a plain loop: a generator costs several times as much
             if name == _ORIGIN:
                 break

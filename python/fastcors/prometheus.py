@@ -20,8 +20,9 @@ always on, and costs nothing here between scrapes. It exposes, for each middlewa
     (``stats()["shadow_differences"]``), counted at the top level alone (``route=""``).
 
 ``route`` is empty for the middleware's own policy (the requests under no route), and each
-route's prefix for its own (``routes={"/admin": {...}}``: ``route="/admin"``); a route whose
-options are ``None`` counts nothing and has no series. Counters are per process: see
+route's prefix for its own (``routes={"/admin": {...}}``: ``route="/admin"``); under a route whose
+options are ``None`` (CORS off), only ``fastcors_http_requests_total`` counts. Counters are per
+process: see
 https://github.com/fastcors/fastcors/blob/main/docs/counters.md for several workers.
 """
 

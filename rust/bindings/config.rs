@@ -9,7 +9,7 @@ use pyo3::types::{PyBytes, PyTuple};
 
 use super::origin_set::PyOriginSet;
 use super::policy::PyPolicy;
-use super::routes::PyRoutes;
+use super::routes::{PyRoutes, RouteTarget};
 use crate::membership::Membership;
 use crate::origin::OriginRegex;
 use crate::origin_patterns::OriginPatterns;
@@ -47,7 +47,7 @@ pub(super) struct CorsConfig {
     origin_func: Option<Py<PyAny>>,
     shared_origins: Option<Py<PyAny>>,
     class_watch: Option<ClassWatch>,
-    routes: Option<Vec<(ByteString, Option<Py<PyPolicy>>)>>,
+    routes: Option<Vec<(ByteString, RouteTarget)>>,
     shadow: Option<Py<PyAny>>,
 }
 
@@ -168,7 +168,7 @@ impl CorsConfig {
             check_websocket_origin: self.check_websocket_origin,
             class_watch: self.class_watch,
             routes: self.routes.map(|entries| {
-                PyRoutes::new(entries.into_iter().map(|(prefix, policy)| (prefix.0, policy)).collect())
+                PyRoutes::new(entries.into_iter().map(|(prefix, target)| (prefix.0, target)).collect())
             }),
             shadow: self
                 .shadow

@@ -1,13 +1,16 @@
 //! `fastcors._fastcors.Middleware`: the base class that gives `CORSMiddleware` its `__call__`.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
+use super::asgi::{item_of, str_differs};
+use super::counters::PyCounters;
 use super::policy::PyPolicy;
 use super::routes::Route;
 use super::shadow;
+use crate::counters::Counter;
 
 /// The base class of `fastcors.CORSMiddleware`, which gives it a `__call__` in Rust: a request
 /// enters the core with no Python frame on the way. It adds nothing to the instance's layout, so
@@ -29,6 +32,12 @@ impl MiddlewareBase {
     #[classattr]
     fn _policy_type(py: Python<'_>) -> Py<PyType> {
         py.get_type::<PyPolicy>().unbind()
+    }
+
+    /// The counters class of this core: a route where CORS is off counts its requests in one.
+    #[classattr]
+    fn _counters_type(py: Python<'_>) -> Py<PyType> {
+        py.get_type::<PyCounters>().unbind()
     }
 
     /// `middleware(scope, receive, send)`: [`serve`].
@@ -62,6 +71,24 @@ pub(super) fn serve<'py>(
     PyPolicy::dispatch(&policy, &app, &scope, &receive, send, Some(middleware))
 }
 
+/// Counts an HTTP request under a route where CORS is off, where its app alone answers: a scope
+/// whose `type` cannot be read or compared is not counted, and does not fail the request (an
+/// interrupt still does).
+fn count_cors_off(counters: &PyCounters, scope: &Bound<'_, PyAny>, top: &PyPolicy) -> PyResult<()> {
+    let py = scope.py();
+    let names = &top.names;
+    let http = item_of(scope, names.type_key.bind(py))
+        .and_then(|kind| str_differs(&kind, names.http.bind(py), "http"))
+        .map(|differs| !differs);
+    match http {
+        Ok(true) => counters.counters.count(Counter::Requests),
+        Ok(false) => {}
+        Err(error) if error.is_instance_of::<PyException>(py) => {}
+        Err(error) => return Err(error),
+    }
+    Ok(())
+}
+
 /// [`serve`] for a policy with routes or a shadow: the request's route serves it. An inline
 /// shadow (no async `allow_origin_func`) is compared where the live policy decides
 /// (`shadow::Shadowed`): a request without an `Origin` is not compared, one with an `Origin`
@@ -82,7 +109,10 @@ fn served_by_route<'py>(
     };
     let live = match &route {
         Route::TopLevel => Some(top),
-        Route::Off => None,
+        Route::Off(counters) => {
+            count_cors_off(counters.get(), &scope, top.get())?;
+            None
+        }
         Route::Policy(route_policy) => Some(route_policy),
     };
     let Some(shadow) = &top.get().options.shadow else {

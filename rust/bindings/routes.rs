@@ -1,5 +1,6 @@
 //! `CorsConfig.routes`: the core's tree of route prefixes, and the Python policy serving under
-//! each (`None` where CORS is off). `middleware::serve` looks a request's path up here.
+//! each (where CORS is off, the counters of its requests). `middleware::serve` looks a request's
+//! path up here.
 
 use pyo3::exceptions::PyKeyError;
 use pyo3::gc::PyVisit;
@@ -7,25 +8,33 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use pyo3::{intern, PyTraverseError};
 
+use super::counters::PyCounters;
 use super::policy::PyPolicy;
 use crate::routes::Routes;
 
-/// A route's prefix (its UTF-8 bytes) and its policy, or `None` where CORS is off.
-pub(super) type RouteEntry = (Box<[u8]>, Option<Py<PyPolicy>>);
+/// What serves under a route: its policy, or, where CORS is off, the counters of its requests
+/// (`CORSMiddleware.stats(route=...)` reads them).
+#[derive(FromPyObject)]
+pub(super) enum RouteTarget {
+    Policy(Py<PyPolicy>),
+    Off(Py<PyCounters>),
+}
 
-/// The routes of a policy: their tree, and each route's policy by position.
+/// A route's prefix (its UTF-8 bytes) and what serves under it.
+pub(super) type RouteEntry = (Box<[u8]>, RouteTarget);
+
+/// The routes of a policy: their tree, and what serves under each route, by position.
 pub(super) struct PyRoutes {
     routes: Routes,
-    /// Each route's policy, or `None` where CORS is off.
-    policies: Vec<Option<Py<PyPolicy>>>,
+    targets: Vec<RouteTarget>,
 }
 
 /// Where a request's path leads.
 pub(super) enum Route<'py> {
     /// No prefix matches: the top-level policy serves it.
     TopLevel,
-    /// CORS is off under the prefix: the app alone answers.
-    Off,
+    /// CORS is off under the prefix: the app alone answers; the counters count its requests.
+    Off(Bound<'py, PyCounters>),
     /// The route's own policy serves it.
     Policy(Bound<'py, PyPolicy>),
 }
@@ -34,7 +43,7 @@ impl PyRoutes {
     /// The routes of `(prefix, policy)` pairs, in their order.
     pub(super) fn new(entries: Vec<RouteEntry>) -> Self {
         let routes = Routes::new(entries.iter().map(|(prefix, _)| &**prefix));
-        Self { routes, policies: entries.into_iter().map(|(_, policy)| policy).collect() }
+        Self { routes, targets: entries.into_iter().map(|(_, target)| target).collect() }
     }
 
     /// The route of `scope["path"]`. A scope without a path (lifespan) is matched as the empty
@@ -63,17 +72,20 @@ impl PyRoutes {
         };
         Ok(match found {
             None => Route::TopLevel,
-            Some(position) => match &self.policies[position] {
-                None => Route::Off,
-                Some(policy) => Route::Policy(policy.bind(py).clone()),
+            Some(position) => match &self.targets[position] {
+                RouteTarget::Off(counters) => Route::Off(counters.bind(py).clone()),
+                RouteTarget::Policy(policy) => Route::Policy(policy.bind(py).clone()),
             },
         })
     }
 
-    /// Every route's policy, for the collector.
+    /// Every route's policy and counters, for the collector.
     pub(super) fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
-        for policy in self.policies.iter().flatten() {
-            visit.call(policy)?;
+        for target in &self.targets {
+            match target {
+                RouteTarget::Policy(policy) => visit.call(policy)?,
+                RouteTarget::Off(counters) => visit.call(counters)?,
+            }
         }
         Ok(())
     }

@@ -242,7 +242,7 @@ fn candidate_of<'py>(
         None => Some(candidate_top.clone()),
         Some(routes) => match scope.route_of(py, routes)? {
             Route::TopLevel => Some(candidate_top.clone()),
-            Route::Off => None,
+            Route::Off(_) => None,
             Route::Policy(policy) => Some(policy),
         },
     })

@@ -173,11 +173,17 @@ def test_each_route_is_a_series_set_labelled_by_its_prefix() -> None:
         assert by_route["/admin"] == by_route[""] != set(), family
 
 
-def test_a_route_of_none_has_no_series() -> None:
+def test_a_route_of_none_counts_its_http_requests_and_no_outcome() -> None:
     middleware, registry = served(routes={"/webhooks": None, "/admin": {"max_age": 60}})
     run(middleware, routed_scope("/webhooks/github", ALLOWED))
-    routes = {dict(labels)["route"] for _, labels in scraped(registry)}
-    assert routes == {"", "/admin"}
+    run(middleware, routed_scope("/webhooks", ALLOWED))
+    samples = scraped(registry)
+    assert samples[sample("fastcors_http_requests_total", middleware="api", route="/webhooks")] == 2
+    webhooks = {key: value for key, value in samples.items() if ("route", "/webhooks") in key[1]}
+    assert {key for key, value in webhooks.items() if value} == {
+        sample("fastcors_http_requests_total", middleware="api", route="/webhooks")
+    }
+    assert samples[sample("fastcors_http_requests_total", middleware="api", route="")] == 0
 
 
 def test_a_scrape_follows_reconfigured_routes() -> None:

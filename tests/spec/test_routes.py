@@ -9,6 +9,7 @@ and what is wrong names the route.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -176,9 +177,52 @@ def test_each_route_counts_its_own_requests() -> None:
     assert middleware.stats()["requests"] == 1
 
 
-def test_the_stats_of_a_route_of_none_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"stats\(route='/webhooks'\): CORS is off under '/webhooks'"):
-        routed().stats(route="/webhooks")
+def test_a_route_of_none_counts_its_http_requests_and_nothing_else() -> None:
+    middleware = routed()
+    run(middleware, get("/webhooks", PUBLIC))
+    run(middleware, preflight("/webhooks/github", SITE))
+    run(middleware, {"type": "http", "method": "POST", "path": "/webhooks", "headers": []})
+    run(middleware, {"type": "websocket", "path": "/webhooks", "headers": []})
+    stats = middleware.stats(route="/webhooks")
+    assert {key: value for key, value in stats.items() if value} == {"requests": 3}
+    assert set(stats) == set(middleware.stats())
+    assert middleware.stats()["requests"] == 0
+
+
+def test_a_prefix_counts_on_whether_cors_is_on_or_off_there() -> None:
+    middleware = routed()
+    run(middleware, get("/webhooks", PUBLIC))
+    middleware.reconfigure(routes={"/webhooks": {"allow_origins": [PUBLIC]}})
+    run(middleware, get("/webhooks", PUBLIC))
+    middleware.reconfigure(routes={"/webhooks": None})
+    run(middleware, get("/webhooks", PUBLIC))
+    stats = middleware.stats(route="/webhooks")
+    assert (stats["requests"], stats["simple_allowed"]) == (3, 1)
+
+
+class _RaisingType(str):
+    """A scope ``type`` that cannot be compared."""
+
+    __slots__ = ()
+
+    def __ne__(self, other: object) -> bool:
+        raise ValueError("no comparing")
+
+    __hash__ = str.__hash__
+
+
+def test_a_scope_whose_type_cannot_be_read_is_served_uncounted_under_a_route_of_none() -> None:
+    middleware = routed()
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+
+    middleware.app = app
+    run(middleware, {"type": _RaisingType("http"), "method": "GET", "path": "/webhooks", "headers": []})
+    run(middleware, ReadOnlyScope({"method": "GET", "path": "/webhooks", "headers": []}))  # type: ignore[arg-type]
+    assert seen == ["/webhooks", "/webhooks"]
+    assert middleware.stats(route="/webhooks")["requests"] == 0
 
 
 def test_the_stats_of_an_unknown_route_name_the_configured_ones() -> None:
@@ -246,30 +290,39 @@ def test_routes_that_are_not_a_dict_are_refused() -> None:
 
 
 def test_a_prefix_without_a_leading_slash_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"the path prefix 'public' must start with '/': write '/public'"):
+    with pytest.raises(
+        ValueError, match=r'^routes\["public"\]: the path prefix must start with \'/\': write \'/public\'$'
+    ):
         routed(routes={"public": None})
 
 
 def test_a_prefix_with_a_trailing_slash_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"the path prefix '/public/' ends with '/'.*write that"):
+    with pytest.raises(
+        ValueError, match=r'routes\["/public/"\]: the path prefix ends with \'/\'.*: write \'/public\'$'
+    ):
         routed(routes={"/public/": None})
 
 
 def test_a_prefix_with_a_query_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"'/public\?x=1' has a query or a fragment.*write '/public'"):
+    with pytest.raises(
+        ValueError, match=r'"/public\?x=1"\]: the path prefix has a query or a fragment.*write \'/public\''
+    ):
         routed(routes={"/public?x=1": None})
 
 
 def test_a_prefix_with_an_empty_segment_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"'/a//b' has an empty segment \('//'\): write '/a/b'"):
+    with pytest.raises(
+        ValueError, match=r'"/a//b"\]: the path prefix has an empty segment \(\'//\'\): write \'/a/b\''
+    ):
         routed(routes={"/a//b": None})
 
 
 def test_a_prefix_with_a_percent_escape_is_refused_with_its_decoded_form() -> None:
     with pytest.raises(
         ValueError,
-        match=r"^routes: the path prefix '/a%20b/caf%C3%A9' has a percent-escape \('%20'\), but "
-        r"scope\['path'\] is percent-decoded .* so it never matches: write the decoded form, '/a b/café'$",
+        match=r'^routes\["/a%20b/caf%C3%A9"\]: the path prefix has a percent-escape \(\'%20\'\), but '
+        r"scope\['path'\] is percent-decoded \(a request for '/a%20b/caf%C3%A9' arrives as .* so it never "
+        r"matches: write the decoded form, '/a b/café'$",
     ):
         routed(routes={"/a%20b/caf%C3%A9": None})
 
@@ -277,10 +330,25 @@ def test_a_prefix_with_a_percent_escape_is_refused_with_its_decoded_form() -> No
 def test_a_prefix_with_an_escaped_slash_is_refused_as_unroutable() -> None:
     with pytest.raises(
         ValueError,
-        match=r"'/files/a%2fb' has a percent-escape \('%2f'\).*a segment with '%2F' in it cannot be "
-        r"routed by prefix: write '/files/a/b', which matches the request for '/files/a%2fb' and",
+        match=r'"/files/a%2fb"\]: the path prefix has a percent-escape \(\'%2f\'\).*'
+        r"a segment with '%2F' in it cannot be routed by prefix: write '/files/a/b', "
+        r"which matches the request for '/files/a%2fb' and",
     ):
         routed(routes={"/files/a%2fb": None})
+
+
+WRONG_PREFIXES = ["a/b/", "admin", "/a//b/", "/a/?x=1", "a#b", "//", "api//v1?q"]
+
+
+@pytest.mark.parametrize("prefix", WRONG_PREFIXES)
+def test_what_a_prefix_error_says_to_write_is_accepted(prefix: str) -> None:
+    with pytest.raises(ValueError, match=r"the path prefix .*: write '") as refused:
+        routed(routes={prefix: None})
+    message = str(refused.value)
+    assert message.startswith(f'routes["{prefix}"]: the path prefix ')
+    written = message.rsplit("write '", 1)[1].split("'", 1)[0]
+    middleware = routed(routes={written: None})
+    assert list(middleware._route_policies or {}) == [written]
 
 
 def test_a_percent_sign_without_two_hex_digits_is_a_plain_character() -> None:
@@ -313,6 +381,27 @@ def test_a_route_cannot_nest_routes() -> None:
 def test_a_route_cannot_change_the_app() -> None:
     with pytest.raises(TypeError, match=r"routes\[\"/admin\"\]: 'app' cannot be set per route"):
         routed(routes={"/admin": {"app": ok_app()}})
+
+
+@pytest.mark.parametrize("option", ["shadow", "on_shadow_difference"])
+def test_a_route_cannot_have_a_shadow_of_its_own(option: str) -> None:
+    value: Any = {"allow_origins": [ADMIN]} if option == "shadow" else print
+    with pytest.raises(TypeError, match=rf'^routes\["/admin"\]: \'{option}\' cannot be set per route: '):
+        routed(routes={"/admin": {option: value}})
+
+
+def test_the_shadow_refusal_says_how_to_try_options_under_one_prefix() -> None:
+    with pytest.raises(TypeError, match=r'give the top-level shadow routes of its own: shadow=\{"routes"'):
+        routed(routes={"/admin": {"shadow": {"allow_origins": [ADMIN]}}})
+
+
+def test_a_routes_invalid_regex_is_refused_naming_the_route() -> None:
+    with pytest.raises(re.error, match=r'^routes\["/admin"\]: allow_origin_regex \'\(\' is not a valid'):
+        routed(routes={"/admin": {"allow_origin_regex": "("}})
+    middleware = routed()
+    with pytest.raises(re.error, match=r'^routes\["/public"\]: allow_origin_regex \'\[\' is not a valid'):
+        middleware.reconfigure(routes={"/public": {"allow_origin_regex": "["}})
+    assert allow_origin(run(middleware, get("/public", PUBLIC))) == b"*"
 
 
 def test_a_routes_invalid_option_is_refused_naming_the_route() -> None:

@@ -171,6 +171,27 @@ def test_the_event_names_the_live_route() -> None:
     ]
 
 
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "compared first"])
+def test_an_app_under_a_route_of_none_gets_its_scope_untouched(inline: bool) -> None:
+    seen: list[Any] = []
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        seen.append(scope["headers"])
+
+    async def candidate_func(origin: str) -> bool:
+        return True
+
+    shadow: dict[str, Any] = {"routes": None, "allow_origins": [CANDIDATE]}
+    if not inline:
+        shadow["allow_origin_func"] = candidate_func
+    middleware = shadowed([], routes={"/hooks": None}, shadow=shadow)
+    middleware.app = app
+    headers = ((b"origin", CANDIDATE.encode()),)
+    run(middleware, {**get(None, "/hooks/github"), "headers": headers})
+    assert seen == [headers]
+    assert seen[0] is headers
+
+
 def test_a_route_the_shadow_leaves_alone_keeps_its_own_overrides() -> None:
     events: list[ShadowDifference] = []
     middleware = shadowed(events, routes={"/api": {"allow_origins": [LIVE]}})
@@ -306,7 +327,7 @@ def test_copies_and_pickles_keep_the_shadow() -> None:
         ({"shadow": {}}, TypeError, r"shadow: 'shadow' cannot be set in the shadow: shadows do not nest"),
         ({"on_reject": print}, TypeError, r"shadow: 'on_reject' cannot be set in the shadow"),
         ({"strict": "yes"}, TypeError, r"^shadow: strict must be True or False, not 'yes'"),
-        ({"routes": {"admin": None}}, ValueError, r"^shadow: routes: the path prefix 'admin' must start"),
+        ({"routes": {"admin": None}}, ValueError, r'^shadow: routes\["admin"\]: the path prefix must start'),
     ],
 )
 def test_a_wrong_shadow_is_refused_at_construction(shadow: Any, error: type[Exception], message: str) -> None:

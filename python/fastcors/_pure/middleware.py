@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from fastcors._pure.counters import Counters
 from fastcors._pure.policy import Policy
-from fastcors._pure.routes import CORS_OFF
+from fastcors._pure.routes import CorsOff
 from fastcors._pure.shadow import compared
 from fastcors._shadow import Shadow, served_then_compared
 from fastcors._types import ASGIApp, Receive, Scope, Send
@@ -23,6 +24,8 @@ class Middleware:
     __slots__ = ()
     #: The policy class of this core: ``CORSMiddleware`` builds its policies with it.
     _policy_type = Policy
+    #: The counters class of this core: a route where CORS is off counts its requests in one.
+    _counters_type = Counters
 
     app: ASGIApp
     _policy: Policy
@@ -62,11 +65,12 @@ class Middleware:
                             break
                         node = node[segment]
             route = node[None]
-            if route is CORS_OFF:
-                if shadow is not None:
-                    return with_shadow(self, scope, receive, send, None, shadow)
-                return self.app(scope, receive, send)
             if route is not None:
+                if route.__class__ is CorsOff:
+                    count_cors_off(route, scope)
+                    if shadow is not None:
+                        return with_shadow(self, scope, receive, send, None, shadow)
+                    return self.app(scope, receive, send)
                 policy = route
             if shadow is not None:
                 if not shadow.inline:
@@ -74,6 +78,18 @@ class Middleware:
                 # An inline shadow is compared where `policy` decides (see `with_shadow`).
                 return policy.dispatch(self.app, scope, receive, send, self, shadow)
         return policy.dispatch(self.app, scope, receive, send, self)
+
+
+def count_cors_off(route: CorsOff, scope: Scope) -> None:
+    """Counts an HTTP request under a route where CORS is off, where its app alone answers: a
+    scope whose ``type`` cannot be read or compared is not counted, and does not fail the request
+    (an interrupt still does)."""
+    try:
+        http = not scope["type"] != "http"  # noqa: SIM202 - asked as `dispatch` asks it
+    except Exception:
+        return
+    if http:
+        next(route.requests)
 
 
 def with_shadow(

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
+from fastcors._pure.counters import Counters
+
 #: A node: ``{segment: node}``, and under the key ``None`` (never a segment) the value of the
 #: longest prefix that ends at or above it, or ``None`` when no prefix does.
 Node = dict[Any, Any]
@@ -23,15 +25,17 @@ _Value = TypeVar("_Value")
 
 
 class CorsOff:
-    """The value of a route whose ``None`` turns CORS off: the app alone answers under it."""
+    """The value of a route whose ``None`` turns CORS off: the app alone answers under it, and
+    ``requests`` counts its HTTP requests (``CORSMiddleware.stats(route=...)`` reads them)."""
 
-    __slots__ = ()
+    __slots__ = ("counters", "requests")
+
+    def __init__(self, counters: Counters) -> None:
+        self.counters = counters
+        self.requests = counters.requests
 
     def __repr__(self) -> str:
-        return "CORS_OFF"
-
-
-CORS_OFF = CorsOff()
+        return "CorsOff()"
 
 
 class Routes(Generic[_Value]):
@@ -52,7 +56,7 @@ class Routes(Generic[_Value]):
         depth = 0
         for prefix, value in routes:
             if value is None:
-                raise ValueError("a route's value cannot be None; use CORS_OFF")
+                raise ValueError("a route's value cannot be None; use a CorsOff")
             node = root
             segments = [] if prefix == "/" else prefix[1:].split("/")
             for segment in segments:
@@ -88,9 +92,9 @@ def _inherit(node: Node, value: object) -> None:
 
 
 def route_policies(entries: Iterable[tuple[bytes, Any]]) -> Routes[Any]:
-    """``CorsConfig.routes`` as routes whose values are their policies (``CORS_OFF`` where CORS
-    is off)."""
+    """``CorsConfig.routes`` (each prefix to its policy, or to the counters of its requests where
+    CORS is off) as routes whose values are their policies, or a ``CorsOff``."""
     return Routes(
-        (prefix.decode("utf-8", "surrogatepass"), CORS_OFF if policy is None else policy)
-        for prefix, policy in entries
+        (prefix.decode("utf-8", "surrogatepass"), CorsOff(target) if target.__class__ is Counters else target)
+        for prefix, target in entries
     )

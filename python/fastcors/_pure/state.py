@@ -104,7 +104,7 @@ class PolicyState:
     #: ``_counters``' count of requests, advanced by ``next`` on each one.
     _requests_count: Iterator[int]
     #: ``CorsConfig.routes`` as the tree the middleware walks a request's path down
-    #: (``fastcors._pure.routes.Routes.tree``, each route's policy or ``CORS_OFF`` where its prefix
+    #: (``fastcors._pure.routes.Routes.tree``, each route's policy or a ``CorsOff`` where its prefix
     #: ends); with a shadow but no routes, a tree whose walk ends on the top level at once;
     #: ``None`` without either, so that a request looks nothing up.
     _route_tree: Node | None
