@@ -21,15 +21,18 @@ always on, and costs nothing here between scrapes. It exposes, for each middlewa
 
 ``route`` is empty for the middleware's own policy (the requests under no route), and each
 route's prefix for its own (``routes={"/admin": {...}}``: ``route="/admin"``); under a route whose
-options are ``None`` (CORS off), only ``fastcors_http_requests_total`` counts. Counters are per
+options are ``None`` (CORS off), only ``fastcors_http_requests_total`` counts. Several
+middlewares may share a registry, each collector under a ``name`` of its own. Counters are per
 process: see
 https://github.com/fastcors/fastcors/blob/main/docs/counters.md for several workers.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 try:
     from prometheus_client.core import REGISTRY, CounterMetricFamily
@@ -63,6 +66,8 @@ class CORSCollector(Collector):
     """Exposes a ``CORSMiddleware``'s counters to Prometheus, labelled ``middleware=name``.
 
     Registered on ``registry`` (the default registry unless given; ``None``: not registered).
+    Several middlewares share a registry, each under a name of its own: their series go out
+    together, one metric family each, told apart by the ``middleware`` label.
 
     >>> from prometheus_client import CollectorRegistry, generate_latest
     >>> from fastcors import CORSMiddleware
@@ -95,40 +100,89 @@ class CORSCollector(Collector):
         self._middleware = middleware
         self._name = name
         if registry is not None:
-            registry.register(self)
+            _collectors_on(registry).add(self)
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        """One snapshot of the counters, as four counter families, each with one series set per
+        """One snapshot of the counters, as five counter families, each with one series set per
         policy: the top level's (``route=""``), then each route's; and the shadow's differences,
         counted at the top level."""
-        by_route = self._middleware._stats_by_route()
-        requests = CounterMetricFamily(
-            "fastcors_requests",
-            "Requests a fastcors CORSMiddleware answered, by outcome.",
-            labels=["middleware", "route", "outcome"],
-        )
-        seen = CounterMetricFamily(
-            "fastcors_http_requests",
-            "HTTP requests a fastcors CORSMiddleware saw, with or without an Origin.",
-            labels=["middleware", "route"],
-        )
-        refusals = CounterMetricFamily(
-            "fastcors_preflight_refusals",
-            "Refused preflights, by their first failing check.",
-            labels=["middleware", "route", "reason"],
-        )
-        origin_func = CounterMetricFamily(
-            "fastcors_origin_func",
-            "allow_origin_func's calls, cache hits and errors.",
-            labels=["middleware", "route", "event"],
-        )
-        shadow = CounterMetricFamily(
-            "fastcors_shadow_differences",
-            "Requests the shadow configuration would have answered otherwise.",
-            labels=["middleware", "route"],
-        )
-        for route, stats in by_route.items():
-            labels = (self._name, route)
+        return _families((self,))
+
+
+class _RegistryCollectors(Collector):
+    """Every ``CORSCollector`` of one registry, registered on it once, in their place:
+    ``prometheus_client`` refuses two collectors of the same metric names on one registry, and
+    an exposition may hold each family once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_name: dict[str, CORSCollector] = {}
+
+    def add(self, collector: CORSCollector) -> None:
+        with self._lock:
+            if collector._name in self._by_name:
+                raise ValueError(
+                    f"a CORSCollector named {collector._name!r} is already registered on this "
+                    "registry, and its samples would be told apart from this one's by nothing: "
+                    "give each middleware a name of its own, name='admin' say"
+                )
+            self._by_name[collector._name] = collector
+
+    def describe(self) -> list[CounterMetricFamily]:
+        """The families, without samples: the names the registry checks for clashes."""
+        return list(_families(()))
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        with self._lock:
+            collectors = tuple(self._by_name.values())
+        return _families(collectors)
+
+
+_COLLECTORS: WeakKeyDictionary[CollectorRegistry, _RegistryCollectors] = WeakKeyDictionary()
+_COLLECTORS_LOCK = threading.Lock()
+
+
+def _collectors_on(registry: CollectorRegistry) -> _RegistryCollectors:
+    """The collectors of ``registry``, registered on it with the first of them."""
+    with _COLLECTORS_LOCK:
+        collectors = _COLLECTORS.get(registry)
+        if collectors is None:
+            collectors = _RegistryCollectors()
+            registry.register(collectors)
+            _COLLECTORS[registry] = collectors
+    return collectors
+
+
+def _families(collectors: tuple[CORSCollector, ...]) -> Iterator[CounterMetricFamily]:
+    """The five families, with one snapshot of each collector's middleware."""
+    requests = CounterMetricFamily(
+        "fastcors_requests",
+        "Requests a fastcors CORSMiddleware answered, by outcome.",
+        labels=["middleware", "route", "outcome"],
+    )
+    seen = CounterMetricFamily(
+        "fastcors_http_requests",
+        "HTTP requests a fastcors CORSMiddleware saw, with or without an Origin.",
+        labels=["middleware", "route"],
+    )
+    refusals = CounterMetricFamily(
+        "fastcors_preflight_refusals",
+        "Refused preflights, by their first failing check.",
+        labels=["middleware", "route", "reason"],
+    )
+    origin_func = CounterMetricFamily(
+        "fastcors_origin_func",
+        "allow_origin_func's calls, cache hits and errors.",
+        labels=["middleware", "route", "event"],
+    )
+    shadow = CounterMetricFamily(
+        "fastcors_shadow_differences",
+        "Requests the shadow configuration would have answered otherwise.",
+        labels=["middleware", "route"],
+    )
+    for collector in collectors:
+        for route, stats in collector._middleware._stats_by_route().items():
+            labels = (collector._name, route)
             for outcome in OUTCOMES:
                 requests.add_metric([*labels, outcome], stats[outcome])
             seen.add_metric(list(labels), stats["requests"])
@@ -138,11 +192,11 @@ class CORSCollector(Collector):
                 origin_func.add_metric([*labels, event], stats[f"origin_func_{event}"])
             if not route:
                 shadow.add_metric(list(labels), stats["shadow_differences"])
-        yield requests
-        yield seen
-        yield refusals
-        yield origin_func
-        yield shadow
+    yield requests
+    yield seen
+    yield refusals
+    yield origin_func
+    yield shadow
 
 
 __all__ = ["OUTCOMES", "CORSCollector"]

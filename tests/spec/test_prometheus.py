@@ -207,6 +207,30 @@ def test_two_middlewares_are_told_apart_by_name() -> None:
     assert samples[sample("fastcors_http_requests_total", middleware="admin", route="")] == 1
 
 
+def test_two_middlewares_share_a_registry_that_checks_names_as_the_default_one_does() -> None:
+    registry = CollectorRegistry(auto_describe=True)  # as prometheus_client's REGISTRY
+    api = CORSMiddleware(ok_app(), allow_origins=[ALLOWED])
+    admin = CORSMiddleware(ok_app(), allow_origins=[ALLOWED])
+    CORSCollector(api, name="api", registry=registry)
+    CORSCollector(admin, name="admin", registry=registry)
+    run(api, simple(ALLOWED))
+    text = generate_latest(registry).decode()
+    assert text.count("# TYPE fastcors_requests_total counter") == 1
+    samples = scraped(registry)
+    assert samples[sample("fastcors_http_requests_total", middleware="api", route="")] == 1
+    assert samples[sample("fastcors_http_requests_total", middleware="admin", route="")] == 0
+
+
+def test_a_name_already_on_the_registry_is_refused() -> None:
+    registry = CollectorRegistry()
+    CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
+    with pytest.raises(
+        ValueError, match=r"a CORSCollector named 'api' is already registered on this registry"
+    ):
+        CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
+    assert scraped(registry)[sample("fastcors_http_requests_total", middleware="api", route="")] == 0
+
+
 def test_without_a_registry_the_collector_is_not_registered() -> None:
     collector = CORSCollector(CORSMiddleware(ok_app()), name="api", registry=None)
     assert [family.name for family in collector.collect()] == [
