@@ -5,6 +5,7 @@ both cores."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -72,3 +73,39 @@ def test_a_shadow_changes_no_response_and_reports_exactly_the_differences(data: 
     if differs:
         [event] = events
         assert (event.live.allowed, event.shadow.allowed) == (answer(alone)[0], answer(candidate_alone)[0])
+
+
+PREFIXES = ["/", "/api", "/api/v1", "/hooks"]
+PATHS = ["/api/v1/items", "/api", "/apix", "/hooks/github", "/other", "/"]
+
+
+@st.composite
+def routes_strategy(draw: st.DrawFn) -> dict[str, dict[str, Any] | None]:
+    """A few routes: each a configuration's options, the top level's as they are, or CORS off."""
+    prefixes = draw(st.lists(st.sampled_from(PREFIXES), unique=True, max_size=3))
+    return {prefix: draw(st.one_of(st.none(), st.just({}), config_strategy.map(dict))) for prefix in prefixes}
+
+
+@SECONDARY
+@given(data=st.data())
+def test_a_shadow_over_routes_changes_no_response_and_reports_exactly_the_differences(
+    data: st.DataObject,
+) -> None:
+    live = {**data.draw(config_strategy), "routes": data.draw(routes_strategy())}
+    candidate = data.draw(config_strategy)
+    if data.draw(st.booleans()):
+        candidate["routes"] = data.draw(st.one_of(st.none(), routes_strategy()))
+    request = data.draw(request_strategy(data.draw(st.sampled_from([live, {**live, **candidate}]))))
+    request = dataclasses.replace(request, path=data.draw(st.sampled_from(PATHS)))
+    events: list[ShadowDifference] = []
+    shadowed = CORSMiddleware(app, **live, shadow=candidate, on_shadow_difference=events.append)
+    alone = served(CORSMiddleware(app, **live), request)
+    assert served(shadowed, request) == alone
+    if not isinstance(alone, list) or not has_origin(request):
+        assert events == []
+        return
+    candidate_alone = served(CORSMiddleware(app, **{**live, **candidate}), request)
+    assert isinstance(candidate_alone, list)
+    differs = answer(alone) != answer(candidate_alone)
+    assert len(events) == int(differs)
+    assert shadowed.stats()["shadow_differences"] == int(differs)

@@ -446,6 +446,63 @@ def test_eight_threads_are_counted_exactly() -> None:
     assert counted(middleware.stats()) == expected
 
 
+ADMIN = "https://admin.example.com"
+#: A round of the routed, shadowed middleware below: each request, the route that counts it
+#: (``None``: the top level) and its counters there; the shadow's differences count at the top.
+ROUTED_ROUND: list[tuple[Scope, str | None, tuple[str, ...]]] = [
+    (
+        {"type": "websocket", "path": "/", "headers": [(b"origin", OTHER.encode())]},
+        None,
+        ("websocket_refused",),
+    ),
+    (preflight(access_control_request_private_network="true"), None, ("preflight_refused",)),
+    ({**simple(OTHER), "path": "/"}, None, ("simple_refused",)),
+    ({**simple(ALLOWED), "path": "/admin/users"}, "/admin", ("simple_refused",)),
+    ({**simple(ADMIN), "path": "/admin"}, "/admin", ("simple_allowed",)),
+    ({**simple(OTHER), "path": "/hooks/github"}, "/hooks", ()),
+]
+
+
+@pytest.mark.usefixtures("frequent_thread_switches")
+def test_eight_threads_are_counted_exactly_under_routes_and_a_shadow() -> None:
+    middleware = cors(
+        check_websocket_origin=True,
+        routes={"/admin": {"allow_origins": [ADMIN]}, "/hooks": None},
+        shadow={"allow_origins": [ALLOWED, OTHER]},
+    )
+    barrier = threading.Barrier(THREADS)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            for _ in range(ROUNDS):
+                for scope, _, _ in ROUTED_ROUND:
+                    run_to_completion(middleware(copy.deepcopy(scope), receive, discard))
+        except BaseException as error:  # reported below, in the test's own thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    n = THREADS * ROUNDS
+    expected: dict[str | None, dict[str, int]] = {None: {}, "/admin": {}, "/hooks": {}}
+    for scope, route, keys in ROUTED_ROUND:
+        counts = expected[route]
+        if scope["type"] == "http":
+            counts["requests"] = counts.get("requests", 0) + n
+        for key in keys:
+            counts[key] = counts.get(key, 0) + n
+    # The refused preflight fails on private network alone, under both configurations; the
+    # shadow allows the other origin the live policy refuses at the top level.
+    expected[None]["preflight_refused_private_network"] = n
+    expected[None]["shadow_differences"] = n
+    assert {route: counted(middleware.stats(route=route)) for route in expected} == expected
+
+
 # --- Both cores alike -----------------------------------------------------------------------------
 
 

@@ -221,6 +221,42 @@ def test_requests_under_threads_see_one_whole_policy_or_the_other() -> None:
     assert middleware.allow_origins == [A]
 
 
+def test_requests_under_threads_see_one_whole_policy_or_the_other_as_shadows_are_promoted() -> None:
+    middleware = CORSMiddleware(ok_app(), **CONFIG_A, shadow=CONFIG_B)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    seen: set[bool] = set()
+
+    def serve() -> None:
+        try:
+            while not stop.is_set():
+                messages = run(middleware, simple(A))
+                assert consistent(messages), messages
+                seen.add(allow_origin(messages) is not None)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+            stop.set()
+
+    def promote() -> None:
+        try:
+            for round_ in range(200):
+                middleware.promote_shadow()
+                middleware.reconfigure(shadow=CONFIG_A if round_ % 2 == 0 else CONFIG_B)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        stop.set()
+
+    threads = [threading.Thread(target=serve) for _ in range(4)] + [threading.Thread(target=promote)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert middleware.allow_origins == [A]
+    assert consistent(run(middleware, simple(A)))
+    assert allow_origin(run(middleware, simple(A))) == A.encode()
+
+
 def test_concurrent_reconfigures_compose() -> None:
     middleware = CORSMiddleware(ok_app(), allow_origins=[A])
     barrier = threading.Barrier(2)
