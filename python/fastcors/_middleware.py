@@ -50,7 +50,7 @@ _DERIVED_STATE = (
     "_policy",
     "_routes",
     "_route_policies",
-    "_cors_off_counters",
+    "_route_counters",
     "_shadow",
     "__call__",
 )
@@ -145,8 +145,9 @@ class CORSMiddleware(Middleware, _Starlettes):
     _routes: tuple[tuple[str, Checked | None], ...] | None
     #: Each route's policy, by prefix (``None``: CORS off there); ``None`` without routes.
     _route_policies: dict[str, Policy | None] | None
-    #: The counters of each route where CORS is off, by prefix.
-    _cors_off_counters: dict[str, Any]
+    #: The counters of each route, by prefix: its policy's, or where CORS is off, those of its
+    #: requests. One attribute, swapped whole, which ``stats`` reads once.
+    _route_counters: dict[str, Any]
     #: The shadow's candidate options, checked; ``None`` without ``shadow``.
     _shadow: Checked | None
 
@@ -209,13 +210,13 @@ class CORSMiddleware(Middleware, _Starlettes):
         the attributes first, the policy last (requests read it once)."""
         _refuse_class_problems(type(self))
         core_base = _core_base(type(self))
-        policy, route_policies, cors_off = self._policies(checked.config, checked.routes, checked)
+        policy, route_policies, route_counters = self._policies(checked.config, checked.routes, checked)
         self._given = checked.options
         self._config = checked.config
         self._view = checked.view
         self._routes = checked.routes
         self._route_policies = route_policies
-        self._cors_off_counters = cors_off
+        self._route_counters = route_counters
         self._shadow = checked.shadow
         self._policy = policy
         if type(self).__call__ is core_base.__call__:
@@ -234,30 +235,29 @@ class CORSMiddleware(Middleware, _Starlettes):
     ) -> tuple[Policy, dict[str, Policy | None] | None, dict[str, Any]]:
         """The policy for ``config``, holding the policy of each of ``routes`` (where CORS is off,
         the counters of its requests) and the shadow of ``checked``, if any; the routes' policies
-        by prefix (``None`` where CORS is off); and the counters of each route where CORS is off.
-        Each counts on into the counters of the policy or the route it replaces, for the same
-        prefix (``counting_on``; a shadow's count into fresh ones, which nobody reads)."""
+        by prefix (``None`` where CORS is off); and the counters of each route. Each counts on into
+        the counters of the policy or the route it replaces, for the same prefix, whether CORS was
+        on or off there (``counting_on``; a shadow's count into fresh ones, which nobody reads)."""
         from fastcors._options import route_error
 
         core_base = _core_base(type(self))
         route_policies: dict[str, Policy | None] | None = None
-        cors_off: dict[str, Any] = {}
+        route_counters: dict[str, Any] = {}
         table = None
         shadow = None
         if checked is not None and checked.shadow is not None:
             shadow = self._shadow_of(checked)
         if routes:
-            current = (getattr(self, "_route_policies", None) or {}) if counting_on else {}
-            current_off = (getattr(self, "_cors_off_counters", None) or {}) if counting_on else {}
+            current = (getattr(self, "_route_counters", None) or {}) if counting_on else {}
             route_policies = {}
             targets: dict[str, Any] = {}
-            cors_off = {}
             for prefix, route in routes:
-                # A prefix counts on into its counters, whether CORS was on or off there before.
-                counted = self._counters_kept(core_base, current.get(prefix)) or current_off.get(prefix)
+                counted = current.get(prefix)
+                if type(counted) is not core_base._counters_type:
+                    counted = None  # a copy's, or another core's: counting starts again
                 if route is None:
                     route_policies[prefix] = None
-                    targets[prefix] = cors_off[prefix] = (
+                    targets[prefix] = route_counters[prefix] = (
                         core_base._counters_type() if counted is None else counted
                     )
                     continue
@@ -271,6 +271,7 @@ class CORSMiddleware(Middleware, _Starlettes):
                 if route.config.origin_func is not None:
                     route.config.origin_func.counters = route_policy.counters
                 route_policies[prefix] = targets[prefix] = route_policy
+                route_counters[prefix] = route_policy.counters
             table = tuple(
                 (prefix.encode("utf-8", "surrogatepass"), target) for prefix, target in targets.items()
             )
@@ -281,7 +282,7 @@ class CORSMiddleware(Middleware, _Starlettes):
             config.origin_func.counters = policy.counters
         if shadow is not None:
             shadow.counters = policy.counters
-        return policy, route_policies, cors_off
+        return policy, route_policies, route_counters
 
     def _shadow_of(self, checked: Checked) -> Shadow:
         """The shadow of the live options ``checked``: the candidate's policies, built as the live
@@ -349,7 +350,7 @@ class CORSMiddleware(Middleware, _Starlettes):
         from fastcors._options import Checked
 
         checked = Checked(self._given, self._config, self._view, self._routes, self._shadow)
-        policy, self._route_policies, self._cors_off_counters = self._policies(
+        policy, self._route_policies, self._route_counters = self._policies(
             self._config, self._routes, checked
         )
         self._policy = policy
@@ -451,8 +452,8 @@ class CORSMiddleware(Middleware, _Starlettes):
         ``route=None`` is the middleware's top-level policy, which counts the requests that match
         no route; ``route="/admin"`` is that route's, which counts the requests under it. Under a
         route whose options are ``None`` (CORS off, the app alone answers), ``requests`` counts
-        its HTTP requests, and the others stay at zero. ``explain`` and ``is_allowed_origin``
-        serve no request and count none.
+        its HTTP requests and nothing else is counted (what the prefix counted while CORS was on
+        there stays). ``explain`` and ``is_allowed_origin`` serve no request and count none.
 
         >>> async def app(scope, receive, send): ...
         >>> cors = CORSMiddleware(app, allow_origins=["https://example.org"])
@@ -463,7 +464,7 @@ class CORSMiddleware(Middleware, _Starlettes):
         if route is None:
             counters: dict[str, int] = self._policy.counters.stats()
             return counters
-        routes = self._route_policies or {}
+        routes = self._route_counters  # read once: `reconfigure` swaps it whole
         if route not in routes:
             configured = (
                 f"the configured ones are {', '.join(map(repr, routes))}"
@@ -471,17 +472,16 @@ class CORSMiddleware(Middleware, _Starlettes):
                 else "this middleware has one policy for every route: call stats() or stats(route=None)"
             )
             raise ValueError(f"stats(route={route!r}): no such route is configured; {configured}")
-        route_policy = routes[route]
-        counted = self._cors_off_counters[route] if route_policy is None else route_policy.counters
-        route_counters: dict[str, int] = counted.stats()
+        route_counters: dict[str, int] = routes[route].stats()
         return route_counters
 
     def _stats_by_route(self) -> dict[str, dict[str, int]]:
-        """``stats()`` under ``""``, then ``stats(route=prefix)`` of each route, in the order
-        configured: what ``fastcors.prometheus`` exposes."""
-        by_route = {"": self.stats()}
-        for prefix in self._route_policies or {}:
-            by_route[prefix] = self.stats(route=prefix)
+        """The top level's counters under ``""``, then each route's, in the order configured, from
+        one reading of the routes: what ``fastcors.prometheus`` exposes."""
+        routes = self._route_counters
+        by_route = {"": self._policy.counters.stats()}
+        for prefix, counters in routes.items():
+            by_route[prefix] = counters.stats()
         return by_route
 
     @property

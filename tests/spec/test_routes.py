@@ -189,6 +189,28 @@ def test_a_route_of_none_counts_its_http_requests_and_nothing_else() -> None:
     assert middleware.stats()["requests"] == 0
 
 
+@pytest.mark.parametrize("inline", [True, False], ids=["inline shadow", "shadow compared first"])
+def test_under_a_shadow_a_scope_whose_type_cannot_be_read_is_served_under_a_route_of_none(
+    inline: bool,
+) -> None:
+    async def candidate_func(origin: str) -> bool:
+        return True
+
+    shadow: dict[str, Any] = {"allow_origins": [PUBLIC]}
+    if not inline:
+        shadow["allow_origin_func"] = candidate_func
+    middleware = routed(shadow=shadow)
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+
+    middleware.app = app
+    run(middleware, {"type": _RaisingType("http"), "method": "GET", "path": "/webhooks", "headers": []})
+    run(middleware, ReadOnlyScope({"method": "GET", "path": "/webhooks", "headers": []}))  # type: ignore[arg-type]
+    assert seen == ["/webhooks", "/webhooks"]
+
+
 def test_a_prefix_counts_on_whether_cors_is_on_or_off_there() -> None:
     middleware = routed()
     run(middleware, get("/webhooks", PUBLIC))
@@ -228,6 +250,27 @@ def test_a_scope_whose_type_cannot_be_read_is_served_uncounted_under_a_route_of_
 def test_the_stats_of_an_unknown_route_name_the_configured_ones() -> None:
     with pytest.raises(ValueError, match=r"no such route is configured; the configured ones are '/public'"):
         routed().stats(route="/pub")
+
+
+def test_the_routes_stats_read_one_table_at_every_step_of_a_reconfigure() -> None:
+    read: list[tuple[str, dict[str, int]]] = []
+
+    class Watched(CORSMiddleware):
+        watching = False
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            super().__setattr__(name, value)
+            if Watched.watching:  # a scrape between any two steps of the swap
+                read.append((name, self.stats(route="/b")))
+                assert set(self._stats_by_route()) in ({"", "/a", "/b"}, {"", "/b"})
+
+    middleware = Watched(ok_app(), allow_origins=[SITE], routes={"/a": None, "/b": {}})
+    run(middleware, get("/b", SITE))
+    Watched.watching = True
+    middleware.reconfigure(routes={"/b": None})
+    Watched.watching = False
+    assert read  # the swap was watched
+    assert {stats["requests"] for _, stats in read} == {1}
 
 
 def test_a_routes_counters_survive_reconfigure() -> None:
@@ -337,18 +380,41 @@ def test_a_prefix_with_an_escaped_slash_is_refused_as_unroutable() -> None:
         routed(routes={"/files/a%2fb": None})
 
 
-WRONG_PREFIXES = ["a/b/", "admin", "/a//b/", "/a/?x=1", "a#b", "//", "api//v1?q"]
+WRONG_PREFIXES = [
+    "a/b/",
+    "admin",
+    "/a//b/",
+    "/a/?x=1",
+    "a#b",
+    "//",
+    "api//v1?q",
+    "/a%2F",
+    "/a%2Fb/",
+    "a%41",
+    "/a%2F%2Fb",
+    "%2F",
+    "/a%20b//c",
+]
 
 
 @pytest.mark.parametrize("prefix", WRONG_PREFIXES)
 def test_what_a_prefix_error_says_to_write_is_accepted(prefix: str) -> None:
-    with pytest.raises(ValueError, match=r"the path prefix .*: write '") as refused:
+    with pytest.raises(ValueError, match=r"the path prefix .*: write (the decoded form, )?'") as refused:
         routed(routes={prefix: None})
     message = str(refused.value)
     assert message.startswith(f'routes["{prefix}"]: the path prefix ')
-    written = message.rsplit("write '", 1)[1].split("'", 1)[0]
+    written = message.split(": write ", 1)[1].removeprefix("the decoded form, ")[1:].split("'", 1)[0]
     middleware = routed(routes={written: None})
     assert list(middleware._route_policies or {}) == [written]
+
+
+@pytest.mark.parametrize("prefix", ["/a%3Fb", "/a%23b/c", "/%2541"])
+def test_a_prefix_no_path_can_match_says_so_instead_of_what_to_write(prefix: str) -> None:
+    with pytest.raises(
+        ValueError, match=r"has a percent-escape .*: no prefix can match those paths"
+    ) as refused:
+        routed(routes={prefix: None})
+    assert ": write" not in str(refused.value)
 
 
 def test_a_percent_sign_without_two_hex_digits_is_a_plain_character() -> None:

@@ -100,9 +100,7 @@ def with_shadow(
     request with an ``Origin`` is compared first, then served as without a shadow. An inline
     shadow is compared where the live policy decides (``dispatch``): a request without an
     ``Origin`` is not compared."""
-    # Asked as `dispatch` asks it, so that every request the live policy serves is compared.
-    http = not scope["type"] != "http"  # noqa: SIM202
-    comparison = compared(middleware, scope, live, shadow) if http else None
+    comparison = compared(middleware, scope, live, shadow)
     try:
         if live is None:
             served = middleware.app(scope, receive, send)

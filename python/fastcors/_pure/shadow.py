@@ -143,10 +143,10 @@ def compare_decided(
 
 
 def compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterComparison | None:
-    """Compares the answers to an HTTP request under the live policy ``live`` (a ``Policy``;
-    ``None``: CORS is off) and the shadow's, reports a difference, and returns the comparison to
-    await after the response when a verdict must be awaited first. Nothing of it can fail the
-    request."""
+    """Compares the answers to a request, if it is an HTTP request, under the live policy
+    ``live`` (a ``Policy``; ``None``: CORS is off) and the shadow's, reports a difference, and
+    returns the comparison to await after the response when a verdict must be awaited first.
+    Nothing of it can fail the request."""
     try:
         return _compared(middleware, scope, live, shadow)
     except Exception as error:
@@ -155,6 +155,10 @@ def compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterCom
 
 
 def _compared(middleware: Any, scope: Any, live: Any, shadow: Shadow) -> LaterComparison | None:
+    # Asked as `dispatch` asks it, so that every request the live policy serves is compared; a
+    # scope whose type cannot be read or compared is not (the live answer alone stands).
+    if scope["type"] != "http":
+        return None
     request_headers = scope["headers"]
     if request_headers.__class__ is not list:
         return compare_shadow(middleware, scope, live, shadow)
