@@ -62,51 +62,62 @@ def checked_routes(routes: object, option_names: tuple[str, ...]) -> dict[str, d
 def _check_prefix(prefix: object) -> None:
     if not isinstance(prefix, str):
         raise TypeError(f"routes: a path prefix must be a str such as '/admin', not {prefix!r}")
-    label = f"{route_label(prefix)}the path prefix"
-    # What to write instead, whatever is wrong: it passes every check below.
-    fixed = _normalized(prefix)
-    if not prefix.startswith("/"):
-        raise ValueError(f"{label} must start with '/': write {fixed!r}")
-    if "?" in prefix or "#" in prefix:
-        raise ValueError(
-            f"{label} has a query or a fragment, which scope['path'] never carries: write {fixed!r}"
+    problem = _prefix_problem(prefix)
+    if problem is None:
+        return
+    fixed = _suggested(prefix)
+    if fixed is None or _prefix_problem(fixed) is not None:
+        advice = (
+            "no prefix can match those paths (what it holds decodes to '?', '#' or another "
+            "percent-escape); route a shorter prefix, or tell those paths apart in the app"
         )
+    elif _PERCENT_ESCAPE.search(prefix) is None:
+        advice = f"write {fixed!r}"
+    elif _ESCAPED_SLASH.search(prefix) is None:
+        advice = f"write the decoded form, {fixed!r}"
+    else:
+        advice = f"write {fixed!r}, which matches the request for {prefix!r} and the one for {fixed!r} alike"
+    raise ValueError(f"{route_label(prefix)}the path prefix {problem}: {advice}")
+
+
+def _prefix_problem(prefix: str) -> str | None:
+    """What is wrong with ``prefix``, the first thing found, or ``None``."""
+    if not prefix.startswith("/"):
+        return "must start with '/'"
+    if "?" in prefix or "#" in prefix:
+        return "has a query or a fragment, which scope['path'] never carries"
     escape = _PERCENT_ESCAPE.search(prefix)
     if escape is not None:
-        raise ValueError(f"{label} {_percent_escape_problem(prefix, escape.group())}")
+        problem = (
+            f"has a percent-escape ({escape.group()!r}), but scope['path'] is percent-decoded (a "
+            f"request for {prefix!r} arrives as {unquote(prefix)!r}), so it never matches"
+        )
+        if _ESCAPED_SLASH.search(prefix) is not None:
+            problem += (
+                "; and an escaped '/' ('%2F') decodes to '/', which scope['path'] does not tell "
+                "from a separator, so a segment with '%2F' in it cannot be routed by prefix"
+            )
+        return problem
     if prefix != "/" and prefix.endswith("/"):
-        raise ValueError(
-            f"{label} ends with '/': prefixes match on whole segments, so one without it already "
-            f"matches every path below it: write {fixed!r}"
+        return (
+            "ends with '/': prefixes match on whole segments, so one without it already matches "
+            "every path below it"
         )
     if "//" in prefix:
-        raise ValueError(f"{label} has an empty segment ('//'): write {fixed!r}")
-    try:
-        prefix.encode("utf-8", "surrogatepass")
-    except UnicodeEncodeError:  # pragma: no cover - surrogatepass encodes every str
-        raise ValueError(f"{label} cannot be encoded as UTF-8") from None
+        return "has an empty segment ('//')"
+    return None
 
 
-def _normalized(prefix: str) -> str:
-    """``prefix`` as it should be written: without a query or a fragment, starting with ``/``,
-    without empty segments or a trailing ``/`` (``/`` for no segment at all)."""
+def _suggested(prefix: str) -> str | None:
+    """``prefix`` as it may be written: without a query or a fragment, percent-decoded (as
+    ``scope["path"]`` is), starting with ``/``, without empty segments or a trailing ``/``;
+    ``None`` where an escaped ``?`` or ``#`` decodes into it. Checked again by the caller (an
+    escape of an escape decodes to an escape)."""
     path = prefix.split("?")[0].split("#")[0]
-    return "/" + "/".join(segment for segment in path.split("/") if segment)
-
-
-def _percent_escape_problem(prefix: str, escape: str) -> str:
-    decoded = unquote(prefix)
-    problem = (
-        f"has a percent-escape ({escape!r}), but scope['path'] is percent-decoded (a request for "
-        f"{prefix!r} arrives as {decoded!r}), so it never matches"
-    )
-    if _ESCAPED_SLASH.search(prefix) is None:
-        return f"{problem}: write the decoded form, {decoded!r}"
-    return (
-        f"{problem}; and an escaped '/' ('%2F') decodes to '/', which scope['path'] does not tell "
-        "from a separator, so a segment with '%2F' in it cannot be routed by prefix: write "
-        f"{decoded!r}, which matches the request for {prefix!r} and the one for {decoded!r} alike"
-    )
+    decoded = unquote(path)
+    if "?" in decoded or "#" in decoded:
+        return None
+    return "/" + "/".join(segment for segment in decoded.split("/") if segment)
 
 
 def _check_override_name(prefix: str, name: object, option_names: tuple[str, ...]) -> None:
