@@ -29,6 +29,7 @@ https://github.com/fastcors/fastcors/blob/main/docs/counters.md for several work
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -67,7 +68,9 @@ class CORSCollector(Collector):
 
     Registered on ``registry`` (the default registry unless given; ``None``: not registered).
     Several middlewares share a registry, each under a name of its own: their series go out
-    together, one metric family each, told apart by the ``middleware`` label.
+    together, one metric family each, told apart by the ``middleware`` label, through one
+    collector the registry holds for all of them; so ``unregister()`` removes one, not
+    ``registry.unregister(collector)``.
 
     >>> from prometheus_client import CollectorRegistry, generate_latest
     >>> from fastcors import CORSMiddleware
@@ -99,8 +102,25 @@ class CORSCollector(Collector):
             )
         self._middleware = middleware
         self._name = name
+        self._registry = registry
         if registry is not None:
             _collectors_on(registry).add(self)
+
+    def unregister(self) -> None:
+        """Removes the middleware's series from the registry: they are gone from the next
+        scrape, and the registry no longer holds the middleware."""
+        registry, self._registry = self._registry, None
+        if registry is None:
+            raise ValueError(
+                f"CORSCollector(name={self._name!r}) is on no registry: it was built with "
+                "registry=None, or unregistered already"
+            )
+        with _COLLECTORS_LOCK:
+            collectors = _COLLECTORS.get(registry)
+            if collectors is not None and collectors.remove(self):
+                del _COLLECTORS[registry]
+                with contextlib.suppress(KeyError):  # unregistered by its registry's owner already
+                    registry.unregister(collectors)
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         """One snapshot of the counters, as five counter families, each with one series set per
@@ -128,6 +148,13 @@ class _RegistryCollectors(Collector):
                 )
             self._by_name[collector._name] = collector
 
+    def remove(self, collector: CORSCollector) -> bool:
+        """Removes ``collector``; whether none is left."""
+        with self._lock:
+            if self._by_name.get(collector._name) is collector:
+                del self._by_name[collector._name]
+            return not self._by_name
+
     def describe(self) -> list[CounterMetricFamily]:
         """The families, without samples: the names the registry checks for clashes."""
         return list(_families(()))
@@ -143,14 +170,22 @@ _COLLECTORS_LOCK = threading.Lock()
 
 
 def _collectors_on(registry: CollectorRegistry) -> _RegistryCollectors:
-    """The collectors of ``registry``, registered on it with the first of them."""
+    """The collectors of ``registry``, registered on it with the first of them (again, if the
+    registry's owner unregistered them: clearing a registry between tests is common)."""
     with _COLLECTORS_LOCK:
         collectors = _COLLECTORS.get(registry)
-        if collectors is None:
+        if collectors is None or not _still_registered(registry, collectors):
             collectors = _RegistryCollectors()
             registry.register(collectors)
             _COLLECTORS[registry] = collectors
     return collectors
+
+
+def _still_registered(registry: CollectorRegistry, collectors: _RegistryCollectors) -> bool:
+    """Whether ``collectors`` are on ``registry`` still, as far as it tells (a registry that is
+    not prometheus_client's own, or a version that keeps no such map, is taken at its word)."""
+    registered = getattr(registry, "_collector_to_names", None)
+    return not isinstance(registered, dict) or collectors in registered
 
 
 def _families(collectors: tuple[CORSCollector, ...]) -> Iterator[CounterMetricFamily]:

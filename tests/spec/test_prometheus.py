@@ -3,12 +3,14 @@ registry, scraped as text and read back with ``prometheus_client``'s own parser.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
 import re
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +231,53 @@ def test_a_name_already_on_the_registry_is_refused() -> None:
     ):
         CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
     assert scraped(registry)[sample("fastcors_http_requests_total", middleware="api", route="")] == 0
+
+
+def test_unregister_removes_one_middlewares_series_and_frees_it() -> None:
+    registry = CollectorRegistry(auto_describe=True)
+    api = CORSMiddleware(ok_app())
+    admin = CORSMiddleware(ok_app())
+    collector = CORSCollector(api, name="api", registry=registry)
+    CORSCollector(admin, name="admin", registry=registry)
+    collector.unregister()
+    assert {dict(labels)["middleware"] for _, labels in scraped(registry)} == {"admin"}
+    del collector
+    freed = weakref.ref(api)
+    del api
+    gc.collect()
+    assert freed() is None
+
+
+def test_the_last_collector_unregistered_leaves_the_registry_as_it_was() -> None:
+    registry = CollectorRegistry(auto_describe=True)
+    collector = CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
+    collector.unregister()
+    assert generate_latest(registry) == b""
+    with pytest.raises(ValueError, match=r"CORSCollector\(name='api'\) is on no registry"):
+        collector.unregister()
+    CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
+    assert sample("fastcors_http_requests_total", middleware="api", route="") in scraped(registry)
+
+
+def test_a_registry_cleared_by_its_owner_takes_new_collectors() -> None:
+    registry = CollectorRegistry(auto_describe=True)
+    CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
+    for registered in list(registry._collector_to_names):
+        registry.unregister(registered)
+    CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
+    assert sample("fastcors_http_requests_total", middleware="api", route="") in scraped(registry)
+
+
+def test_a_scrape_reads_the_counters_whatever_a_subclass_makes_of_stats() -> None:
+    class Middleware(CORSMiddleware):
+        def stats(self) -> dict[str, int]:  # type: ignore[override]
+            return {}
+
+    middleware = Middleware(ok_app(), allow_origins=[ALLOWED], routes={"/hooks": None})
+    registry = CollectorRegistry()
+    CORSCollector(middleware, name="api", registry=registry)
+    run(middleware, routed_scope("/hooks", ALLOWED))
+    assert scraped(registry)[sample("fastcors_http_requests_total", middleware="api", route="/hooks")] == 1
 
 
 def test_without_a_registry_the_collector_is_not_registered() -> None:
