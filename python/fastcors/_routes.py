@@ -63,21 +63,33 @@ def _check_prefix(prefix: object) -> None:
     if not isinstance(prefix, str):
         raise TypeError(f"routes: a path prefix must be a str such as '/admin', not {prefix!r}")
     problem = _prefix_problem(prefix)
-    if problem is None:
-        return
-    fixed = _suggested(prefix)
-    if fixed is None or _prefix_problem(fixed) is not None:
-        advice = (
-            "no prefix can match those paths (what it holds decodes to '?', '#' or another "
-            "percent-escape); route a shorter prefix, or tell those paths apart in the app"
+    if problem is not None:
+        raise ValueError(f"{route_label(prefix)}the path prefix {problem}: {_advice(prefix)}")
+
+
+def _advice(prefix: str) -> str:
+    """What to write instead of ``prefix``, checked before it is given: its path (a query or a
+    fragment dropped), percent-decoded as ``scope["path"]`` is, starting with ``/``, without
+    empty segments or a trailing ``/``."""
+    path = prefix.split("?")[0].split("#")[0]
+    decoded = unquote(path)
+    fixed = "/" + "/".join(segment for segment in decoded.split("/") if segment)
+    if "?" in decoded or "#" in decoded or _prefix_problem(fixed) is not None:
+        return (
+            "a prefix cannot hold '?', '#' or a percent-escape, and this one decodes to one, so "
+            "routes cannot tell those paths apart: route the segments above them, or tell them "
+            "apart in the app"
         )
-    elif _PERCENT_ESCAPE.search(prefix) is None:
-        advice = f"write {fixed!r}"
-    elif _ESCAPED_SLASH.search(prefix) is None:
-        advice = f"write the decoded form, {fixed!r}"
-    else:
-        advice = f"write {fixed!r}, which matches the request for {prefix!r} and the one for {fixed!r} alike"
-    raise ValueError(f"{route_label(prefix)}the path prefix {problem}: {advice}")
+    if fixed == "/":
+        return (
+            "it names no segment, and '/' would match every path: write the segments it is meant "
+            "for, '/webhooks' say"
+        )
+    if decoded == path:
+        return f"write {fixed!r}"
+    if _ESCAPED_SLASH.search(path) is None:
+        return f"write {fixed!r} (percent-decoded, as scope['path'] is)"
+    return f"write {fixed!r}, which matches the request for {path!r} and the one for {fixed!r} alike"
 
 
 def _prefix_problem(prefix: str) -> str | None:
@@ -106,18 +118,6 @@ def _prefix_problem(prefix: str) -> str | None:
     if "//" in prefix:
         return "has an empty segment ('//')"
     return None
-
-
-def _suggested(prefix: str) -> str | None:
-    """``prefix`` as it may be written: without a query or a fragment, percent-decoded (as
-    ``scope["path"]`` is), starting with ``/``, without empty segments or a trailing ``/``;
-    ``None`` where an escaped ``?`` or ``#`` decodes into it. Checked again by the caller (an
-    escape of an escape decodes to an escape)."""
-    path = prefix.split("?")[0].split("#")[0]
-    decoded = unquote(path)
-    if "?" in decoded or "#" in decoded:
-        return None
-    return "/" + "/".join(segment for segment in decoded.split("/") if segment)
 
 
 def _check_override_name(prefix: str, name: object, option_names: tuple[str, ...]) -> None:
