@@ -104,7 +104,7 @@ class CORSCollector(Collector):
         self._name = name
         self._registry = registry
         if registry is not None:
-            _collectors_on(registry).add(self)
+            _join(registry, self)
 
     def unregister(self) -> None:
         """Removes the middleware's series from the registry: they are gone from the next
@@ -169,16 +169,18 @@ _COLLECTORS: WeakKeyDictionary[CollectorRegistry, _RegistryCollectors] = WeakKey
 _COLLECTORS_LOCK = threading.Lock()
 
 
-def _collectors_on(registry: CollectorRegistry) -> _RegistryCollectors:
-    """The collectors of ``registry``, registered on it with the first of them (again, if the
-    registry's owner unregistered them: clearing a registry between tests is common)."""
+def _join(registry: CollectorRegistry, collector: CORSCollector) -> None:
+    """Adds ``collector`` to the collectors of ``registry``, registered on it with the first of
+    them (again, if the registry's owner unregistered them: clearing a registry between tests is
+    common). Under the lock ``unregister`` takes, so that a collector never joins collectors the
+    last one to leave has just taken off the registry."""
     with _COLLECTORS_LOCK:
         collectors = _COLLECTORS.get(registry)
         if collectors is None or not _still_registered(registry, collectors):
             collectors = _RegistryCollectors()
             registry.register(collectors)
             _COLLECTORS[registry] = collectors
-    return collectors
+        collectors.add(collector)
 
 
 def _still_registered(registry: CollectorRegistry, collectors: _RegistryCollectors) -> bool:

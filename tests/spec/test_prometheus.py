@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import weakref
 from pathlib import Path
 from typing import Any
@@ -257,6 +258,32 @@ def test_the_last_collector_unregistered_leaves_the_registry_as_it_was() -> None
         collector.unregister()
     CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
     assert sample("fastcors_http_requests_total", middleware="api", route="") in scraped(registry)
+
+
+def test_a_collector_joining_as_the_last_one_leaves_is_exposed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastcors import prometheus
+
+    registry = CollectorRegistry(auto_describe=True)
+    leaving = CORSCollector(CORSMiddleware(ok_app()), name="leaving", registry=registry)
+    joined = prometheus._RegistryCollectors.add
+    leavers: list[threading.Thread] = []
+
+    def add_while_the_last_one_leaves(self: Any, collector: CORSCollector) -> None:
+        # The last collector unregisters from another thread as this one joins: it waits for
+        # the join, or the collectors it would leave empty are taken off the registry.
+        if collector is not leaving:
+            thread = threading.Thread(target=leaving.unregister)
+            leavers.append(thread)
+            thread.start()
+            thread.join(timeout=0.2)
+        joined(self, collector)
+
+    monkeypatch.setattr(prometheus._RegistryCollectors, "add", add_while_the_last_one_leaves)
+    CORSCollector(CORSMiddleware(ok_app()), name="api", registry=registry)
+    monkeypatch.undo()
+    for thread in leavers:
+        thread.join(timeout=5)
+    assert {dict(labels)["middleware"] for _, labels in scraped(registry)} == {"api"}
 
 
 def test_a_registry_cleared_by_its_owner_takes_new_collectors() -> None:
