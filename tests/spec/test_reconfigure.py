@@ -225,21 +225,26 @@ def test_requests_under_threads_see_one_whole_policy_or_the_other_as_shadows_are
     middleware = CORSMiddleware(ok_app(), **CONFIG_A, shadow=CONFIG_B)
     stop = threading.Event()
     errors: list[BaseException] = []
+    served: list[bool] = []  # whether each response allowed the origin (config A's)
+    while_promoting: list[int] = []  # responses served before the promotions, and after
 
     def serve() -> None:
         try:
             while not stop.is_set():
                 messages = run(middleware, simple(A))
                 assert consistent(messages), messages
+                served.append(allow_origin(messages) is not None)
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
             stop.set()
 
     def promote() -> None:
         try:
+            while_promoting.append(len(served))
             for round_ in range(200):
                 middleware.promote_shadow()
                 middleware.reconfigure(shadow=CONFIG_A if round_ % 2 == 0 else CONFIG_B)
+            while_promoting.append(len(served))
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
         stop.set()
@@ -250,6 +255,8 @@ def test_requests_under_threads_see_one_whole_policy_or_the_other_as_shadows_are
     for thread in threads:
         thread.join()
     assert errors == []
+    before, after = while_promoting
+    assert after > before  # requests were served while the shadows were promoted
     assert middleware.allow_origins == [A]
     assert consistent(run(middleware, simple(A)))
     assert allow_origin(run(middleware, simple(A))) == A.encode()
