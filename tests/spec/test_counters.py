@@ -416,11 +416,9 @@ async def discard(message: Message) -> None:
     pass
 
 
-@pytest.mark.usefixtures("frequent_thread_switches")
-def test_eight_threads_are_counted_exactly() -> None:
-    middleware = cors(
-        allow_headers=["X-A"], allow_origin_func=lambda origin: origin == "https://func.example"
-    )
+def served_on_threads(middleware: CORSMiddleware, scopes: Sequence[Scope]) -> None:
+    """Serves ``scopes``, ``ROUNDS`` times over, on each of ``THREADS`` threads started together;
+    what any of them raised fails the test, in its own thread."""
     barrier = threading.Barrier(THREADS)
     errors: list[BaseException] = []
 
@@ -428,7 +426,7 @@ def test_eight_threads_are_counted_exactly() -> None:
         try:
             barrier.wait()
             for _ in range(ROUNDS):
-                for scope, _ in ROUND:
+                for scope in scopes:
                     run_to_completion(middleware(copy.deepcopy(scope), receive, discard))
         except BaseException as error:  # reported below, in the test's own thread
             errors.append(error)
@@ -439,6 +437,14 @@ def test_eight_threads_are_counted_exactly() -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+@pytest.mark.usefixtures("frequent_thread_switches")
+def test_eight_threads_are_counted_exactly() -> None:
+    middleware = cors(
+        allow_headers=["X-A"], allow_origin_func=lambda origin: origin == "https://func.example"
+    )
+    served_on_threads(middleware, [scope for scope, _ in ROUND])
     expected = {"requests": THREADS * ROUNDS * len(ROUND)}
     for _, keys in ROUND:
         for key in keys:
@@ -470,24 +476,7 @@ def test_eight_threads_are_counted_exactly_under_routes_and_a_shadow() -> None:
         routes={"/admin": {"allow_origins": [ADMIN]}, "/hooks": None},
         shadow={"allow_origins": [ALLOWED, OTHER]},
     )
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            barrier.wait()
-            for _ in range(ROUNDS):
-                for scope, _, _ in ROUTED_ROUND:
-                    run_to_completion(middleware(copy.deepcopy(scope), receive, discard))
-        except BaseException as error:  # reported below, in the test's own thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=work) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    served_on_threads(middleware, [scope for scope, _, _ in ROUTED_ROUND])
     n = THREADS * ROUNDS
     expected: dict[str | None, dict[str, int]] = {None: {}, "/admin": {}, "/hooks": {}}
     for scope, route, keys in ROUTED_ROUND:

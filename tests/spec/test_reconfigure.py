@@ -12,6 +12,7 @@ import copy
 import pickle
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -188,75 +189,64 @@ def consistent(messages: list[Message]) -> bool:
     return a or b
 
 
-def test_requests_under_threads_see_one_whole_policy_or_the_other() -> None:
-    middleware = CORSMiddleware(ok_app(), **CONFIG_A)
+def served_while(middleware: CORSMiddleware, change: Callable[[], None]) -> int:
+    """Serves requests from origin A on four threads, each response wholly one configuration's
+    (``consistent``), while ``change`` runs on a fifth; the responses served while it ran. What
+    any thread raised fails the test."""
     stop = threading.Event()
     errors: list[BaseException] = []
-    seen: set[bool] = set()
+    served: list[None] = []  # one entry a response
+    while_changing: list[int] = []  # responses served before the change, and after
 
     def serve() -> None:
         try:
             while not stop.is_set():
                 messages = run(middleware, simple(A))
                 assert consistent(messages), messages
-                seen.add(allow_origin(messages) is not None)
+                served.append(None)
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
             stop.set()
 
-    def reconfigure() -> None:
+    def changing() -> None:
         try:
-            for round_ in range(200):
-                middleware.reconfigure(**(CONFIG_B if round_ % 2 == 0 else CONFIG_A))
+            while_changing.append(len(served))
+            change()
+            while_changing.append(len(served))
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
         stop.set()
 
-    threads = [threading.Thread(target=serve) for _ in range(4)] + [threading.Thread(target=reconfigure)]
+    threads = [threading.Thread(target=serve) for _ in range(4)] + [threading.Thread(target=changing)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
+    before, after = while_changing
+    return after - before
+
+
+def test_requests_under_threads_see_one_whole_policy_or_the_other() -> None:
+    middleware = CORSMiddleware(ok_app(), **CONFIG_A)
+
+    def reconfigure() -> None:
+        for round_ in range(200):
+            middleware.reconfigure(**(CONFIG_B if round_ % 2 == 0 else CONFIG_A))
+
+    served_while(middleware, reconfigure)
     assert middleware.allow_origins == [A]
 
 
 def test_requests_under_threads_see_one_whole_policy_or_the_other_as_shadows_are_promoted() -> None:
     middleware = CORSMiddleware(ok_app(), **CONFIG_A, shadow=CONFIG_B)
-    stop = threading.Event()
-    errors: list[BaseException] = []
-    served: list[bool] = []  # whether each response allowed the origin (config A's)
-    while_promoting: list[int] = []  # responses served before the promotions, and after
-
-    def serve() -> None:
-        try:
-            while not stop.is_set():
-                messages = run(middleware, simple(A))
-                assert consistent(messages), messages
-                served.append(allow_origin(messages) is not None)
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-            stop.set()
 
     def promote() -> None:
-        try:
-            while_promoting.append(len(served))
-            for round_ in range(200):
-                middleware.promote_shadow()
-                middleware.reconfigure(shadow=CONFIG_A if round_ % 2 == 0 else CONFIG_B)
-            while_promoting.append(len(served))
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-        stop.set()
+        for round_ in range(200):
+            middleware.promote_shadow()
+            middleware.reconfigure(shadow=CONFIG_A if round_ % 2 == 0 else CONFIG_B)
 
-    threads = [threading.Thread(target=serve) for _ in range(4)] + [threading.Thread(target=promote)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    before, after = while_promoting
-    assert after > before  # requests were served while the shadows were promoted
+    assert served_while(middleware, promote) > 0  # requests were served while shadows were promoted
     assert middleware.allow_origins == [A]
     assert consistent(run(middleware, simple(A)))
     assert allow_origin(run(middleware, simple(A))) == A.encode()

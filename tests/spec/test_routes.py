@@ -189,6 +189,31 @@ def test_a_route_of_none_counts_its_http_requests_and_nothing_else() -> None:
     assert middleware.stats()["requests"] == 0
 
 
+class _RaisingType(str):
+    """A scope ``type`` that cannot be compared."""
+
+    __slots__ = ()
+
+    def __ne__(self, other: object) -> bool:
+        raise ValueError("no comparing")
+
+    __hash__ = str.__hash__
+
+
+def paths_served_of_unreadable_types(middleware: CORSMiddleware) -> list[str]:
+    """The paths the app of ``middleware`` was served, for two requests under ``/webhooks``
+    whose scope ``type`` cannot be read: one that cannot be compared, and one missing."""
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+
+    middleware.app = app
+    run(middleware, {"type": _RaisingType("http"), "method": "GET", "path": "/webhooks", "headers": []})
+    run(middleware, ReadOnlyScope({"method": "GET", "path": "/webhooks", "headers": []}))  # type: ignore[arg-type]
+    return seen
+
+
 @pytest.mark.parametrize("inline", [True, False], ids=["inline shadow", "shadow compared first"])
 def test_under_a_shadow_a_scope_whose_type_cannot_be_read_is_served_under_a_route_of_none(
     inline: bool,
@@ -199,16 +224,7 @@ def test_under_a_shadow_a_scope_whose_type_cannot_be_read_is_served_under_a_rout
     shadow: dict[str, Any] = {"allow_origins": [PUBLIC]}
     if not inline:
         shadow["allow_origin_func"] = candidate_func
-    middleware = routed(shadow=shadow)
-    seen: list[Any] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(scope["path"])
-
-    middleware.app = app
-    run(middleware, {"type": _RaisingType("http"), "method": "GET", "path": "/webhooks", "headers": []})
-    run(middleware, ReadOnlyScope({"method": "GET", "path": "/webhooks", "headers": []}))  # type: ignore[arg-type]
-    assert seen == ["/webhooks", "/webhooks"]
+    assert paths_served_of_unreadable_types(routed(shadow=shadow)) == ["/webhooks", "/webhooks"]
 
 
 def test_a_prefix_counts_on_whether_cors_is_on_or_off_there() -> None:
@@ -222,28 +238,9 @@ def test_a_prefix_counts_on_whether_cors_is_on_or_off_there() -> None:
     assert (stats["requests"], stats["simple_allowed"]) == (3, 1)
 
 
-class _RaisingType(str):
-    """A scope ``type`` that cannot be compared."""
-
-    __slots__ = ()
-
-    def __ne__(self, other: object) -> bool:
-        raise ValueError("no comparing")
-
-    __hash__ = str.__hash__
-
-
 def test_a_scope_whose_type_cannot_be_read_is_served_uncounted_under_a_route_of_none() -> None:
     middleware = routed()
-    seen: list[Any] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(scope["path"])
-
-    middleware.app = app
-    run(middleware, {"type": _RaisingType("http"), "method": "GET", "path": "/webhooks", "headers": []})
-    run(middleware, ReadOnlyScope({"method": "GET", "path": "/webhooks", "headers": []}))  # type: ignore[arg-type]
-    assert seen == ["/webhooks", "/webhooks"]
+    assert paths_served_of_unreadable_types(middleware) == ["/webhooks", "/webhooks"]
     assert middleware.stats(route="/webhooks")["requests"] == 0
 
 
