@@ -250,16 +250,13 @@ class CORSMiddleware(Middleware, _Starlettes):
         if routes:
             current = (getattr(self, "_route_counters", None) or {}) if counting_on else {}
             route_policies = {}
-            targets: dict[str, Any] = {}
             for prefix, route in routes:
                 counted = current.get(prefix)
                 if type(counted) is not core_base._counters_type:
                     counted = None  # a copy's, or another core's: counting starts again
                 if route is None:
                     route_policies[prefix] = None
-                    targets[prefix] = route_counters[prefix] = (
-                        core_base._counters_type() if counted is None else counted
-                    )
+                    route_counters[prefix] = core_base._counters_type() if counted is None else counted
                     continue
                 try:
                     judged = self._judged(route.config)
@@ -270,10 +267,15 @@ class CORSMiddleware(Middleware, _Starlettes):
                 route_policy = core_base._policy_type(judged, counters=counted)
                 if route.config.origin_func is not None:
                     route.config.origin_func.counters = route_policy.counters
-                route_policies[prefix] = targets[prefix] = route_policy
+                route_policies[prefix] = route_policy
                 route_counters[prefix] = route_policy.counters
+            # What serves under each prefix: its policy, or where CORS is off, its counters.
             table = tuple(
-                (prefix.encode("utf-8", "surrogatepass"), target) for prefix, target in targets.items()
+                (
+                    prefix.encode("utf-8", "surrogatepass"),
+                    route_counters[prefix] if policy is None else policy,
+                )
+                for prefix, policy in route_policies.items()
             )
         judged = replace(self._judged(config), routes=table, shadow=shadow)
         replaced = getattr(self, "_policy", None) if counting_on else None

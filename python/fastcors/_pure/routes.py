@@ -28,10 +28,9 @@ class CorsOff:
     """The value of a route whose ``None`` turns CORS off: the app alone answers under it, and
     ``requests`` counts its HTTP requests (``CORSMiddleware.stats(route=...)`` reads them)."""
 
-    __slots__ = ("counters", "requests")
+    __slots__ = ("requests",)
 
     def __init__(self, counters: Counters) -> None:
-        self.counters = counters
         self.requests = counters.requests
 
     def __repr__(self) -> str:
