@@ -312,3 +312,16 @@ def _max_age_problems(max_age: Any) -> list[str]:
             f"Chromium at 7200); write max_age={LONGEST_MAX_AGE} or less"
         ]
     return []
+
+
+def relabelled(error: TypeError | ValueError | re.error, label: str) -> Exception:
+    """``error`` with ``label`` in front of its message (``routes["/admin"]: ``, ``shadow: ``),
+    of the same class; a ``TypeError`` or a ``ValueError`` like it when its class takes other
+    arguments than a message."""
+    if isinstance(error, re.error):
+        return re.error(label + error.msg, error.pattern, error.pos)
+    message = label + str(error)
+    try:
+        return type(error)(message)
+    except Exception:  # an exception class of its own signature
+        return TypeError(message) if isinstance(error, TypeError) else ValueError(message)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator,
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fastcors._checks import CORSConfigError, check_configuration, configuration_problems
+from fastcors._checks import CORSConfigError, check_configuration, configuration_problems, relabelled
 from fastcors._routes import checked_routes, route_label
 
 if TYPE_CHECKING:
@@ -231,17 +231,8 @@ def _route_checked(
 
 
 def route_error(error: TypeError | ValueError | re.error, prefix: str) -> Exception:
-    """``error`` with the route's name in front of its message, of the same class (a
-    ``TypeError`` or a ``ValueError`` like it when its class takes other arguments)."""
-    label = route_label(prefix)
-    if isinstance(error, re.error):
-        return re.error(label + error.msg, error.pattern, error.pos)
-    message = label + str(error)
-    try:
-        relabelled = type(error)(message)
-    except Exception:  # an exception class of its own signature
-        relabelled = TypeError(message) if isinstance(error, TypeError) else ValueError(message)
-    return relabelled
+    """``error`` with the route's name in front of its message."""
+    return relabelled(error, route_label(prefix))
 
 
 def _require_bool(option: str, value: object) -> None:

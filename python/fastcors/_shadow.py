@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
-from fastcors._checks import CORSConfigError, CORSConfigWarning
+from fastcors._checks import CORSConfigError, CORSConfigWarning, relabelled
 
 if TYPE_CHECKING:
     from fastcors._core import CorePolicy
@@ -134,9 +134,7 @@ def shadow_checked(candidate: Options, stacklevel: int, checks: bool) -> Checked
 
 def labelled(error: TypeError | ValueError | re.error) -> Exception:
     """``error`` of the candidate's options, its message saying ``shadow: `` first."""
-    if isinstance(error, re.error):
-        return re.error(_LABEL + error.msg, error.pattern, error.pos)
-    return type(error)(_LABEL + str(error))
+    return relabelled(error, _LABEL)
 
 
 def require_listener(on_shadow_difference: object) -> None:
